@@ -1,0 +1,10 @@
+// Package datasets reads, writes and checks customer books: the receivables
+// ledger, periodic statements, customer attributes, default events and
+// observation points that every other part of Credence consumes.
+//
+// The format is specified in docs/book-format.md. Parquet is read through
+// Apache Arrow (columnar, fast) and written with parquet-go (lean, fast);
+// CSV and CSV.gz are accepted for every table. Histories streams one
+// customer's complete history at a time from a book sorted by customer_id,
+// so memory is bounded by the largest customer rather than by the book.
+package datasets

@@ -1,0 +1,139 @@
+package datasets
+
+import "math"
+
+// Table names a table of a book.
+type Table string
+
+// The tables of a book, in the order a history is assembled.
+const (
+	Invoices     Table = "invoices"
+	Statements   Table = "statements"
+	Customers    Table = "customers"
+	Defaults     Table = "defaults"
+	Observations Table = "observations"
+)
+
+// AllTables lists every table a book may hold.
+var AllTables = []Table{Invoices, Statements, Customers, Defaults, Observations}
+
+// Invoice is one amount a customer owed on a due date.
+type Invoice struct {
+	CustomerID string
+	InvoiceID  string
+	IssueDate  Date
+	DueDate    Date
+	Amount     Amount
+	PaidDate   Date   // NoDate while open
+	PaidAmount Amount // NoAmount when not given: the full amount once PaidDate is set
+	Currency   string // "" when not given
+	Disputed   bool
+}
+
+// Settled returns the amount paid by PaidDate, applying the spec's rule that
+// a missing paid_amount on a paid item means it was paid in full.
+func (inv *Invoice) Settled() Amount {
+	if inv.PaidAmount != NoAmount {
+		return inv.PaidAmount
+	}
+	if inv.PaidDate != NoDate {
+		return inv.Amount
+	}
+	return 0
+}
+
+// UnknownDaysPastDue is the DaysPastDue of a statement that does not say.
+const UnknownDaysPastDue int32 = -1
+
+// Statement is a customer's account status at a period end.
+type Statement struct {
+	CustomerID  string
+	PeriodEnd   Date
+	DaysPastDue int32 // UnknownDaysPastDue when null
+	Status      string
+	Balance     Amount // NoAmount when not given
+	CreditLimit Amount
+	Payment     Amount
+}
+
+// Customer holds one customer's attributes, laid out by the book's
+// CustomerSchema: Numeric[i] is the value of schema.Numeric[i] (NaN when
+// missing) and Categorical[i] of schema.Categorical[i] ("" when missing).
+type Customer struct {
+	CustomerID  string
+	Numeric     []float64
+	Categorical []string
+}
+
+// CustomerSchema names the attribute columns of a book's customers table.
+type CustomerSchema struct {
+	Numeric     []string
+	Categorical []string
+}
+
+// NumericIndex returns the position of the numeric attribute name, or -1.
+func (s CustomerSchema) NumericIndex(name string) int {
+	for i, n := range s.Numeric {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// CategoricalIndex returns the position of the categorical attribute name, or -1.
+func (s CustomerSchema) CategoricalIndex(name string) int {
+	for i, n := range s.Categorical {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Number returns the numeric attribute name of c, or NaN when c is nil,
+// the book has no such column or the value is missing.
+func (c *Customer) Number(s CustomerSchema, name string) float64 {
+	if c == nil {
+		return math.NaN()
+	}
+	if i := s.NumericIndex(name); i >= 0 && i < len(c.Numeric) {
+		return c.Numeric[i]
+	}
+	return math.NaN()
+}
+
+// Default is a default event.
+type Default struct {
+	CustomerID  string
+	DefaultDate Date
+	Reason      string
+}
+
+// Observation is a moment a customer is (or was) scored.
+type Observation struct {
+	CustomerID string
+	AsOf       Date
+}
+
+// History is everything a book holds about one customer. Rows keep the
+// order in which the book stores them.
+type History struct {
+	CustomerID   string
+	Customer     *Customer // nil when the customers table has no row for it
+	Invoices     []Invoice
+	Statements   []Statement
+	Defaults     []Default
+	Observations []Date
+}
+
+// FirstDefault returns the earliest default date of h, or NoDate.
+func (h *History) FirstDefault() Date {
+	first := NoDate
+	for _, d := range h.Defaults {
+		if first == NoDate || d.DefaultDate < first {
+			first = d.DefaultDate
+		}
+	}
+	return first
+}
