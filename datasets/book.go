@@ -1,0 +1,164 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Book is an opened book directory: where its tables are, its book.yaml and
+// the attribute columns of its customers table. Reading happens through
+// Histories.
+type Book struct {
+	Dir    string
+	Meta   Meta
+	Schema CustomerSchema
+	files  map[Table][]string
+	// Tolerant makes readers skip rows with unreadable or invalid values,
+	// counting them in Skips, instead of stopping at the first.
+	Tolerant bool
+}
+
+// Open finds the tables of the book in dir and reads book.yaml.
+func Open(dir string) (*Book, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open book: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("open book %s: not a directory", dir)
+	}
+	b := &Book{Dir: dir, files: map[Table][]string{}}
+	if b.Meta, err = ReadMeta(dir); err != nil {
+		return nil, err
+	}
+	for _, t := range AllTables {
+		files, err := tableFiles(dir, t)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) > 0 {
+			b.files[t] = files
+		}
+	}
+	if !b.Has(Invoices) && !b.Has(Statements) && !b.Has(Customers) {
+		return nil, fmt.Errorf("open book %s: no invoices, statements or customers table (want e.g. invoices.parquet or invoices/part-00000.parquet)", dir)
+	}
+	if b.Has(Customers) {
+		if b.Schema, err = inferCustomerSchema(b.files[Customers][0]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// Has reports whether the book holds table t.
+func (b *Book) Has(t Table) bool { return len(b.files[t]) > 0 }
+
+// Files lists the files of table t in reading order.
+func (b *Book) Files(t Table) []string { return b.files[t] }
+
+var tableExts = []string{".parquet", ".csv", ".csv.gz"}
+
+// tableFiles finds dir/t.{parquet,csv,csv.gz} or the part files of dir/t/.
+func tableFiles(dir string, t Table) ([]string, error) {
+	var found []string
+	for _, ext := range tableExts {
+		p := filepath.Join(dir, string(t)+ext)
+		if _, err := os.Stat(p); err == nil {
+			found = append(found, p)
+		}
+	}
+	sub := filepath.Join(dir, string(t))
+	entries, err := os.ReadDir(sub)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var parts []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		if _, err := FormatOf(name); err == nil {
+			parts = append(parts, filepath.Join(sub, name))
+		}
+	}
+	slices.Sort(parts)
+	if len(parts) > 0 {
+		found = append(found, sub)
+	}
+	if len(found) > 1 {
+		return nil, fmt.Errorf("book %s: table %s is given more than once (%s)", dir, t, strings.Join(found, ", "))
+	}
+	if len(parts) > 0 {
+		return parts, nil
+	}
+	return found, nil
+}
+
+// csvSampleRows is how many rows decide whether a CSV customers column is
+// numeric: a later value that does not parse is reported with its row.
+const csvSampleRows = 1000
+
+// inferCustomerSchema takes attribute kinds from Parquet types, or for CSV
+// from whether the first rows' non-empty values all parse as numbers.
+func inferCustomerSchema(path string) (CustomerSchema, error) {
+	src, cols, err := openSource(context.Background(), path, nil)
+	if err != nil {
+		return CustomerSchema{}, err
+	}
+	defer src.Close()
+	var s CustomerSchema
+	hasID := false
+	format, _ := FormatOf(path)
+	numeric := make([]bool, len(cols))
+	if format == FormatParquet {
+		for i, c := range cols {
+			numeric[i] = c.Numeric
+		}
+	} else {
+		b, err := src.Next()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return s, &InputError{File: path, Err: err}
+		}
+		for i := range cols {
+			numeric[i] = b != nil && csvNumeric(b.cols[i], min(b.n, csvSampleRows))
+		}
+	}
+	for i, c := range cols {
+		switch {
+		case c.Name == "customer_id":
+			hasID = true
+		case numeric[i]:
+			s.Numeric = append(s.Numeric, c.Name)
+		default:
+			s.Categorical = append(s.Categorical, c.Name)
+		}
+	}
+	if !hasID {
+		return s, &InputError{File: path, Column: "customer_id", Err: ErrMissingColumn}
+	}
+	return s, nil
+}
+
+func csvNumeric(c column, n int) bool {
+	seen := false
+	for i := 0; i < n; i++ {
+		if c.Null(i) {
+			continue
+		}
+		v, _ := c.String(i)
+		if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}

@@ -1,0 +1,226 @@
+package datasets
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// HistoryReader hands out one customer's complete history at a time, in
+// customer_id order, merging the book's tables as it goes. Memory is bounded
+// by one batch per table plus the largest customer. The tables must be
+// sorted by customer_id; an unsorted table stops the reader with an error
+// wrapping ErrUnsorted.
+type HistoryReader struct {
+	inv   *tableReader[Invoice]
+	st    *tableReader[Statement]
+	cust  *tableReader[Customer]
+	def   *tableReader[Default]
+	obs   *tableReader[Observation]
+	skips Skips
+	n     int64
+}
+
+// Histories starts reading the book from its first customer.
+func (b *Book) Histories(ctx context.Context) *HistoryReader {
+	r := &HistoryReader{skips: Skips{}}
+	if f := b.files[Invoices]; f != nil {
+		r.inv = newTableReader(ctx, invoiceSpec, f, b.Tolerant, r.skips)
+	}
+	if f := b.files[Statements]; f != nil {
+		r.st = newTableReader(ctx, statementSpec, f, b.Tolerant, r.skips)
+	}
+	if f := b.files[Customers]; f != nil {
+		r.cust = newTableReader(ctx, customerSpec(&b.Schema), f, b.Tolerant, r.skips)
+	}
+	if f := b.files[Defaults]; f != nil {
+		r.def = newTableReader(ctx, defaultSpec, f, b.Tolerant, r.skips)
+	}
+	if f := b.files[Observations]; f != nil {
+		r.obs = newTableReader(ctx, observationSpec, f, b.Tolerant, r.skips)
+	}
+	return r
+}
+
+// Skips returns the rows left out so far in tolerant mode, by reason.
+func (r *HistoryReader) Skips() Skips { return r.skips }
+
+// Rows returns how many rows of table t have been read so far.
+func (r *HistoryReader) Rows(t Table) int64 {
+	switch t {
+	case Invoices:
+		return rowsOf(r.inv)
+	case Statements:
+		return rowsOf(r.st)
+	case Customers:
+		return rowsOf(r.cust)
+	case Defaults:
+		return rowsOf(r.def)
+	case Observations:
+		return rowsOf(r.obs)
+	}
+	return 0
+}
+
+func rowsOf[T any](t *tableReader[T]) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.count
+}
+
+// minKey returns the smallest next customer_id across tables.
+func minKey[T any](t *tableReader[T], cur string, have bool) (string, bool, error) {
+	if t == nil {
+		return cur, have, nil
+	}
+	rec, err := t.peek()
+	if err != nil || rec == nil {
+		return cur, have, err
+	}
+	k := t.spec.key(rec)
+	if !have || k < cur {
+		return k, true, nil
+	}
+	return cur, true, nil
+}
+
+// take appends every record of t for customer id.
+func take[T any](t *tableReader[T], id string, dst []T) ([]T, error) {
+	if t == nil {
+		return dst, nil
+	}
+	for {
+		rec, err := t.peek()
+		if err != nil {
+			return dst, err
+		}
+		if rec == nil || t.spec.key(rec) != id {
+			return dst, nil
+		}
+		dst = append(dst, *rec)
+		t.advance()
+	}
+}
+
+// Next returns the next customer's history; io.EOF after the last. The
+// History is newly allocated and the caller may keep it.
+func (r *HistoryReader) Next() (*History, error) {
+	id, have, err := minKey(r.inv, "", false)
+	if err == nil {
+		id, have, err = minKey(r.st, id, have)
+	}
+	if err == nil {
+		id, have, err = minKey(r.cust, id, have)
+	}
+	if err == nil {
+		id, have, err = minKey(r.def, id, have)
+	}
+	if err == nil {
+		id, have, err = minKey(r.obs, id, have)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !have {
+		return nil, io.EOF
+	}
+	h := &History{CustomerID: id}
+	if h.Invoices, err = takeInvoices(r.inv, id); err != nil {
+		return nil, err
+	}
+	if h.Statements, err = take(r.st, id, nil); err != nil {
+		return nil, err
+	}
+	if r.cust != nil {
+		rec, err := r.cust.peek()
+		if err != nil {
+			return nil, err
+		}
+		if rec != nil && rec.CustomerID == id {
+			c := *rec
+			h.Customer = &c
+			r.cust.advance()
+			if rec, err = r.cust.peek(); err != nil {
+				return nil, err
+			}
+			if rec != nil && rec.CustomerID == id {
+				return nil, &InputError{File: r.cust.file, Row: r.cust.rowNums[r.cust.pos], Column: "customer_id",
+					Err: fmt.Errorf("%w customer %q", ErrDuplicate, id)}
+			}
+		}
+	}
+	if h.Defaults, err = take(r.def, id, nil); err != nil {
+		return nil, err
+	}
+	var obs []Observation
+	if obs, err = take(r.obs, id, nil); err != nil {
+		return nil, err
+	}
+	if len(obs) > 0 {
+		h.Observations = make([]Date, len(obs))
+		for i, o := range obs {
+			h.Observations[i] = o.AsOf
+		}
+	}
+	r.n++
+	return h, nil
+}
+
+// takeInvoices takes a customer's invoices, refusing a duplicate
+// (customer_id, invoice_id).
+func takeInvoices(t *tableReader[Invoice], id string) ([]Invoice, error) {
+	if t == nil {
+		return nil, nil
+	}
+	var invs []Invoice
+	var seen map[string]struct{}
+	for {
+		rec, err := t.peek()
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil || rec.CustomerID != id {
+			return invs, nil
+		}
+		if len(invs) == 1 {
+			seen = map[string]struct{}{invs[0].InvoiceID: {}}
+		}
+		if seen != nil {
+			if _, dup := seen[rec.InvoiceID]; dup {
+				return nil, &InputError{File: t.file, Row: t.rowNums[t.pos], Column: "invoice_id",
+					Err: fmt.Errorf("%w (customer_id, invoice_id) = (%q, %q)", ErrDuplicate, id, rec.InvoiceID)}
+			}
+			seen[rec.InvoiceID] = struct{}{}
+		}
+		invs = append(invs, *rec)
+		t.advance()
+	}
+}
+
+// Close releases the open files.
+func (r *HistoryReader) Close() {
+	r.inv.close()
+	r.st.close()
+	r.cust.close()
+	r.def.close()
+	r.obs.close()
+}
+
+// ReadAll reads every history of the book into memory: for small books and
+// tests; large books go through Histories.
+func (b *Book) ReadAll(ctx context.Context) ([]*History, error) {
+	r := b.Histories(ctx)
+	defer r.Close()
+	var out []*History
+	for {
+		h, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+}

@@ -1,0 +1,435 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// tableSpec says how to read one table: the columns to ask for (required
+// ones first), and how to turn row i of a batch into a record.
+type tableSpec[T any] struct {
+	table    Table
+	columns  []string
+	required int
+	decode   func(d *decoder, b *batch, i int, out *T) (column string, err error)
+	key      func(*T) string
+}
+
+// decoder carries per-table state across rows: interned strings (so that a
+// history does not pin Arrow buffers and repeated codes share memory) and
+// the currency seen first.
+type decoder struct {
+	lastID   string
+	interned map[string]string
+	currency string
+	schema   *CustomerSchema
+	numIdx   []int // batch column of each numeric attribute
+	catIdx   []int
+}
+
+func (d *decoder) id(s string) string {
+	if s == d.lastID {
+		return d.lastID
+	}
+	d.lastID = strings.Clone(s)
+	return d.lastID
+}
+
+// intern returns a shared copy of a short, repetitive value (status codes,
+// reasons, currencies).
+func (d *decoder) intern(s string) string {
+	if v, ok := d.interned[s]; ok {
+		return v
+	}
+	if d.interned == nil {
+		d.interned = map[string]string{}
+	}
+	v := strings.Clone(s)
+	if len(d.interned) < 4096 {
+		d.interned[v] = v
+	}
+	return v
+}
+
+func reqString(d *decoder, b *batch, i, c int) (string, error) {
+	col := b.cols[c]
+	if col.Null(i) {
+		return "", ErrNull
+	}
+	return col.String(i)
+}
+
+func reqDate(b *batch, i, c int) (Date, error) {
+	col := b.cols[c]
+	if col.Null(i) {
+		return NoDate, ErrNull
+	}
+	return col.Date(i)
+}
+
+func optDateAt(b *batch, i, c int) (Date, error) {
+	col := b.cols[c]
+	if col == nil || col.Null(i) {
+		return NoDate, nil
+	}
+	return col.Date(i)
+}
+
+func optAmountAt(b *batch, i, c int) (Amount, error) {
+	col := b.cols[c]
+	if col == nil || col.Null(i) {
+		return NoAmount, nil
+	}
+	return col.Amount(i)
+}
+
+func optStringAt(b *batch, i, c int) (string, error) {
+	col := b.cols[c]
+	if col == nil || col.Null(i) {
+		return "", nil
+	}
+	return col.String(i)
+}
+
+var invoiceSpec = tableSpec[Invoice]{
+	table:    Invoices,
+	columns:  InvoiceColumns,
+	required: 5,
+	key:      func(r *Invoice) string { return r.CustomerID },
+	decode: func(d *decoder, b *batch, i int, r *Invoice) (string, error) {
+		s, err := reqString(d, b, i, 0)
+		if err != nil {
+			return "customer_id", err
+		}
+		r.CustomerID = d.id(s)
+		if s, err = reqString(d, b, i, 1); err != nil {
+			return "invoice_id", err
+		}
+		r.InvoiceID = strings.Clone(s)
+		if r.IssueDate, err = reqDate(b, i, 2); err != nil {
+			return "issue_date", err
+		}
+		if r.DueDate, err = reqDate(b, i, 3); err != nil {
+			return "due_date", err
+		}
+		if r.DueDate < r.IssueDate {
+			return "due_date", fmt.Errorf("%w (%s < %s)", ErrDueBeforeIssue, r.DueDate, r.IssueDate)
+		}
+		if b.cols[4].Null(i) {
+			return "amount", ErrNull
+		}
+		if r.Amount, err = b.cols[4].Amount(i); err != nil {
+			return "amount", err
+		}
+		if r.Amount <= 0 {
+			return "amount", fmt.Errorf("%w, got %s", ErrNotPositive, r.Amount)
+		}
+		if r.PaidDate, err = optDateAt(b, i, 5); err != nil {
+			return "paid_date", err
+		}
+		if r.PaidAmount, err = optAmountAt(b, i, 6); err != nil {
+			return "paid_amount", err
+		}
+		if r.PaidAmount != NoAmount && r.PaidAmount < 0 {
+			return "paid_amount", fmt.Errorf("must be >= 0, got %s", r.PaidAmount)
+		}
+		if s, err = optStringAt(b, i, 7); err != nil {
+			return "currency", err
+		}
+		if s != "" {
+			r.Currency = d.intern(strings.ToUpper(strings.TrimSpace(s)))
+			if d.currency == "" {
+				d.currency = r.Currency
+			} else if r.Currency != d.currency {
+				return "currency", fmt.Errorf("%w: %s and %s", ErrMixedCurrency, d.currency, r.Currency)
+			}
+		} else {
+			r.Currency = ""
+		}
+		r.Disputed = false
+		if c := b.cols[8]; c != nil && !c.Null(i) {
+			if r.Disputed, err = c.Bool(i); err != nil {
+				return "disputed", err
+			}
+		}
+		return "", nil
+	},
+}
+
+var statementSpec = tableSpec[Statement]{
+	table:    Statements,
+	columns:  StatementColumns,
+	required: 3,
+	key:      func(r *Statement) string { return r.CustomerID },
+	decode: func(d *decoder, b *batch, i int, r *Statement) (string, error) {
+		s, err := reqString(d, b, i, 0)
+		if err != nil {
+			return "customer_id", err
+		}
+		r.CustomerID = d.id(s)
+		if r.PeriodEnd, err = reqDate(b, i, 1); err != nil {
+			return "period_end", err
+		}
+		r.DaysPastDue = UnknownDaysPastDue
+		if c := b.cols[2]; !c.Null(i) {
+			v, err := c.Int(i)
+			if err != nil {
+				return "days_past_due", err
+			}
+			if v < 0 || v > math.MaxInt32 {
+				return "days_past_due", fmt.Errorf("must be >= 0, got %d", v)
+			}
+			r.DaysPastDue = int32(v)
+		}
+		if s, err = optStringAt(b, i, 3); err != nil {
+			return "status", err
+		}
+		r.Status = d.intern(s)
+		if r.Balance, err = optAmountAt(b, i, 4); err != nil {
+			return "balance", err
+		}
+		if r.CreditLimit, err = optAmountAt(b, i, 5); err != nil {
+			return "credit_limit", err
+		}
+		if r.Payment, err = optAmountAt(b, i, 6); err != nil {
+			return "payment", err
+		}
+		return "", nil
+	},
+}
+
+var defaultSpec = tableSpec[Default]{
+	table:    Defaults,
+	columns:  []string{"customer_id", "default_date", "reason"},
+	required: 2,
+	key:      func(r *Default) string { return r.CustomerID },
+	decode: func(d *decoder, b *batch, i int, r *Default) (string, error) {
+		s, err := reqString(d, b, i, 0)
+		if err != nil {
+			return "customer_id", err
+		}
+		r.CustomerID = d.id(s)
+		if r.DefaultDate, err = reqDate(b, i, 1); err != nil {
+			return "default_date", err
+		}
+		if s, err = optStringAt(b, i, 2); err != nil {
+			return "reason", err
+		}
+		r.Reason = d.intern(s)
+		return "", nil
+	},
+}
+
+var observationSpec = tableSpec[Observation]{
+	table:    Observations,
+	columns:  []string{"customer_id", "as_of"},
+	required: 2,
+	key:      func(r *Observation) string { return r.CustomerID },
+	decode: func(d *decoder, b *batch, i int, r *Observation) (string, error) {
+		s, err := reqString(d, b, i, 0)
+		if err != nil {
+			return "customer_id", err
+		}
+		r.CustomerID = d.id(s)
+		if r.AsOf, err = reqDate(b, i, 1); err != nil {
+			return "as_of", err
+		}
+		return "", nil
+	},
+}
+
+// customerSpec reads the customer_id column then the schema's attributes.
+func customerSpec(schema *CustomerSchema) tableSpec[Customer] {
+	cols := append([]string{"customer_id"}, schema.Numeric...)
+	cols = append(cols, schema.Categorical...)
+	nNum := len(schema.Numeric)
+	return tableSpec[Customer]{
+		table:    Customers,
+		columns:  cols,
+		required: 1,
+		key:      func(r *Customer) string { return r.CustomerID },
+		decode: func(d *decoder, b *batch, i int, r *Customer) (string, error) {
+			s, err := reqString(d, b, i, 0)
+			if err != nil {
+				return "customer_id", err
+			}
+			r.CustomerID = strings.Clone(s)
+			r.Numeric = make([]float64, nNum)
+			for j := range r.Numeric {
+				c := b.cols[1+j]
+				if c == nil || c.Null(i) {
+					r.Numeric[j] = math.NaN()
+					continue
+				}
+				if r.Numeric[j], err = c.Float(i); err != nil {
+					return schema.Numeric[j], err
+				}
+				if math.IsInf(r.Numeric[j], 0) {
+					return schema.Numeric[j], fmt.Errorf("must be finite, got %v", r.Numeric[j])
+				}
+			}
+			r.Categorical = make([]string, len(schema.Categorical))
+			for j := range r.Categorical {
+				c := b.cols[1+nNum+j]
+				if c == nil || c.Null(i) {
+					continue
+				}
+				v, err := c.String(i)
+				if err != nil {
+					return schema.Categorical[j], err
+				}
+				r.Categorical[j] = d.intern(strings.TrimSpace(v))
+			}
+			return "", nil
+		},
+	}
+}
+
+// Skips counts the rows a tolerant reader left out, by reason.
+type Skips map[string]int64
+
+// tableReader reads a table's files in order, one record at a time,
+// checking that customer_id never decreases.
+type tableReader[T any] struct {
+	ctx      context.Context
+	spec     tableSpec[T]
+	files    []string
+	next     int // index of the next file to open
+	src      source
+	file     string
+	rowBase  int64 // data rows of file before the current batch
+	rows     []T
+	rowNums  []int64
+	pos      int
+	dec      decoder
+	prevKey  string
+	tolerant bool
+	skips    Skips
+	count    int64
+	err      error
+}
+
+func newTableReader[T any](ctx context.Context, spec tableSpec[T], files []string, tolerant bool, skips Skips) *tableReader[T] {
+	return &tableReader[T]{ctx: ctx, spec: spec, files: files, tolerant: tolerant, skips: skips}
+}
+
+// peek returns the next record without consuming it, or nil at the end.
+func (r *tableReader[T]) peek() (*T, error) {
+	for r.pos >= len(r.rows) {
+		if r.err != nil {
+			return nil, r.err
+		}
+		if err := r.fill(); err != nil {
+			if err == io.EOF {
+				return nil, nil
+			}
+			r.err = err
+			return nil, err
+		}
+	}
+	return &r.rows[r.pos], nil
+}
+
+func (r *tableReader[T]) advance() { r.pos++; r.count++ }
+
+func (r *tableReader[T]) fill() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	for {
+		if r.src == nil {
+			if r.next >= len(r.files) {
+				return io.EOF
+			}
+			if err := r.open(r.files[r.next]); err != nil {
+				return err
+			}
+			r.next++
+		}
+		b, err := r.src.Next()
+		if err == io.EOF {
+			err = r.src.Close()
+			r.src = nil
+			if err != nil {
+				return &InputError{File: r.file, Err: err}
+			}
+			continue
+		}
+		if err != nil {
+			return &InputError{File: r.file, Err: err}
+		}
+		return r.decodeBatch(b)
+	}
+}
+
+func (r *tableReader[T]) open(path string) error {
+	src, cols, err := openSource(r.ctx, path, r.spec.columns)
+	if err != nil {
+		return err
+	}
+	have := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		have[c.Name] = true
+	}
+	for _, c := range r.spec.columns[:r.spec.required] {
+		if !have[c] {
+			src.Close()
+			return &InputError{File: path, Column: c, Err: ErrMissingColumn}
+		}
+	}
+	r.src, r.file, r.rowBase = src, path, 0
+	return nil
+}
+
+func (r *tableReader[T]) decodeBatch(b *batch) error {
+	if cap(r.rows) < b.n {
+		r.rows = make([]T, b.n)
+	}
+	r.rows = r.rows[:0]
+	r.rowNums = r.rowNums[:0]
+	r.pos = 0
+	for i := 0; i < b.n; i++ {
+		row := r.rowBase + int64(i) + 1
+		r.rows = append(r.rows, *new(T))
+		rec := &r.rows[len(r.rows)-1]
+		col, err := r.spec.decode(&r.dec, b, i, rec)
+		if err != nil {
+			if r.tolerant && !errors.Is(err, ErrMixedCurrency) && col != "customer_id" {
+				r.rows = r.rows[:len(r.rows)-1]
+				r.skips[fmt.Sprintf("%s.%s: %v", r.spec.table, col, rootCause(err))]++
+				continue
+			}
+			return &InputError{File: r.file, Row: row, Column: col, Err: err}
+		}
+		key := r.spec.key(rec)
+		if key < r.prevKey {
+			return &InputError{File: r.file, Row: row, Column: "customer_id",
+				Err: fmt.Errorf("%q after %q: %w", key, r.prevKey, ErrUnsorted)}
+		}
+		r.prevKey = key
+		r.rowNums = append(r.rowNums, row)
+	}
+	r.rowBase += int64(b.n)
+	return nil
+}
+
+// rootCause keeps skip reasons few: the sentinel where there is one.
+func rootCause(err error) error {
+	for _, s := range []error{ErrNull, ErrNotPositive, ErrDueBeforeIssue} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return errors.New("unreadable value")
+}
+
+func (r *tableReader[T]) close() {
+	if r != nil && r.src != nil {
+		r.src.Close()
+		r.src = nil
+	}
+}
