@@ -533,10 +533,10 @@ func (c *csvCol) cell(i int) string {
 
 func (c *csvCol) Null(i int) bool { return strings.TrimSpace(c.cell(i)) == "" }
 
-func (c *csvCol) String(i int) (string, error)  { return c.cell(i), nil }
-func (c *csvCol) Date(i int) (Date, error)      { return ParseDate(c.cell(i)) }
-func (c *csvCol) Amount(i int) (Amount, error)  { return ParseAmount(c.cell(i)) }
-func (c *csvCol) Bool(i int) (bool, error)      { return parseBool(c.cell(i)) }
+func (c *csvCol) String(i int) (string, error) { return c.cell(i), nil }
+func (c *csvCol) Date(i int) (Date, error)     { return ParseDate(c.cell(i)) }
+func (c *csvCol) Amount(i int) (Amount, error) { return ParseAmount(c.cell(i)) }
+func (c *csvCol) Bool(i int) (bool, error)     { return parseBool(c.cell(i)) }
 func (c *csvCol) Float(i int) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(c.cell(i)), 64)
 	if err != nil {
