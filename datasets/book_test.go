@@ -232,12 +232,13 @@ func TestTolerantSkipsAndCounts(t *testing.T) {
 	if n != 2 {
 		t.Errorf("read %d invoices; want 2", n)
 	}
-	var skipped int64
-	for _, c := range r.Skips() {
-		skipped += c
-	}
-	if skipped != 2 || len(r.Skips()) != 2 {
+	if got := r.Skips().Total(); got != 2 || len(r.Skips()) != 2 {
 		t.Errorf("skips = %v; want 2 reasons, 2 rows", r.Skips())
+	}
+	for reason, k := range r.Skips() {
+		if k.First == nil || k.First.Row < 2 || k.First.Column == "" {
+			t.Errorf("skip %q has no location: %+v", reason, k.First)
+		}
 	}
 }
 

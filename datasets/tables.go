@@ -290,7 +290,30 @@ func customerSpec(schema *CustomerSchema) tableSpec[Customer] {
 }
 
 // Skips counts the rows a tolerant reader left out, by reason.
-type Skips map[string]int64
+type Skips map[string]*Skip
+
+// Skip is one reason rows were left out: how many, and where the first was.
+type Skip struct {
+	Rows  int64
+	First *InputError
+}
+
+func (s Skips) add(reason string, e *InputError) {
+	if k, ok := s[reason]; ok {
+		k.Rows++
+		return
+	}
+	s[reason] = &Skip{Rows: 1, First: e}
+}
+
+// Total returns the number of rows left out.
+func (s Skips) Total() int64 {
+	var n int64
+	for _, k := range s {
+		n += k.Rows
+	}
+	return n
+}
 
 // tableReader reads a table's files in order, one record at a time,
 // checking that customer_id never decreases.
@@ -307,6 +330,7 @@ type tableReader[T any] struct {
 	pos      int
 	dec      decoder
 	prevKey  string
+	unsorted bool // accept any order (for sorting a book)
 	tolerant bool
 	skips    Skips
 	count    int64
@@ -400,13 +424,14 @@ func (r *tableReader[T]) decodeBatch(b *batch) error {
 		if err != nil {
 			if r.tolerant && !errors.Is(err, ErrMixedCurrency) && col != "customer_id" {
 				r.rows = r.rows[:len(r.rows)-1]
-				r.skips[fmt.Sprintf("%s.%s: %v", r.spec.table, col, rootCause(err))]++
+				r.skips.add(fmt.Sprintf("%s.%s: %v", r.spec.table, col, rootCause(err)),
+					&InputError{File: r.file, Row: row, Column: col, Err: err})
 				continue
 			}
 			return &InputError{File: r.file, Row: row, Column: col, Err: err}
 		}
 		key := r.spec.key(rec)
-		if key < r.prevKey {
+		if key < r.prevKey && !r.unsorted {
 			return &InputError{File: r.file, Row: row, Column: "customer_id",
 				Err: fmt.Errorf("%q after %q: %w", key, r.prevKey, ErrUnsorted)}
 		}
