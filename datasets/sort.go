@@ -199,4 +199,3 @@ func (h *runHeap[T]) Pop() any {
 	h.items = h.items[:len(h.items)-1]
 	return x
 }
-
