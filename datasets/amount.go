@@ -22,8 +22,9 @@ const AmountScale = 10000
 // NoAmount marks a missing amount.
 const NoAmount Amount = math.MinInt64
 
-// maxAmount bounds parsed amounts so that sums of many stay far from overflow.
-const maxAmount = 1e14
+// maxAmount bounds a single amount (a trillion currency units): in fixed
+// point that is 1e16, so int64 sums of hundreds of such amounts stay exact.
+const maxAmount = 1e12
 
 // Float returns a in currency units, or NaN for NoAmount.
 func (a Amount) Float() float64 {
@@ -125,7 +126,7 @@ func parsePlainDecimal(s string) (Amount, bool) {
 		s = s[1:]
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" && frac == "" || len(whole) > 14 || (hasDot && frac == "" && whole == "") {
+	if whole == "" && frac == "" || len(whole) > 12 || (hasDot && frac == "" && whole == "") {
 		return 0, false
 	}
 	var v int64
