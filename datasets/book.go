@@ -58,6 +58,19 @@ func Open(dir string) (*Book, error) {
 	return b, nil
 }
 
+// Only returns a view of the book that reads just the given tables, for a
+// pass that needs no more (counting attribute levels needs no invoices).
+func (b *Book) Only(tables ...Table) *Book {
+	v := *b
+	v.files = map[Table][]string{}
+	for _, t := range tables {
+		if f := b.files[t]; f != nil {
+			v.files[t] = f
+		}
+	}
+	return &v
+}
+
 // Has reports whether the book holds table t.
 func (b *Book) Has(t Table) bool { return len(b.files[t]) > 0 }
 

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/importers"
+	"github.com/credence-risk/credence/datasets/synth"
+)
+
+func (a *app) importCmd() *cobra.Command {
+	names := importers.Names()
+	cmd := &cobra.Command{
+		Use:   "import " + strings.Join(names, "|") + " --in PATH --out BOOK",
+		Short: "Import a public dataset as a book",
+		Long: "Import a public dataset as a book (docs/book-format.md):\n" +
+			"  uci-taiwan            --in uci-taiwan/train.csv\n" +
+			"  credit-card-approval  --in credit-card-approval/ (credit_record.csv.gz, application_record.csv.gz)\n" +
+			"  ibm-ar                --in ibm-ar/WA_Fn-UseC_-Accounts-Receivable.csv\n" +
+			"  german                --in german/german.data",
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: names,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			imp, ok := importers.Lookup(args[0])
+			if !ok {
+				return fmt.Errorf("import: no importer %q (want one of %s)", args[0], strings.Join(names, ", "))
+			}
+			in, out := a.v.GetString("in"), a.v.GetString("out")
+			if in == "" || out == "" {
+				return fmt.Errorf("import %s: --in and --out are required", args[0])
+			}
+			start := time.Now()
+			st, err := imp(cmd.Context(), in, out)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", args[0], err)
+			}
+			fmt.Fprintf(a.stdout, "imported %s into %s in %s: %d customers, %d invoices, %d statements, %d defaults, %d observations\n",
+				args[0], out, time.Since(start).Round(time.Millisecond), st.Customers, st.Invoices, st.Statements, st.Defaults, st.Observations)
+			if st.Skipped > 0 {
+				reasons := make([]string, 0, len(st.SkipReasons))
+				for r, n := range st.SkipReasons {
+					reasons = append(reasons, fmt.Sprintf("%d × %s", n, r))
+				}
+				slices.Sort(reasons)
+				fmt.Fprintf(a.stdout, "skipped %d rows: %s\n", st.Skipped, strings.Join(reasons, "; "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().String("in", "", "the dataset's file or folder")
+	cmd.Flags().String("out", "", "directory of the book to write")
+	return cmd
+}
+
+func (a *app) synthCmd() *cobra.Command {
+	def := synth.DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "synth --customers N --months M --seed S --out BOOK",
+		Short: "Write a synthetic B2B receivables book, and each customer's true PD beside it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := synth.DefaultConfig()
+			cfg.Customers = a.v.GetInt("customers")
+			cfg.Months = a.v.GetInt("months")
+			cfg.Seed = a.v.GetInt64("seed")
+			cfg.AnnualDefaultRate = a.v.GetFloat64("default-rate")
+			cfg.CustomersPerPart = a.v.GetInt("customers-per-part")
+			cfg.Format = a.v.GetString("format")
+			if w := a.v.GetInt("workers"); w > 0 {
+				cfg.Workers = w
+			}
+			start, err := datasets.ParseDate(a.v.GetString("start"))
+			if err != nil {
+				return fmt.Errorf("synth: --start: %w", err)
+			}
+			cfg.Start = start
+			out := a.v.GetString("out")
+			if out == "" {
+				return fmt.Errorf("synth: --out is required")
+			}
+			truth := a.v.GetString("truth")
+			if truth == "" {
+				truth = filepath.Clean(out) + ".truth.parquet"
+			}
+			bar := a.newProgress("synth", cfg.Customers)
+			t0 := time.Now()
+			st, err := synth.Generate(cmd.Context(), cfg, out, truth, bar.Update)
+			bar.Done()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s in %s: %d customers, %d invoices, %d defaults in %d parts, observed until %s\ntrue PDs in %s\n",
+				out, time.Since(t0).Round(time.Millisecond), st.Customers, st.Invoices, st.Defaults, st.Parts, st.ObservedUntil, truth)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.Int("customers", 10_000, "number of customers")
+	f.Int("months", 24, "months of history")
+	f.Int64("seed", 1, "random seed: the same seed writes the same book")
+	f.Float64("default-rate", def.AnnualDefaultRate, "target annual default rate of the portfolio")
+	f.String("start", def.Start.String(), "first month of the book (YYYY-MM-DD)")
+	f.Int("customers-per-part", def.CustomersPerPart, "customers per part file")
+	f.String("format", "parquet", "parquet or csv")
+	f.Int("workers", 0, "generator goroutines (0: one per core)")
+	f.String("out", "", "directory of the book to write")
+	f.String("truth", "", "file of true PDs per customer and month end (default: OUT.truth.parquet)")
+	return cmd
+}

@@ -1,0 +1,37 @@
+// Command credence builds, validates and serves probability-of-default
+// models from a customer book. Every setting comes from a flag, a
+// CREDENCE_* environment variable or a YAML file given with --config, in
+// that order of precedence; `credence config` prints the effective values.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintln(os.Stderr, "credence:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errSilent is returned by commands that already reported their failure.
+var errSilent = errors.New("failed")
+
+// run executes the command line args; end-to-end tests call it directly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}

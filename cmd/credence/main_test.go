@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// credence runs the command line in-process and returns its output.
+func credence(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestVersion(t *testing.T) {
+	out, err := credence(t, "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "credence ") || !strings.Contains(out, strings.TrimPrefix(runtime.Version(), "go")) {
+		t.Errorf("version printed %q; want the version and %s", out, runtime.Version())
+	}
+}
+
+// TestConfigPrecedence checks flag > CREDENCE_* environment > config file > default.
+func TestConfigPrecedence(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "credence.yaml")
+	if err := os.WriteFile(cfg, []byte("months: 7\nseed: 3\ncustomers: 11\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CREDENCE_SEED", "5")
+	t.Setenv("CREDENCE_DEFAULT_RATE", "0.05")
+	out, err := credence(t, "config", "synth", "--config", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"months: 7", "# file", "seed: \"5\"", "default-rate: \"0.05\"", "format: parquet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config output lacks %q:\n%s", want, out)
+		}
+	}
+	// The same precedence in a real run: the flag beats env and file.
+	dir := t.TempDir()
+	out, err = credence(t, "synth", "--config", cfg, "--customers", "40", "--months", "13", "--out", filepath.Join(dir, "book"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "40 customers") {
+		t.Errorf("synth with --customers 40 printed %q", out)
+	}
+	// From the file alone.
+	out, err = credence(t, "synth", "--config", cfg, "--out", filepath.Join(dir, "book2"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "11 customers") {
+		t.Errorf("synth with customers: 11 in the file printed %q", out)
+	}
+}
+
+func TestConfigRefusesUnknownSetting(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "credence.yaml")
+	if err := os.WriteFile(cfg, []byte("custmers: 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := credence(t, "config", "--config", cfg); err == nil || !strings.Contains(err.Error(), "custmers") {
+		t.Errorf("err = %v; want unknown setting custmers", err)
+	}
+}
+
+func TestSynthCheckSort(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "300", "--months", "12", "--seed", "2", "--customers-per-part", "100", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := credence(t, "book", "check", book)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"customers", "300 (in any table)", "invoices", "defaulted", "observed until"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("book check output lacks %q:\n%s", want, out)
+		}
+	}
+	sorted := filepath.Join(dir, "sorted")
+	if out, err := credence(t, "book", "sort", book, "--out", sorted, "--run-rows", "500"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	again, err := credence(t, "book", "check", sorted)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, again)
+	}
+	strip := func(s string) string { // drop the lines that name paths and file counts
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.HasPrefix(l, "book ") && !strings.Contains(l, "file(s)") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if strip(out) != strip(again) {
+		t.Errorf("sorted copy summarises differently:\n%s\nvs\n%s", out, again)
+	}
+}
+
+func TestBookCheckNamesBadRow(t *testing.T) {
+	dir := t.TempDir()
+	csv := "customer_id,invoice_id,issue_date,due_date,amount\nA,1,2024-01-01,2024-02-01,5\nA,2,2024-01-01,2023-12-01,5\n"
+	if err := os.WriteFile(filepath.Join(dir, "invoices.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := credence(t, "book", "check", dir)
+	if err == nil || !strings.Contains(err.Error(), "invoices.csv: row 2, column due_date") {
+		t.Errorf("err = %v; want it to name invoices.csv row 2 column due_date", err)
+	}
+	out, err := credence(t, "book", "check", "--tolerant", dir)
+	if err == nil || !strings.Contains(out, "skipped 1 rows") {
+		t.Errorf("tolerant check: err = %v, output %q; want 1 skipped row reported", err, out)
+	}
+}
+
+func TestImportNeedsKnownName(t *testing.T) {
+	_, err := credence(t, "import", "nope", "--in", "x", "--out", "y")
+	if err == nil || !strings.Contains(err.Error(), "uci-taiwan") {
+		t.Errorf("err = %v; want the list of importers", err)
+	}
+}

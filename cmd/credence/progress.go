@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// progress draws a bar on stderr when stderr is a terminal and stays quiet
+// otherwise, so logs and CI output carry no control characters.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	label string
+	total int
+	start time.Time
+	last  time.Time
+	on    bool
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (a *app) newProgress(label string, total int) *progress {
+	return &progress{w: a.stderr, label: label, total: total, start: time.Now(), on: isTerminal(a.stderr)}
+}
+
+// Update reports done units of the total; safe from several goroutines.
+func (p *progress) Update(done, total int) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if total > 0 {
+		p.total = total
+	}
+	now := time.Now()
+	if now.Sub(p.last) < 100*time.Millisecond && done < p.total {
+		return
+	}
+	p.last = now
+	const width = 30
+	frac := 0.0
+	if p.total > 0 {
+		frac = min(1, float64(done)/float64(p.total))
+	}
+	filled := int(frac * width)
+	elapsed := now.Sub(p.start)
+	eta := ""
+	if frac > 0 && frac < 1 {
+		eta = fmt.Sprintf(" eta %s", (time.Duration(float64(elapsed)/frac) - elapsed).Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d %s%s  ", p.label, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		done, p.total, elapsed.Round(time.Second), eta)
+}
+
+// Done ends the bar's line.
+func (p *progress) Done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}
