@@ -5,7 +5,7 @@ BIN      := bin/credence
 DEMO     := out/demo
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test bench vet fuzz clean
+.PHONY: all build demo test bench vet fuzz clean parity-uci
 
 all: build
 
@@ -38,3 +38,14 @@ fuzz:
 
 clean:
 	rm -rf bin out
+
+# Features keep the information of the raw columns: the peer's 5-fold CV AUC on the uci-taiwan feature
+# matrix against the raw wide file (needs python3-sklearn, python3-xgboost, python3-pandas).
+SHARED ?= ../shared
+PY     ?= /usr/bin/python3
+parity-uci: build
+	rm -rf out/uci && mkdir -p out
+	$(BIN) import uci-taiwan --in $(SHARED)/data/uci-taiwan/train.csv --out out/uci
+	$(BIN) features --book out/uci --out out/uci-features.csv
+	$(PY) $(SHARED)/peers/tabular_baselines.py $(SHARED)/data/uci-taiwan/train.csv default.payment.next.month ID
+	$(PY) $(SHARED)/peers/tabular_baselines.py out/uci-features.csv label customer_id as_of

@@ -355,9 +355,17 @@ func (s *Set) appendStatements(v []float64, sts []datasets.Statement, asOf datas
 		prevUtil.add(utilisation(&sts[latest[j]]))
 		payRatios.add(paymentRatio(&sts[latest[j-1]], &sts[latest[j]]))
 	}
-	payRatio := math.NaN()
+	// The statement before the latest: the direction of the most recent
+	// change is an early-warning signal of its own.
+	payRatio, prevDPD, prevStatus, prevBalance, prevPayment := math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	if k > 1 {
-		payRatio = paymentRatio(last, &sts[latest[1]])
+		prev := &sts[latest[1]]
+		payRatio = paymentRatio(last, prev)
+		prevDPD = dpdValue(prev.DaysPastDue)
+		if x, ok := parseStatus(prev.Status); ok {
+			prevStatus = x
+		}
+		prevBalance, prevPayment = prev.Balance.Float(), prev.Payment.Float()
 	}
 	v = append(v,
 		last.Balance.Float(),
@@ -368,6 +376,11 @@ func (s *Set) appendStatements(v []float64, sts []datasets.Statement, asOf datas
 		payRatio,
 		payRatios.value(),
 		monthsSince(lastDelinquent, asOf),
+		prevDPD,
+		prevStatus,
+		prevBalance,
+		prevPayment,
+		dpdValue(last.DaysPastDue)-prevDPD,
 	)
 
 	// Windows are sorted, so one pass accumulates each in turn.

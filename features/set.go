@@ -184,6 +184,11 @@ var (
 		{"st_pay_ratio", false},
 		{"st_pay_ratio_mean3", false},
 		{"st_months_since_delinquent", true},
+		{"st_prev_dpd", true},
+		{"st_prev_status_num", false},
+		{"st_prev_balance", false},
+		{"st_prev_payment", false},
+		{"st_dpd_change", false},
 	}
 	stWindowColumns = [...]column{
 		{"st_dpd_max", true},

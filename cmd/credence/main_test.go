@@ -133,3 +133,30 @@ func TestImportNeedsKnownName(t *testing.T) {
 		t.Errorf("err = %v; want the list of importers", err)
 	}
 }
+
+func TestFeaturesMatrix(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "200", "--months", "18", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, name := range []string{"m.csv", "m.parquet"} {
+		out, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if !strings.Contains(out, "rows ×") || !strings.Contains(out, "horizon 6mo") {
+			t.Errorf("features printed %q", out)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "m.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "customer_id,as_of,label,inv_count_3m") {
+		t.Errorf("matrix header = %q", strings.SplitN(string(b), "\n", 2)[0])
+	}
+	if _, err := credence(t, "features", "--book", book, "--horizon", "12parsecs", "--out", filepath.Join(dir, "x.csv")); err == nil {
+		t.Errorf("a bad horizon was accepted")
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/train"
+)
+
+func (a *app) featuresCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "features --book BOOK --out FILE",
+		Short: "Write the observation × feature matrix with labels (.parquet, .csv or .csv.gz)",
+		Long: "Write one row per observation — customer_id, as_of, label, then every feature — for use in\n" +
+			"notebooks. Observations come from the book's observations table, else from a monthly plan\n" +
+			"(--plan-start/--plan-end/--plan-every, default: from six months after the book's first date to\n" +
+			"observed_until minus the horizon). Only labelled observations are written unless --unlabelled.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			book, err := a.openBook()
+			if err != nil {
+				return err
+			}
+			cfg, err := a.observationConfig()
+			if err != nil {
+				return err
+			}
+			out := a.v.GetString("out")
+			if out == "" {
+				return fmt.Errorf("features: --out is required")
+			}
+			t0 := time.Now()
+			prep, err := train.Prepare(cmd.Context(), book, cfg)
+			if err != nil {
+				return err
+			}
+			w, err := train.NewMatrixWriter(out, prep.Set.Names())
+			if err != nil {
+				return err
+			}
+			bar := a.newProgress("features", 0)
+			var rows int64
+			counts, err := train.Observe(cmd.Context(), book, prep, a.v.GetInt("workers"), a.v.GetBool("unlabelled"),
+				func(obs []train.Observation) error {
+					rows += int64(len(obs))
+					bar.Update(int(rows), int(rows))
+					return w.Write(obs)
+				})
+			bar.Done()
+			if err != nil {
+				w.Abort()
+				return err
+			}
+			if err := w.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s in %s: %d rows × %d features (feature set %s)\n", out,
+				time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version)
+			fmt.Fprintf(a.stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
+				counts.Customers, counts.Labelled, counts.Defaults, 100*float64(counts.Defaults)/max(1, float64(counts.Labelled)),
+				counts.Censored, counts.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
+			return nil
+		},
+	}
+	a.observationFlags(cmd)
+	cmd.Flags().String("out", "", "matrix file to write (.parquet, .csv or .csv.gz)")
+	cmd.Flags().Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label")
+	return cmd
+}
+
+// observationFlags are the settings of every command that builds
+// observations from a book.
+func (a *app) observationFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("book", "", "book directory")
+	f.String("horizon", "", "label horizon, e.g. 12mo, 90d, 1y (default: the book's hint, else 12mo)")
+	f.Int("dpd-threshold", 0, "days past due that make a default under the default rule (default: the book's hint, else 90)")
+	f.Bool("derive-defaults", false, "apply the default rule even when the book has a defaults table")
+	f.String("plan-start", "", "first as-of date of the snapshot plan (YYYY-MM-DD)")
+	f.String("plan-end", "", "last as-of date of the snapshot plan")
+	f.Int("plan-every", 1, "months between as-of dates of the snapshot plan")
+	f.Int("workers", 0, "feature-building goroutines (0: one per core)")
+	f.Bool("tolerant", false, "skip and count bad rows instead of stopping at the first")
+}
+
+func (a *app) openBook() (*datasets.Book, error) {
+	dir := a.v.GetString("book")
+	if dir == "" {
+		return nil, fmt.Errorf("--book is required")
+	}
+	b, err := datasets.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	b.Tolerant = a.v.GetBool("tolerant")
+	return b, nil
+}
+
+func (a *app) observationConfig() (train.ObservationConfig, error) {
+	cfg := train.ObservationConfig{
+		Features:       features.DefaultConfig(),
+		DPDThreshold:   a.v.GetInt("dpd-threshold"),
+		DeriveDefaults: a.v.GetBool("derive-defaults"),
+		Workers:        a.v.GetInt("workers"),
+	}
+	if s := a.v.GetString("horizon"); s != "" {
+		h, err := features.ParseHorizon(s)
+		if err != nil {
+			return cfg, fmt.Errorf("--horizon: %w", err)
+		}
+		cfg.Horizon = h
+	}
+	start, end := a.v.GetString("plan-start"), a.v.GetString("plan-end")
+	if (start == "") != (end == "") {
+		return cfg, fmt.Errorf("--plan-start and --plan-end go together")
+	}
+	if start != "" {
+		var err error
+		if cfg.Plan.Start, err = datasets.ParseDate(start); err != nil {
+			return cfg, fmt.Errorf("--plan-start: %w", err)
+		}
+		if cfg.Plan.End, err = datasets.ParseDate(end); err != nil {
+			return cfg, fmt.Errorf("--plan-end: %w", err)
+		}
+		cfg.Plan.EveryMonths = a.v.GetInt("plan-every")
+	}
+	return cfg, nil
+}
