@@ -19,11 +19,12 @@ type HistoryReader struct {
 	obs   *tableReader[Observation]
 	skips Skips
 	n     int64
+	seen  map[string]struct{} // invoice ids of the current customer
 }
 
 // Histories starts reading the book from its first customer.
 func (b *Book) Histories(ctx context.Context) *HistoryReader {
-	r := &HistoryReader{skips: Skips{}}
+	r := &HistoryReader{skips: Skips{}, seen: make(map[string]struct{}, 64)}
 	if f := b.files[Invoices]; f != nil {
 		r.inv = newTableReader(ctx, invoiceSpec, f, b.Tolerant, r.skips)
 	}
@@ -85,8 +86,10 @@ func minKey[T any](t *tableReader[T], cur string, have bool) (string, bool, erro
 	return cur, true, nil
 }
 
-// take appends every record of t for customer id.
-func take[T any](t *tableReader[T], id string, dst []T) ([]T, error) {
+// take appends every record of t for customer id, copying each run of
+// them in the current batch at once.
+// check, when not nil, sees each record with its file row.
+func take[T any](t *tableReader[T], id string, dst []T, check func(*T, int64) error) ([]T, error) {
 	if t == nil {
 		return dst, nil
 	}
@@ -98,8 +101,20 @@ func take[T any](t *tableReader[T], id string, dst []T) ([]T, error) {
 		if rec == nil || t.spec.key(rec) != id {
 			return dst, nil
 		}
-		dst = append(dst, *rec)
-		t.advance()
+		end := t.pos + 1
+		for end < len(t.rows) && t.spec.key(&t.rows[end]) == id {
+			end++
+		}
+		if check != nil {
+			for k := t.pos; k < end; k++ {
+				if err := check(&t.rows[k], t.rowNums[k]); err != nil {
+					return dst, err
+				}
+			}
+		}
+		dst = append(dst, t.rows[t.pos:end]...)
+		t.count += int64(end - t.pos)
+		t.pos = end
 	}
 }
 
@@ -126,10 +141,11 @@ func (r *HistoryReader) Next() (*History, error) {
 		return nil, io.EOF
 	}
 	h := &History{CustomerID: id}
-	if h.Invoices, err = takeInvoices(r.inv, id); err != nil {
+	clear(r.seen)
+	if h.Invoices, err = take(r.inv, id, nil, r.checkInvoiceID); err != nil {
 		return nil, err
 	}
-	if h.Statements, err = take(r.st, id, nil); err != nil {
+	if h.Statements, err = take(r.st, id, nil, nil); err != nil {
 		return nil, err
 	}
 	if r.cust != nil {
@@ -150,11 +166,11 @@ func (r *HistoryReader) Next() (*History, error) {
 			}
 		}
 	}
-	if h.Defaults, err = take(r.def, id, nil); err != nil {
+	if h.Defaults, err = take(r.def, id, nil, nil); err != nil {
 		return nil, err
 	}
 	var obs []Observation
-	if obs, err = take(r.obs, id, nil); err != nil {
+	if obs, err = take(r.obs, id, nil, nil); err != nil {
 		return nil, err
 	}
 	if len(obs) > 0 {
@@ -167,35 +183,15 @@ func (r *HistoryReader) Next() (*History, error) {
 	return h, nil
 }
 
-// takeInvoices takes a customer's invoices, refusing a duplicate
-// (customer_id, invoice_id).
-func takeInvoices(t *tableReader[Invoice], id string) ([]Invoice, error) {
-	if t == nil {
-		return nil, nil
+// checkInvoiceID refuses a duplicate (customer_id, invoice_id) within the
+// customer being read.
+func (r *HistoryReader) checkInvoiceID(inv *Invoice, row int64) error {
+	if _, dup := r.seen[inv.InvoiceID]; dup {
+		return &InputError{File: r.inv.file, Row: row, Column: "invoice_id",
+			Err: fmt.Errorf("%w (customer_id, invoice_id) = (%q, %q)", ErrDuplicate, inv.CustomerID, inv.InvoiceID)}
 	}
-	var invs []Invoice
-	var seen map[string]struct{}
-	for {
-		rec, err := t.peek()
-		if err != nil {
-			return nil, err
-		}
-		if rec == nil || rec.CustomerID != id {
-			return invs, nil
-		}
-		if len(invs) == 1 {
-			seen = map[string]struct{}{invs[0].InvoiceID: {}}
-		}
-		if seen != nil {
-			if _, dup := seen[rec.InvoiceID]; dup {
-				return nil, &InputError{File: t.file, Row: t.rowNums[t.pos], Column: "invoice_id",
-					Err: fmt.Errorf("%w (customer_id, invoice_id) = (%q, %q)", ErrDuplicate, id, rec.InvoiceID)}
-			}
-			seen[rec.InvoiceID] = struct{}{}
-		}
-		invs = append(invs, *rec)
-		t.advance()
-	}
+	r.seen[inv.InvoiceID] = struct{}{}
+	return nil
 }
 
 // Close releases the open files.
