@@ -2,12 +2,7 @@ package train
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"runtime"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -67,39 +62,51 @@ func Prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig) (*
 		p.DPDThreshold = threshold
 	}
 
-	counter := features.NewLevelCounter(book.Schema)
-	r := book.Histories(ctx)
-	defer r.Close()
-	see := func(d datasets.Date) {
-		if d == datasets.NoDate {
-			return
-		}
-		if p.First == datasets.NoDate || d < p.First {
-			p.First = d
-		}
-		if p.Last == datasets.NoDate || d > p.Last {
-			p.Last = d
-		}
+	// One parallel pass: each chunk counts its levels and dates, merged in
+	// book order.
+	type tally struct {
+		levels      *features.LevelCounter
+		first, last datasets.Date
 	}
-	for {
-		h, err := r.Next()
-		if err == io.EOF {
-			break
+	counter := features.NewLevelCounter(book.Schema)
+	err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) (tally, error) {
+		t := tally{levels: features.NewLevelCounter(book.Schema), first: datasets.NoDate, last: datasets.NoDate}
+		see := func(d datasets.Date) {
+			if d == datasets.NoDate {
+				return
+			}
+			if t.first == datasets.NoDate || d < t.first {
+				t.first = d
+			}
+			if t.last == datasets.NoDate || d > t.last {
+				t.last = d
+			}
 		}
-		if err != nil {
-			return nil, err
+		for _, h := range hs {
+			t.levels.AddHistory(h)
+			for i := range h.Invoices {
+				see(h.Invoices[i].IssueDate)
+				see(h.Invoices[i].PaidDate)
+			}
+			for i := range h.Statements {
+				see(h.Statements[i].PeriodEnd)
+			}
+			for _, d := range h.Defaults {
+				see(d.DefaultDate)
+			}
 		}
-		counter.AddHistory(h)
-		for i := range h.Invoices {
-			see(h.Invoices[i].IssueDate)
-			see(h.Invoices[i].PaidDate)
+		return t, nil
+	}, func(t tally) error {
+		if t.first != datasets.NoDate && (p.First == datasets.NoDate || t.first < p.First) {
+			p.First = t.first
 		}
-		for i := range h.Statements {
-			see(h.Statements[i].PeriodEnd)
+		if t.last != datasets.NoDate && (p.Last == datasets.NoDate || t.last > p.Last) {
+			p.Last = t.last
 		}
-		for _, d := range h.Defaults {
-			see(d.DefaultDate)
-		}
+		return counter.Merge(t.levels)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p.Last == datasets.NoDate {
 		return nil, fmt.Errorf("book %s has no dated history", book.Dir)
@@ -141,93 +148,29 @@ type Counts struct {
 	AlreadyDefaulted int64
 }
 
-// historyChunk is how many customers travel together between the reader
-// and the feature workers: enough to amortise channel costs.
-const historyChunk = 256
-
 // Observe streams the book's observations through the feature set, in
-// customer order, calling emit with each chunk (emit runs on one goroutine
-// at a time; the chunk's slices are reused after it returns). Only
-// Labelled observations are emitted unless keepUnlabelled is set.
+// customer order, calling emit with each chunk (on one goroutine at a
+// time). Only Labelled observations are emitted unless keepUnlabelled is
+// set. Reading and feature building run on up to workers goroutines.
 func Observe(ctx context.Context, book *datasets.Book, p *Prepared, workers int, keepUnlabelled bool, emit func([]Observation) error) (Counts, error) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	type job struct {
-		seq  int
-		hs   []*datasets.History
-		out  []Observation
-		cnt  Counts
-		done chan struct{}
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	jobs := make(chan *job, workers)
-	ordered := make(chan *job, 2*workers)
-	// The reader hands chunks to the workers and, in the same order, to
-	// the emitter, which waits for each to be built.
-	g.Go(func() error {
-		defer close(jobs)
-		defer close(ordered)
-		r := book.Histories(ctx)
-		defer r.Close()
-		seq := 0
-		for {
-			j := &job{seq: seq, done: make(chan struct{})}
-			for len(j.hs) < historyChunk {
-				h, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				j.hs = append(j.hs, h)
-			}
-			if len(j.hs) == 0 {
-				return nil
-			}
-			for _, ch := range []chan *job{ordered, jobs} {
-				select {
-				case ch <- j:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			seq++
-		}
-	})
-	for w := 0; w < workers; w++ {
-		g.Go(func() error {
-			for j := range jobs {
-				for _, h := range j.hs {
-					j.out = buildObservations(p, h, keepUnlabelled, j.out, &j.cnt)
-				}
-				close(j.done)
-			}
-			return nil
-		})
+	type chunk struct {
+		obs []Observation
+		cnt Counts
 	}
 	var total Counts
-	g.Go(func() error {
-		for j := range ordered {
-			select {
-			case <-j.done:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			total.add(j.cnt)
-			if len(j.out) > 0 {
-				if err := emit(j.out); err != nil {
-					return err
-				}
-			}
+	err := datasets.Scan(ctx, book, workers, func(hs []*datasets.History) (chunk, error) {
+		var c chunk
+		for _, h := range hs {
+			c.obs = buildObservations(p, h, keepUnlabelled, c.obs, &c.cnt)
 		}
-		return nil
+		return c, nil
+	}, func(c chunk) error {
+		total.add(c.cnt)
+		if len(c.obs) == 0 {
+			return nil
+		}
+		return emit(c.obs)
 	})
-	err := g.Wait()
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return total, err
-	}
 	return total, err
 }
 
