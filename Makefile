@@ -5,7 +5,7 @@ BIN      := bin/credence
 DEMO     := out/demo
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test bench vet fuzz clean parity-uci
+.PHONY: all build demo test bench vet fuzz clean parity-uci bench-scale
 
 all: build
 
@@ -27,6 +27,16 @@ vet:
 # Benchmarks are kept out of `make test`; see BENCHMARKS.md for recorded figures.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./datasets/... ./features/...
+
+# End-to-end figures at scale (minutes; not part of `make test`): the 1,000,000-customer × 24-month
+# synthetic book, then its feature matrix at one snapshot. BENCH_DIR needs about 2 GB.
+BENCH_DIR ?= out/bench
+TIME      := /usr/bin/time -f "%e s wall, %U s user, %M KiB peak RSS"
+bench-scale: build
+	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	$(TIME) $(BIN) synth --customers 1000000 --months 24 --seed 1 --out $(BENCH_DIR)/book1m
+	$(TIME) $(BIN) features --book $(BENCH_DIR)/book1m --plan-start 2024-06-01 --plan-end 2024-06-01 \
+	  --horizon 6mo --out $(BENCH_DIR)/features1m.parquet
 
 # A short run of every fuzz target (go test -fuzz takes one target per package at a time).
 fuzz:

@@ -1,0 +1,173 @@
+package train
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models"
+)
+
+// Sample is a labelled feature matrix with the (customer, as_of) of each row.
+type Sample struct {
+	models.Dataset
+	CustomerIDs []string
+	AsOf        []datasets.Date
+}
+
+// Collect builds the labelled observations of the book into a Sample.
+func Collect(ctx context.Context, book *datasets.Book, p *Prepared, workers int) (*Sample, Counts, error) {
+	s := &Sample{Dataset: models.Dataset{X: &models.Matrix{Cols: p.Set.Len(), Names: p.Set.Names()}}}
+	counts, err := Observe(ctx, book, p, workers, false, func(obs []Observation) error {
+		for i := range obs {
+			o := &obs[i]
+			s.X.Data = append(s.X.Data, o.X...)
+			s.Y = append(s.Y, float64(o.Label))
+			s.CustomerIDs = append(s.CustomerIDs, o.CustomerID)
+			s.AsOf = append(s.AsOf, o.AsOf)
+		}
+		return nil
+	})
+	s.X.Rows = len(s.Y)
+	return s, counts, err
+}
+
+// Fingerprint is a SHA-256 over every row's customer, date, label and
+// feature bits: the same data gives the same fingerprint.
+func (s *Sample) Fingerprint() string {
+	h := sha256.New()
+	var b [8]byte
+	for i := range s.Y {
+		h.Write([]byte(s.CustomerIDs[i]))
+		binary.LittleEndian.PutUint32(b[:4], uint32(s.AsOf[i]))
+		h.Write(b[:4])
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(s.Y[i]))
+		h.Write(b[:])
+		for _, x := range s.X.Row(i) {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Subset returns the rows idx of s.
+func (s *Sample) Subset(idx []int) *Sample {
+	out := &Sample{Dataset: *s.Dataset.Subset(idx)}
+	for _, i := range idx {
+		out.CustomerIDs = append(out.CustomerIDs, s.CustomerIDs[i])
+		out.AsOf = append(out.AsOf, s.AsOf[i])
+	}
+	return out
+}
+
+// Split is how a sample was divided into training, validation (early
+// stopping and calibration) and test (the reported metrics) rows.
+type Split struct {
+	Method                 string // "out-of-time" or "stratified"
+	Train, Valid, Test     []int
+	TrainDates, ValidDates [2]datasets.Date // first and last as_of of each part (out-of-time)
+	TestDates              [2]datasets.Date
+}
+
+// SplitSample divides s: out of time by as_of when s spans at least three
+// dates (the earliest dates train, later ones validate, the latest test,
+// each part holding about the given shares of rows); otherwise stratified
+// at random by label with the seed. Shares are of rows: valid and test,
+// the rest trains.
+func SplitSample(s *Sample, validShare, testShare float64, seed uint64) (Split, error) {
+	if s.X.Rows == 0 {
+		return Split{}, fmt.Errorf("split: no labelled observations")
+	}
+	dates := slices.Clone(s.AsOf)
+	slices.Sort(dates)
+	dates = slices.Compact(dates)
+	if len(dates) >= 3 {
+		return splitOutOfTime(s, dates, validShare, testShare)
+	}
+	return splitStratified(s, validShare, testShare, seed), nil
+}
+
+func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare float64) (Split, error) {
+	// Walk dates from the latest back, giving whole dates to test, then
+	// validation, until each holds its share of rows.
+	perDate := map[datasets.Date]int{}
+	for _, d := range s.AsOf {
+		perDate[d]++
+	}
+	n := float64(s.X.Rows)
+	testFrom, validFrom := len(dates), len(dates)
+	acc := 0
+	for testFrom > 2 && float64(acc) < testShare*n {
+		testFrom--
+		acc += perDate[dates[testFrom]]
+	}
+	acc = 0
+	validFrom = testFrom
+	for validFrom > 1 && float64(acc) < validShare*n {
+		validFrom--
+		acc += perDate[dates[validFrom]]
+	}
+	sp := Split{Method: "out-of-time"}
+	for i, d := range s.AsOf {
+		switch {
+		case d >= dates[testFrom]:
+			sp.Test = append(sp.Test, i)
+		case d >= dates[validFrom]:
+			sp.Valid = append(sp.Valid, i)
+		default:
+			sp.Train = append(sp.Train, i)
+		}
+	}
+	sp.TrainDates = [2]datasets.Date{dates[0], dates[validFrom-1]}
+	sp.ValidDates = [2]datasets.Date{dates[validFrom], dates[testFrom-1]}
+	sp.TestDates = [2]datasets.Date{dates[testFrom], dates[len(dates)-1]}
+	for _, part := range [][]int{sp.Train, sp.Valid, sp.Test} {
+		if !hasBothLabels(s.Y, part) {
+			return sp, fmt.Errorf("split: an out-of-time part (train %s–%s, valid %s–%s, test %s–%s) lacks defaults or non-defaults",
+				sp.TrainDates[0], sp.TrainDates[1], sp.ValidDates[0], sp.ValidDates[1], sp.TestDates[0], sp.TestDates[1])
+		}
+	}
+	return sp, nil
+}
+
+func hasBothLabels(y []float64, idx []int) bool {
+	var pos, neg bool
+	for _, i := range idx {
+		if y[i] == 1 {
+			pos = true
+		} else {
+			neg = true
+		}
+	}
+	return pos && neg
+}
+
+func splitStratified(s *Sample, validShare, testShare float64, seed uint64) Split {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	sp := Split{Method: "stratified"}
+	for _, label := range []float64{0, 1} {
+		var idx []int
+		for i, y := range s.Y {
+			if y == label {
+				idx = append(idx, i)
+			}
+		}
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		nTest := int(math.Round(testShare * float64(len(idx))))
+		nValid := int(math.Round(validShare * float64(len(idx))))
+		sp.Test = append(sp.Test, idx[:nTest]...)
+		sp.Valid = append(sp.Valid, idx[nTest:nTest+nValid]...)
+		sp.Train = append(sp.Train, idx[nTest+nValid:]...)
+	}
+	for _, part := range [][]int{sp.Train, sp.Valid, sp.Test} {
+		slices.Sort(part)
+	}
+	return sp
+}

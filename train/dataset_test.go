@@ -1,0 +1,82 @@
+package train
+
+import (
+	"testing"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models"
+)
+
+func sampleOf(dates []datasets.Date, y []float64) *Sample {
+	s := &Sample{Dataset: models.Dataset{X: models.NewMatrix(len(y), []string{"x"}), Y: y}, AsOf: dates}
+	for i := range y {
+		s.CustomerIDs = append(s.CustomerIDs, "C")
+		s.X.Data[i] = float64(i)
+	}
+	return s
+}
+
+func TestSplitOutOfTime(t *testing.T) {
+	var dates []datasets.Date
+	var y []float64
+	for m := 0; m < 10; m++ {
+		for i := 0; i < 100; i++ {
+			dates = append(dates, datasets.YMD(2023, 1+0, 1).AddMonths(m))
+			y = append(y, float64(i%10/9))
+		}
+	}
+	sp, err := SplitSample(sampleOf(dates, y), 0.2, 0.2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Method != "out-of-time" || len(sp.Train) != 600 || len(sp.Valid) != 200 || len(sp.Test) != 200 {
+		t.Fatalf("split %s %d/%d/%d; want out-of-time 600/200/200", sp.Method, len(sp.Train), len(sp.Valid), len(sp.Test))
+	}
+	if !(sp.TrainDates[1] < sp.ValidDates[0] && sp.ValidDates[1] < sp.TestDates[0]) {
+		t.Errorf("parts overlap in time: %v %v %v", sp.TrainDates, sp.ValidDates, sp.TestDates)
+	}
+}
+
+func TestSplitStratified(t *testing.T) {
+	d := datasets.YMD(2005, 10, 1)
+	var dates []datasets.Date
+	var y []float64
+	for i := 0; i < 1000; i++ {
+		dates = append(dates, d)
+		y = append(y, float64(i%5/4)) // 20% defaults
+	}
+	s := sampleOf(dates, y)
+	a, err := SplitSample(s, 0.2, 0.2, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := SplitSample(s, 0.2, 0.2, 7)
+	if a.Method != "stratified" || len(a.Test) != 200 || len(a.Valid) != 200 || len(a.Train) != 600 {
+		t.Fatalf("split %s %d/%d/%d; want stratified 600/200/200", a.Method, len(a.Train), len(a.Valid), len(a.Test))
+	}
+	defaults := 0
+	for _, i := range a.Test {
+		defaults += int(y[i])
+	}
+	if defaults != 40 {
+		t.Errorf("test part has %d defaults; want 40 (stratified)", defaults)
+	}
+	for i := range a.Test {
+		if a.Test[i] != b.Test[i] {
+			t.Fatal("the same seed split differently")
+		}
+	}
+}
+
+func TestFingerprintChangesWithData(t *testing.T) {
+	d := datasets.YMD(2005, 10, 1)
+	s := sampleOf([]datasets.Date{d, d}, []float64{0, 1})
+	f1 := s.Fingerprint()
+	if f1 != s.Fingerprint() {
+		t.Fatal("fingerprint not deterministic")
+	}
+	s.X.Data[1] = 2.5
+	if s.Fingerprint() == f1 {
+		t.Error("fingerprint did not change with a feature value")
+	}
+}
