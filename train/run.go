@@ -1,0 +1,305 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/calibrate"
+	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/grade"
+	"github.com/credence-risk/credence/models/logistic"
+	"github.com/credence-risk/credence/models/scorecard"
+)
+
+// Families names the model families training can fit.
+var Families = []string{"scorecard", "gbdt", "logistic"}
+
+// Config is everything a training run depends on; it is stored in the
+// model artifact so the model can be rebuilt.
+type Config struct {
+	Observations ObservationConfig `json:"observations"`
+	// Families to fit; the champion is chosen among them. Default all.
+	Families  []string         `json:"families"`
+	Scorecard scorecard.Config `json:"scorecard"`
+	GBDT      GBDTConfig       `json:"gbdt"`
+	Logistic  logistic.Config  `json:"logistic"`
+	// Calibration is "isotonic", "platt" or "none", fitted on the
+	// validation part.
+	Calibration string      `json:"calibration"`
+	Scale       grade.Scale `json:"scale"`
+	// ValidShare and TestShare are the shares of rows held out for
+	// early stopping and calibration (valid) and for the reported
+	// metrics (test).
+	ValidShare float64 `json:"valid_share"`
+	TestShare  float64 `json:"test_share"`
+	Seed       uint64  `json:"seed"`
+}
+
+// DefaultConfig fits every family with its defaults.
+func DefaultConfig() Config {
+	return Config{
+		Observations: ObservationConfig{Features: defaultFeatures()},
+		Families:     slices.Clone(Families),
+		Scorecard:    scorecard.DefaultConfig(),
+		GBDT:         defaultGBDT(),
+		Logistic:     logistic.DefaultConfig(),
+		Calibration:  calibrate.MethodIsotonic,
+		Scale:        grade.DefaultScale(),
+		ValidShare:   0.2,
+		TestShare:    0.2,
+		Seed:         1,
+	}
+}
+
+// Candidate is one fitted family with its held-out results.
+type CandidateResult struct {
+	Family     string
+	Model      models.Model
+	Calibrator calibrate.Calibrator
+	Test       eval.Metrics
+	Valid      eval.Metrics
+	// TestPD are the calibrated PDs of the test rows.
+	TestPD      []float64
+	Grades      []eval.GradeRow
+	Portfolio   eval.GradeRow
+	HLStat, HLP float64
+	// CalibrationPasses: the portfolio Jeffreys test is not red and at
+	// most one grade is red.
+	CalibrationPasses bool
+	Light             eval.Light
+	FitSeconds        float64
+}
+
+// Result is a finished training run: the champion's artifact, ready for
+// the registry, and its report.
+type Result struct {
+	Artifact   *artifact.Artifact
+	Champion   *CandidateResult
+	Candidates []*CandidateResult
+	// Passed: the champion's calibration passes, so it may be labelled
+	// champion in the registry.
+	Passed bool
+	Report *Report
+	Counts Counts
+	Split  Split
+}
+
+// Run trains on the book: observations → features → split → fit every
+// family → calibrate → choose the champion → validate. The champion rule:
+// among the candidates whose calibration passes, the highest test AUC;
+// when none passes, the highest test AUC, reported red and not passed.
+func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(stage string)) (*Result, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	if err := cfg.Scale.Validate(); err != nil {
+		return nil, err
+	}
+	progress("reading the book")
+	prep, err := Prepare(ctx, book, cfg.Observations)
+	if err != nil {
+		return nil, err
+	}
+	progress("building features")
+	sample, counts, err := Collect(ctx, book, prep, cfg.Observations.Workers)
+	if err != nil {
+		return nil, err
+	}
+	if err := sample.Check(); err != nil {
+		return nil, err
+	}
+	split, err := SplitSample(sample, cfg.ValidShare, cfg.TestShare, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	trainS, validS, testS := sample.Subset(split.Train), sample.Subset(split.Valid), sample.Subset(split.Test)
+	for name, s := range map[string]*Sample{"train": trainS, "validation": validS, "test": testS} {
+		if !hasBothLabels(s.Y, allRows(len(s.Y))) {
+			return nil, fmt.Errorf("the %s part has %d rows but not both defaults and non-defaults; the book needs more history or defaults", name, len(s.Y))
+		}
+	}
+	families := cfg.Families
+	if len(families) == 0 {
+		families = Families
+	}
+	var cands []*CandidateResult
+	for _, fam := range families {
+		progress("fitting " + fam)
+		c, err := fitCandidate(ctx, fam, cfg, trainS, validS, testS)
+		if err != nil {
+			return nil, fmt.Errorf("fit %s: %w", fam, err)
+		}
+		cands = append(cands, c)
+	}
+	champ := chooseChampion(cands)
+	progress("validating")
+	res := &Result{Champion: champ, Candidates: cands, Passed: champ.CalibrationPasses, Counts: counts, Split: split}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	scaleJSON, err := json.Marshal(cfg.Scale)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := json.Marshal(artifactMetrics(champ, cands))
+	if err != nil {
+		return nil, err
+	}
+	res.Artifact = &artifact.Artifact{
+		Family:          champ.Family,
+		Model:           champ.Model,
+		Calibrator:      champ.Calibrator,
+		Scale:           scaleJSON,
+		FeatureSet:      prep.Set,
+		TrainingConfig:  cfgJSON,
+		DataFingerprint: sample.Fingerprint(),
+		Metrics:         metrics,
+		Notes: map[string]string{
+			"book":           book.Dir,
+			"horizon":        prep.Horizon.String(),
+			"observed_until": prep.ObservedUntil.String(),
+			"split":          split.Method,
+		},
+	}
+	res.Report = buildReport(book, prep, sample, trainS, testS, split, counts, cfg, res)
+	return res, nil
+}
+
+func allRows(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, testS *Sample) (*CandidateResult, error) {
+	var tr models.Trainer
+	switch fam {
+	case "scorecard":
+		tr = scorecard.Trainer{Config: cfg.Scorecard}
+	case "logistic":
+		tr = logistic.Trainer{Config: cfg.Logistic}
+	case "gbdt":
+		tr = gbdtTrainer(cfg.GBDT, cfg.Seed)
+	default:
+		return nil, fmt.Errorf("unknown family %q (want one of %s)", fam, strings.Join(Families, ", "))
+	}
+	t0 := time.Now()
+	m, err := tr.Fit(ctx, &trainS.Dataset, &validS.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	c := &CandidateResult{Family: fam, Model: m, FitSeconds: time.Since(t0).Seconds()}
+	validRaw := make([]float64, validS.X.Rows)
+	m.PDs(validS.X, validRaw)
+	switch cfg.Calibration {
+	case calibrate.MethodIsotonic:
+		c.Calibrator, err = calibrate.FitIsotonic(validRaw, validS.Y, nil)
+	case calibrate.MethodPlatt:
+		c.Calibrator, err = calibrate.FitPlatt(validRaw, validS.Y, nil)
+	case "", "none", calibrate.MethodIdentity:
+		c.Calibrator = calibrate.Identity{}
+	default:
+		err = fmt.Errorf("unknown calibration %q (want isotonic, platt or none)", cfg.Calibration)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+	for i := range validRaw {
+		validRaw[i] = c.Calibrator.Calibrate(validRaw[i])
+	}
+	if c.Valid, err = eval.Summary(validS.Y, validRaw); err != nil {
+		return nil, err
+	}
+	c.TestPD = make([]float64, testS.X.Rows)
+	m.PDs(testS.X, c.TestPD)
+	for i := range c.TestPD {
+		c.TestPD[i] = c.Calibrator.Calibrate(c.TestPD[i])
+	}
+	if c.Test, err = eval.Summary(testS.Y, c.TestPD); err != nil {
+		return nil, err
+	}
+	grades, err := cfg.Scale.Grades(c.TestPD)
+	if err != nil {
+		return nil, err
+	}
+	if c.Grades, err = eval.CalibrationByGrade(grades, c.TestPD, testS.Y); err != nil {
+		return nil, err
+	}
+	if c.Portfolio, err = eval.Calibration(c.TestPD, testS.Y); err != nil {
+		return nil, err
+	}
+	c.HLStat, c.HLP = eval.HosmerLemeshow(testS.Y, c.TestPD, 10)
+	red := 0
+	for _, g := range c.Grades {
+		if g.Light == eval.Red {
+			red++
+		}
+	}
+	c.CalibrationPasses = c.Portfolio.Light != eval.Red && red <= 1
+	c.Light = c.Portfolio.Light
+	if red > 0 && c.Light == eval.Green {
+		c.Light = eval.Yellow
+	}
+	if !c.CalibrationPasses {
+		c.Light = eval.Red
+	}
+	return c, nil
+}
+
+// chooseChampion: discrimination first among those whose calibration
+// passes; ties go to the family listed first.
+func chooseChampion(cands []*CandidateResult) *CandidateResult {
+	ordered := slices.Clone(cands)
+	sort.SliceStable(ordered, func(i, j int) bool {
+		a, b := ordered[i], ordered[j]
+		if a.CalibrationPasses != b.CalibrationPasses {
+			return a.CalibrationPasses
+		}
+		return auc(a) > auc(b)
+	})
+	return ordered[0]
+}
+
+func auc(c *CandidateResult) float64 {
+	if math.IsNaN(c.Test.AUC) {
+		return -1
+	}
+	return c.Test.AUC
+}
+
+// artifactMetrics is what the artifact keeps: the champion's test and
+// validation metrics and every candidate's test metrics.
+func artifactMetrics(champ *CandidateResult, cands []*CandidateResult) map[string]any {
+	byFamily := map[string]eval.Metrics{}
+	for _, c := range cands {
+		byFamily[c.Family] = c.Test
+	}
+	return map[string]any{
+		"test":                 champ.Test,
+		"validation":           champ.Valid,
+		"calibration":          champ.Portfolio,
+		"calibration_by_grade": champ.Grades,
+		"hosmer_lemeshow_p":    finiteOrNil(champ.HLP),
+		"candidates":           byFamily,
+	}
+}
+
+func finiteOrNil(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
