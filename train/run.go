@@ -302,4 +302,3 @@ func finiteOrNil(x float64) any {
 	}
 	return x
 }
-
