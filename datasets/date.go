@@ -42,6 +42,23 @@ func (d Date) String() string {
 	return d.Time().Format(time.DateOnly)
 }
 
+// MarshalText writes d as YYYY-MM-DD, and NoDate as "".
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = NoDate
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
 // AddMonths moves d by n calendar months, keeping the day of month where it
 // exists and clamping to the month's last day otherwise (Jan 31 + 1 = Feb 28).
 func (d Date) AddMonths(n int) Date {

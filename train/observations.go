@@ -11,19 +11,19 @@ import (
 // ObservationConfig says which (customer, as_of) pairs to observe and how
 // to label them.
 type ObservationConfig struct {
-	Features features.Config
+	Features features.Config `json:"features"`
 	// Horizon of the label; zero: the book's hint, else 12 months.
-	Horizon features.Horizon
+	Horizon features.Horizon `json:"horizon"`
 	// DPDThreshold is the default rule's days past due; 0: the book's hint,
 	// else 90. The rule derives defaults for a book without a defaults
 	// table, and for any book when DeriveDefaults is set.
-	DPDThreshold   int
-	DeriveDefaults bool
+	DPDThreshold   int  `json:"dpd_threshold,omitempty"`
+	DeriveDefaults bool `json:"derive_defaults,omitempty"`
 	// Plan gives the as-of dates of a book without an observations table;
 	// zero: features.DefaultPlan over the book's dates.
-	Plan features.Plan
+	Plan features.Plan `json:"plan"`
 	// Workers build features in parallel; 0: one per core.
-	Workers int
+	Workers int `json:"-"`
 }
 
 // Prepared is what a first pass over a book fixes before observations
@@ -40,6 +40,21 @@ type Prepared struct {
 // Prepare reads the book once to count categorical levels and find its
 // date range, and fixes the feature set, plan and label rule.
 func Prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig) (*Prepared, error) {
+	return prepare(ctx, book, cfg, nil)
+}
+
+// PrepareFor is Prepare for a model already fitted: it keeps the model's
+// feature set (laid out for this book's customers columns) and fixes only
+// the dates, plan and label rule.
+func PrepareFor(ctx context.Context, book *datasets.Book, cfg ObservationConfig, set *features.Set) (*Prepared, error) {
+	s, err := set.ForSchema(book.Schema)
+	if err != nil {
+		return nil, err
+	}
+	return prepare(ctx, book, cfg, s)
+}
+
+func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set) (*Prepared, error) {
 	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate}
 	if !p.Horizon.Valid() {
 		p.Horizon = features.DefaultHorizon()
@@ -116,8 +131,13 @@ func Prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig) (*
 		p.ObservedUntil = p.Last
 	}
 	p.Plan = cfg.Plan
-	if p.Plan.Start == 0 && p.Plan.End == 0 {
+	unset := func(d datasets.Date) bool { return d == 0 || d == datasets.NoDate }
+	if unset(p.Plan.Start) && unset(p.Plan.End) {
 		p.Plan = features.DefaultPlan(p.First, p.ObservedUntil, p.Horizon)
+	}
+	if fitted != nil {
+		p.Set = fitted
+		return p, nil
 	}
 	fc := cfg.Features
 	fc.SkipInvoices = fc.SkipInvoices || !book.Has(datasets.Invoices)

@@ -36,6 +36,10 @@ type Config struct {
 	// validation part.
 	Calibration string      `json:"calibration"`
 	Scale       grade.Scale `json:"scale"`
+	// PDFloor is the smallest PD an isotonic calibration gives (default
+	// 0.0003, the regulatory PD floor): a bucket of the validation part
+	// without defaults must not come out as a PD of zero.
+	PDFloor float64 `json:"pd_floor"`
 	// ValidShare and TestShare are the shares of rows held out for
 	// early stopping and calibration (valid) and for the reported
 	// metrics (test).
@@ -54,6 +58,7 @@ func DefaultConfig() Config {
 		Logistic:     logistic.DefaultConfig(),
 		Calibration:  calibrate.MethodIsotonic,
 		Scale:        grade.DefaultScale(),
+		PDFloor:      0.0003,
 		ValidShare:   0.2,
 		TestShare:    0.2,
 		Seed:         1,
@@ -109,6 +114,11 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err != nil {
 		return nil, err
 	}
+	// Store what was resolved from the book, so the configuration in the
+	// artifact rebuilds the same observations.
+	cfg.Observations.Horizon = prep.Horizon
+	cfg.Observations.Plan = prep.Plan
+	cfg.Observations.DPDThreshold = prep.DPDThreshold
 	progress("building features")
 	sample, counts, err := Collect(ctx, book, prep, cfg.Observations.Workers)
 	if err != nil {
@@ -151,7 +161,14 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := json.Marshal(artifactMetrics(champ, cands))
+	trainPD := make([]float64, trainS.X.Rows)
+	champ.Model.PDs(trainS.X, trainPD)
+	for i := range trainPD {
+		trainPD[i] = champ.Calibrator.Calibrate(trainPD[i])
+	}
+	stored := artifactMetrics(champ, cands)
+	stored["reference"] = newReference(trainS, trainPD)
+	metrics, err := json.Marshal(stored)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +222,13 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	m.PDs(validS.X, validRaw)
 	switch cfg.Calibration {
 	case calibrate.MethodIsotonic:
-		c.Calibrator, err = calibrate.FitIsotonic(validRaw, validS.Y, nil)
+		var iso *calibrate.Isotonic
+		if iso, err = calibrate.FitIsotonic(validRaw, validS.Y, nil); err == nil {
+			for i := range iso.Y {
+				iso.Y[i] = math.Max(iso.Y[i], cfg.PDFloor)
+			}
+			c.Calibrator = iso
+		}
 	case calibrate.MethodPlatt:
 		c.Calibrator, err = calibrate.FitPlatt(validRaw, validS.Y, nil)
 	case "", "none", calibrate.MethodIdentity:

@@ -160,3 +160,48 @@ func TestFeaturesMatrix(t *testing.T) {
 		t.Errorf("a bad horizon was accepted")
 	}
 }
+
+// TestTrainAndModels trains on a small synthetic book, then lists, shows,
+// promotes and rolls back through the registry.
+func TestTrainAndModels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three model families")
+	}
+	dir := t.TempDir()
+	book, reg := filepath.Join(dir, "book"), filepath.Join(dir, "registry")
+	if out, err := credence(t, "synth", "--customers", "2000", "--months", "24", "--seed", "4", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for i := 0; i < 2; i++ {
+		out, err := credence(t, "train", "--book", book, "--registry", reg, "--horizon", "12mo", "--seed", "1",
+			"--plan-start", "2023-07-01", "--plan-end", "2023-12-01", "--calibration", "platt")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, want := range []string{"scorecard", "gbdt", "logistic", "test AUC", "report.html"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("train output lacks %q:\n%s", want, out)
+			}
+		}
+	}
+	out, err := credence(t, "models", "list", "--registry", reg)
+	if err != nil || !strings.Contains(out, "v0001") || !strings.Contains(out, "v0002") {
+		t.Fatalf("models list: %v\n%s", err, out)
+	}
+	if out, err = credence(t, "models", "show", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "feature_set_version") {
+		t.Fatalf("models show: %v\n%s", err, out)
+	}
+	if out, err = credence(t, "models", "promote", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "champion is now v0001") {
+		t.Fatalf("models promote: %v\n%s", err, out)
+	}
+	if _, err = credence(t, "models", "promote", "v0009", "--registry", reg); err == nil {
+		t.Error("promoting a missing version succeeded")
+	}
+	if out, err = credence(t, "models", "rollback", "--registry", reg); err != nil || !strings.Contains(out, "champion is now") {
+		t.Fatalf("models rollback: %v\n%s", err, out)
+	}
+	html, err := os.ReadFile(filepath.Join(reg, "versions", "v0001", "report.html"))
+	if err != nil || !bytes.Contains(html, []byte("<svg")) {
+		t.Errorf("report.html missing or without charts: %v", err)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/credence-risk/credence/train"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -45,7 +47,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String("config", "", "YAML file of settings (keys are flag names)")
-	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd())
+	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd(), a.trainCmd(), a.modelsCmd(), a.validateCmd())
 	return root
 }
 
@@ -54,6 +56,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 // else the flag's default.
 func (a *app) load(cmd *cobra.Command) error {
 	a.cmd = cmd
+	train.Version = version
 	a.v.SetEnvPrefix(envPrefix)
 	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
 	a.v.AutomaticEnv()
@@ -68,7 +71,7 @@ func (a *app) load(cmd *cobra.Command) error {
 			c.Flags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
 		})
 		for _, k := range a.v.AllKeys() {
-			if !known[k] && a.v.InConfig(k) {
+			if !known[k] && a.v.InConfig(k) && !strings.HasPrefix(k, "train.") {
 				return fmt.Errorf("config %s: unknown setting %q", path, k)
 			}
 		}

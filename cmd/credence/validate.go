@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/train"
+)
+
+func (a *app) validateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate --registry DIR [--model VERSION] --book BOOK",
+		Short: "Back-test a stored model on a book with newer outcomes, with drift and a traffic light",
+		Long: "Score every labelled observation of the book with a stored model (default: the champion) and\n" +
+			"compare with its training: AUC and the test for its drop since training, calibration by grade\n" +
+			"(Jeffreys, binomial), Hosmer-Lemeshow, PSI of the score and of every feature. The report is\n" +
+			"stored beside the model in the registry as validation-<time>.html and .json.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			reg, err := a.openRegistry()
+			if err != nil {
+				return err
+			}
+			book, err := a.openBook()
+			if err != nil {
+				return err
+			}
+			art, err := catalog.Load(reg, a.v.GetString("model"))
+			if err != nil {
+				return err
+			}
+			cfg, err := a.observationConfig()
+			if err != nil {
+				return err
+			}
+			v, err := train.Validate(cmd.Context(), book, art, cfg)
+			if err != nil {
+				return fmt.Errorf("validate %s: %w", art.Version, err)
+			}
+			name, err := storeValidation(reg, art.Version, v)
+			if err != nil {
+				return err
+			}
+			m := v.Metrics
+			fmt.Fprintf(a.stdout, "model %s (%s) on %s: %d observations, %d defaults\n", art.Version, art.Family, book.Dir, m.N, m.Defaults)
+			fmt.Fprintf(a.stdout, "AUC %.4f (%.4f–%.4f), at training %.4f, drop p = %.4g\n", m.AUC, m.AUCLow, m.AUCHigh, v.AUCInit, v.DropP)
+			fmt.Fprintf(a.stdout, "default rate %.3f%%, mean PD %.3f%% (%s); score PSI %.4f\n", 100*m.DefaultRate, 100*m.MeanPD, v.Portfolio.Light, v.ScorePSI)
+			fmt.Fprintf(a.stdout, "light: %s\n", v.Light)
+			for _, r := range v.Reasons {
+				fmt.Fprintf(a.stdout, "  %s\n", r)
+			}
+			fmt.Fprintf(a.stdout, "report: %s\n", reg.Path(art.Version, name+".html"))
+			return nil
+		},
+	}
+	a.observationFlags(cmd)
+	cmd.Flags().String("registry", "", "model registry directory")
+	cmd.Flags().String("model", "champion", "model version or label")
+	return cmd
+}
+
+// storeValidation attaches a validation's report to its model version and
+// returns the reports' base name.
+func storeValidation(reg interface {
+	AddFile(ref, name string, data []byte) error
+}, version string, v *train.Validation) (string, error) {
+	name := "validation-" + v.CheckedAt.Format("20060102T150405Z")
+	var html, js bytes.Buffer
+	if err := v.Report.WriteHTML(&html); err != nil {
+		return "", err
+	}
+	if err := v.Report.WriteJSON(&js); err != nil {
+		return "", err
+	}
+	if err := reg.AddFile(version, name+".html", html.Bytes()); err != nil {
+		return "", err
+	}
+	return name, reg.AddFile(version, name+".json", js.Bytes())
+}

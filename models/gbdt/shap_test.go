@@ -1,0 +1,151 @@
+package gbdt
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/credence-risk/credence/models"
+)
+
+// TestContributionsSumToMargin checks TreeSHAP's local accuracy: the
+// contributions and the bias add up to the log-odds.
+func TestContributionsSumToMargin(t *testing.T) {
+	d := benchData(4000, 12, 70)
+	cfg := DefaultConfig()
+	cfg.Trees, cfg.Subsample, cfg.ColSample = 80, 0.8, 0.7
+	m := fit(t, cfg, d, nil)
+	test := benchData(300, 12, 71)
+	dst := make([]float64, 13)
+	for i := range test.X.Rows {
+		x := test.X.Row(i)
+		dst = m.Contributions(x, dst)
+		var sum float64
+		for _, v := range dst {
+			sum += v
+		}
+		// Only rounding separates the two: the terms are a few units
+		// at most, summed over 80 trees.
+		if z := m.Margin(x); math.Abs(sum-z) > 1e-9 {
+			t.Fatalf("row %d: contributions sum to %.15g; margin %.15g", i, sum, z)
+		}
+	}
+}
+
+// TestTreeSHAPExact compares TreeSHAP with Shapley values computed from
+// their definition over every subset of features, with the value
+// function TreeSHAP uses: a feature outside the coalition is integrated
+// out by following both branches of its splits, weighted by cover.
+func TestTreeSHAPExact(t *testing.T) {
+	const p = 5
+	pd := func(x []float64) float64 {
+		z := x[0]*x[1] - x[2] + 0.5*x[3]
+		if math.IsNaN(x[4]) {
+			z++
+		}
+		return models.Sigmoid(z)
+	}
+	nan := func(rng *rand.Rand, x []float64) {
+		if rng.Float64() < 0.2 {
+			x[4] = math.NaN()
+		}
+		if rng.Float64() < 0.1 {
+			x[1] = math.NaN()
+		}
+	}
+	train, _ := synthetic(2000, p, 80, nan, pd)
+	test, _ := synthetic(40, p, 81, nan, pd)
+	// Deep trees on few features split on the same feature twice on a
+	// path, the case TreeSHAP must unwind.
+	for _, trees := range []int{1, 3} {
+		cfg := DefaultConfig()
+		cfg.Trees, cfg.MaxDepth, cfg.LearningRate = trees, 6, 0.3
+		m := fit(t, cfg, train, nil)
+		repeated := false
+		for _, tr := range m.trees {
+			repeated = repeated || repeatsFeature(tr, 0, 0)
+		}
+		if !repeated {
+			t.Fatalf("%d trees: no path splits twice on a feature; the test would miss the unwinding", trees)
+		}
+		for i := range test.X.Rows {
+			x := test.X.Row(i)
+			got := m.Contributions(x, nil)
+			want := bruteShapley(m, x)
+			for j := range want {
+				// Both are sums of a few hundred products of covers and
+				// leaf values; they agree to rounding.
+				if math.Abs(got[j]-want[j]) > 1e-9 {
+					t.Errorf("%d trees, row %d, slot %d: TreeSHAP %.15g; exact %.15g", trees, i, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+// repeatsFeature reports whether a path below node i splits on a feature
+// already in used (a bit set of features).
+func repeatsFeature(t *tree, i int32, used uint64) bool {
+	n := t.nodes[i]
+	if n.feature < 0 {
+		return false
+	}
+	bit := uint64(1) << n.feature
+	if used&bit != 0 {
+		return true
+	}
+	return repeatsFeature(t, n.left, used|bit) || repeatsFeature(t, n.left+1, used|bit)
+}
+
+// bruteShapley returns the Shapley value of every feature for x and, in
+// the last slot, the value of the empty coalition.
+func bruteShapley(m *Model, x []float64) []float64 {
+	p := len(m.features)
+	value := func(s uint64) float64 {
+		v := m.base
+		for _, t := range m.trees {
+			v += condExpect(t, 0, x, s)
+		}
+		return v
+	}
+	fact := func(n int) float64 {
+		f := 1.0
+		for k := 2; k <= n; k++ {
+			f *= float64(k)
+		}
+		return f
+	}
+	phi := make([]float64, p+1)
+	for j := range p {
+		for s := uint64(0); s < 1<<p; s++ {
+			if s&(1<<j) != 0 {
+				continue
+			}
+			k := bits.OnesCount64(s)
+			w := fact(k) * fact(p-k-1) / fact(p)
+			phi[j] += w * (value(s|1<<j) - value(s))
+		}
+	}
+	phi[p] = value(0)
+	return phi
+}
+
+// condExpect is the expected value of node i's subtree when only the
+// features in s are known: their splits follow x, the others average
+// their children by cover.
+func condExpect(t *tree, i int32, x []float64, s uint64) float64 {
+	n := t.nodes[i]
+	if n.feature < 0 {
+		return n.value
+	}
+	l, r := n.left, n.left+1
+	if s&(1<<n.feature) != 0 {
+		v := x[n.feature]
+		if v < n.threshold || math.IsNaN(v) && n.defaultLeft() {
+			return condExpect(t, l, x, s)
+		}
+		return condExpect(t, r, x, s)
+	}
+	return (t.cover[l]*condExpect(t, l, x, s) + t.cover[r]*condExpect(t, r, x, s)) / t.cover[i]
+}

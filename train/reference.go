@@ -1,0 +1,93 @@
+package train
+
+import (
+	"math"
+	"slices"
+
+	"github.com/credence-risk/credence/models/eval"
+)
+
+// Binned is a distribution kept in a model artifact so that later samples
+// can be compared with training (PSI) without the training data: decile
+// edges of the training values, the share of training values in each bin
+// (values in (edges[k−1], edges[k]], the last bin open above) and the
+// share of missing values.
+type Binned struct {
+	Edges   []float64 `json:"edges"`
+	Shares  []float64 `json:"shares"`
+	Missing float64   `json:"missing"`
+}
+
+// Reference holds the training distributions of the score and of every
+// feature.
+type Reference struct {
+	PD       Binned            `json:"pd"`
+	Features map[string]Binned `json:"features"`
+}
+
+// referenceBins is the number of quantile bins of a reference.
+const referenceBins = 10
+
+// NewBinned bins x by its own deciles.
+func NewBinned(x []float64) Binned {
+	b := Binned{Edges: eval.QuantileEdges(x, referenceBins)}
+	if b.Edges == nil {
+		b.Edges = []float64{}
+	}
+	b.Shares, b.Missing = b.shares(x)
+	return b
+}
+
+// shares returns the share of x in each bin and the missing share.
+func (b Binned) shares(x []float64) ([]float64, float64) {
+	counts := make([]float64, len(b.Edges)+1)
+	missing := 0.0
+	for _, v := range x {
+		if math.IsNaN(v) {
+			missing++
+			continue
+		}
+		k, _ := slices.BinarySearch(b.Edges, v)
+		counts[k]++
+	}
+	n := float64(max(len(x), 1))
+	for k := range counts {
+		counts[k] /= n
+	}
+	return counts, missing / n
+}
+
+// psiFloor stands in for an empty bin's share, so that a bin empty on one
+// side adds a large but finite term.
+const psiFloor = 1e-4
+
+// PSI compares x with the reference: Σ (a − e)·ln(a/e) over the bins and
+// the missing share.
+func (b Binned) PSI(x []float64) float64 {
+	if len(x) == 0 || len(b.Shares) == 0 {
+		return math.NaN()
+	}
+	act, miss := b.shares(x)
+	psi := 0.0
+	term := func(a, e float64) {
+		if a == 0 && e == 0 {
+			return
+		}
+		a, e = math.Max(a, psiFloor), math.Max(e, psiFloor)
+		psi += (a - e) * math.Log(a/e)
+	}
+	for k := range act {
+		term(act[k], b.Shares[k])
+	}
+	term(miss, b.Missing)
+	return psi
+}
+
+// newReference records the training distributions of PDs and features.
+func newReference(s *Sample, pd []float64) Reference {
+	r := Reference{PD: NewBinned(pd), Features: map[string]Binned{}}
+	for j, name := range s.X.Names {
+		r.Features[name] = NewBinned(column(s, j))
+	}
+	return r
+}

@@ -1,0 +1,213 @@
+package train
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/grade"
+)
+
+// Validation is a back-test of a stored model on a book with outcomes it
+// was not trained on.
+type Validation struct {
+	Version   string
+	Metrics   eval.Metrics
+	Grades    []eval.GradeRow
+	Portfolio eval.GradeRow
+	HLP       float64
+	// AUCInit is the test AUC at training; DropZ and DropP test the
+	// current AUC against it (the ECB's AUC-drop test).
+	AUCInit, DropZ, DropP float64
+	ScorePSI              float64
+	FeaturePSI            []Stability
+	Light                 eval.Light
+	Reasons               []string
+	Counts                Counts
+	Report                *Report
+	CheckedAt             time.Time
+}
+
+// storedMetrics is the part of an artifact's metrics validation reads.
+type storedMetrics struct {
+	Test      eval.Metrics `json:"test"`
+	Reference Reference    `json:"reference"`
+}
+
+// Validate scores every labelled observation of the book with the stored
+// model and compares it with its training: discrimination (and the drop of
+// the AUC since training), calibration by grade, and the drift of the
+// score and of every feature. cfg overrides the stored horizon and label
+// rule where set; the plan defaults to the new book's own dates.
+func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, cfg ObservationConfig) (*Validation, error) {
+	if art.FeatureSet == nil {
+		return nil, fmt.Errorf("model %s has no feature set: it cannot score a book", art.Version)
+	}
+	var trained Config
+	if len(art.TrainingConfig) > 0 {
+		if err := json.Unmarshal(art.TrainingConfig, &trained); err != nil {
+			return nil, fmt.Errorf("model %s: training config: %w", art.Version, err)
+		}
+	}
+	obs := trained.Observations
+	obs.Plan = cfg.Plan
+	obs.Workers = cfg.Workers
+	if cfg.Horizon.Valid() {
+		obs.Horizon = cfg.Horizon
+	}
+	if cfg.DPDThreshold > 0 {
+		obs.DPDThreshold = cfg.DPDThreshold
+	}
+	obs.DeriveDefaults = obs.DeriveDefaults || cfg.DeriveDefaults
+	var stored storedMetrics
+	if len(art.Metrics) > 0 {
+		if err := json.Unmarshal(art.Metrics, &stored); err != nil {
+			return nil, fmt.Errorf("model %s: metrics: %w", art.Version, err)
+		}
+	}
+	scale := grade.DefaultScale()
+	if len(art.Scale) > 0 {
+		if err := json.Unmarshal(art.Scale, &scale); err != nil {
+			return nil, fmt.Errorf("model %s: scale: %w", art.Version, err)
+		}
+	}
+	prep, err := PrepareFor(ctx, book, obs, art.FeatureSet)
+	if err != nil {
+		return nil, err
+	}
+	sample, counts, err := Collect(ctx, book, prep, obs.Workers)
+	if err != nil {
+		return nil, err
+	}
+	if sample.X.Rows == 0 {
+		return nil, fmt.Errorf("book %s has no labelled observations for a %s horizon (observed until %s)", book.Dir, prep.Horizon, prep.ObservedUntil)
+	}
+	pd := make([]float64, sample.X.Rows)
+	art.PDs(sample.X, pd)
+	v := &Validation{Version: art.Version, Counts: counts, CheckedAt: time.Now().UTC(), AUCInit: stored.Test.AUC}
+	if v.Metrics, err = eval.Summary(sample.Y, pd); err != nil {
+		return nil, err
+	}
+	grades, err := scale.Grades(pd)
+	if err != nil {
+		return nil, err
+	}
+	if v.Grades, err = eval.CalibrationByGrade(grades, pd, sample.Y); err != nil {
+		return nil, err
+	}
+	if v.Portfolio, err = eval.Calibration(pd, sample.Y); err != nil {
+		return nil, err
+	}
+	_, v.HLP = eval.HosmerLemeshow(sample.Y, pd, 10)
+	v.DropZ, v.DropP = math.NaN(), math.NaN()
+	if !math.IsNaN(v.AUCInit) && v.AUCInit > 0 {
+		v.DropZ, v.DropP = eval.AUCDropTest(v.AUCInit, sample.Y, pd)
+	}
+	v.ScorePSI = math.NaN()
+	if len(stored.Reference.PD.Shares) > 0 {
+		v.ScorePSI = stored.Reference.PD.PSI(pd)
+	}
+	for j, name := range sample.X.Names {
+		if ref, ok := stored.Reference.Features[name]; ok {
+			psi := ref.PSI(column(sample, j))
+			if !math.IsNaN(psi) {
+				v.FeaturePSI = append(v.FeaturePSI, Stability{Feature: name, PSI: Num(psi), Band: eval.Stability(psi)})
+			}
+		}
+	}
+	slices.SortStableFunc(v.FeaturePSI, func(a, b Stability) int { return cmp.Compare(b.PSI, a.PSI) })
+	v.judge()
+	v.Report = v.report(book, art, prep, sample, pd)
+	return v, nil
+}
+
+// judge sets the overall light: red when the AUC dropped significantly
+// (p ≤ 0.001), the portfolio calibration is red or the score shifted
+// (PSI ≥ 0.25); yellow for the milder findings; green otherwise.
+func (v *Validation) judge() {
+	v.Light = eval.Green
+	raise := func(to eval.Light, reason string) {
+		if to == eval.Red || (to == eval.Yellow && v.Light == eval.Green) {
+			v.Light = to
+		}
+		v.Reasons = append(v.Reasons, reason)
+	}
+	switch drop := eval.TrafficLight(v.DropP); drop {
+	case eval.Red, eval.Yellow:
+		raise(drop, fmt.Sprintf("AUC %.4f against %.4f at training: the drop is significant (p = %.4g)", v.Metrics.AUC, v.AUCInit, v.DropP))
+	}
+	switch v.Portfolio.Light {
+	case eval.Red, eval.Yellow:
+		raise(v.Portfolio.Light, fmt.Sprintf("portfolio: observed default rate %.3f%% against mean PD %.3f%% (Jeffreys p = %.4g)",
+			100*v.Portfolio.DefaultRate, 100*v.Portfolio.MeanPD, v.Portfolio.JeffreysP))
+	}
+	for _, g := range v.Grades {
+		if g.Light == eval.Red {
+			raise(eval.Yellow, fmt.Sprintf("grade %d: observed default rate %.3f%% against PD %.3f%% (Jeffreys p = %.4g)",
+				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, g.JeffreysP))
+		}
+	}
+	switch {
+	case v.ScorePSI >= 0.25:
+		raise(eval.Red, fmt.Sprintf("score PSI %.3f against training: the population shifted", v.ScorePSI))
+	case v.ScorePSI >= 0.10:
+		raise(eval.Yellow, fmt.Sprintf("score PSI %.3f against training: investigate", v.ScorePSI))
+	}
+	for _, f := range v.FeaturePSI {
+		if f.PSI >= 0.25 {
+			raise(eval.Yellow, fmt.Sprintf("feature %s shifted (PSI %.3f)", f.Feature, f.PSI))
+		}
+	}
+}
+
+func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *Prepared, sample *Sample, pd []float64) *Report {
+	m := v.Metrics
+	r := &Report{
+		Kind:         "validation",
+		Title:        fmt.Sprintf("Credence validation of model %s (%s) on %s", art.Version, art.Family, book.Dir),
+		Created:      v.CheckedAt.Format(time.RFC3339),
+		Credence:     Version,
+		Light:        string(v.Light),
+		LightReasons: v.Reasons,
+		Headline: []Metric{
+			{"AUC", Num(m.AUC), fmt.Sprintf("95%% CI %.4f–%.4f (DeLong)", m.AUCLow, m.AUCHigh)},
+			{"AUC at training", Num(v.AUCInit), fmt.Sprintf("drop test z = %.3f, p = %.4g", v.DropZ, v.DropP)},
+			{"Gini", Num(m.Gini), ""},
+			{"KS", Num(m.KS), ""},
+			{"Brier", Num(m.Brier), ""},
+			{"Observed default rate", Num(m.DefaultRate), fmt.Sprintf("%d defaults in %d observations", m.Defaults, m.N)},
+			{"Mean PD", Num(m.MeanPD), fmt.Sprintf("Jeffreys p = %.4f (%s)", v.Portfolio.JeffreysP, v.Portfolio.Light)},
+			{"Hosmer–Lemeshow p", Num(v.HLP), "10 groups"},
+			{"Score PSI", Num(v.ScorePSI), "against training"},
+		},
+		FeaturePSI: v.FeaturePSI[:min(len(v.FeaturePSI), 40)],
+	}
+	if fpr, tpr, _, err := eval.ROC(sample.Y, pd); err == nil {
+		x, y := thin(fpr, tpr)
+		r.ROC = []Curve{{Name: art.Family, X: Nums(x), Y: Nums(y)}}
+	}
+	for _, g := range v.Grades {
+		r.Calibration = append(r.Calibration, GradeRow{Grade: g.Grade, N: g.N, Defaults: g.Defaults, ObservedDR: Num(g.DefaultRate),
+			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)})
+	}
+	r.Scores = scoreHistogram(sample.Y, pd)
+	r.Model = ModelCard{
+		Version: art.Version, Family: art.Family, Book: book.Dir,
+		DataWindow:      fmt.Sprintf("history %s to %s; observed until %s", prep.First, prep.Last, prep.ObservedUntil),
+		Horizon:         prep.Horizon.String(),
+		Observations:    fmt.Sprintf("%d customers; %d labelled observations with %d defaults", v.Counts.Customers, v.Counts.Labelled, v.Counts.Defaults),
+		FeatureSet:      art.FeatureSet.Version,
+		Features:        art.FeatureSet.Names(),
+		DataFingerprint: sample.Fingerprint(),
+		Purpose:         "Back-test of a stored model on outcomes it was not trained on.",
+		Limitations:     []string{"Observations whose horizon is not yet observed are left out: recent scoring dates are judged only once their outcomes mature."},
+	}
+	return r
+}
