@@ -133,4 +133,3 @@ func testAUC(metrics json.RawMessage) string {
 	}
 	return fmt.Sprintf("%.4f", *m.Test.AUC)
 }
-

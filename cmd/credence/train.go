@@ -133,4 +133,3 @@ func (a *app) trainConfig() (train.Config, error) {
 	}
 	return cfg, nil
 }
-
