@@ -9,22 +9,9 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/scorecard"
 )
-
-// Score scaling shared by reports and serving: 600 points at good:bad odds
-// of 50:1, 20 points to double the odds.
-const (
-	ScoreBase = 600.0
-	ScoreOdds = 50.0
-	ScorePDO  = 20.0
-)
-
-// ScorePoints puts a PD on the points scale.
-func ScorePoints(pd float64) float64 {
-	pd = math.Min(math.Max(pd, 1e-9), 1-1e-9)
-	return ScoreBase + ScorePDO/math.Ln2*math.Log((1-pd)/pd/ScoreOdds)
-}
 
 // curvePoints caps the points of a drawn curve.
 const curvePoints = 200
@@ -161,10 +148,11 @@ func thin(x, y []float64) ([]float64, []float64) {
 
 func scoreHistogram(y, pd []float64) *Histogram {
 	const bins = 20
+	points := grade.DefaultPoints()
 	pts := make([]float64, len(pd))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, p := range pd {
-		pts[i] = ScorePoints(p)
+		pts[i] = points.Score(p)
 		lo, hi = math.Min(lo, pts[i]), math.Max(hi, pts[i])
 	}
 	if !(hi > lo) {
