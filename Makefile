@@ -16,6 +16,10 @@ demo: build
 	rm -rf $(DEMO)
 	$(BIN) synth --customers 5000 --months 24 --seed 7 --out $(DEMO)/book
 	$(BIN) book check $(DEMO)/book
+	$(BIN) train --book $(DEMO)/book --registry $(DEMO)/registry --horizon 12mo --seed 7
+	$(BIN) models list --registry $(DEMO)/registry
+	$(BIN) synth --customers 5000 --months 30 --seed 8 --out $(DEMO)/later-book
+	$(BIN) validate --registry $(DEMO)/registry --book $(DEMO)/later-book --horizon 12mo
 
 test: vet
 	$(GO) test -count=1 ./...

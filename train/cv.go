@@ -76,23 +76,24 @@ func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) 
 	return out, counts, nil
 }
 
-// customerFolds assigns each row the fold of its customer: customers are
-// ordered by a seeded hash and dealt round-robin within each label, so
-// folds are balanced in defaults.
-func customerFolds(s *Sample, k int, seed uint64) []int {
-	type cust struct {
-		id        string
-		hash      uint64
-		defaulted bool
-	}
-	byID := map[string]*cust{}
-	var custs []*cust
+// hashedCustomer is a customer in a seeded pseudo-random order.
+type hashedCustomer struct {
+	id        string
+	hash      uint64
+	defaulted bool // has a row labelled 1
+}
+
+// hashedCustomers lists the customers of s ordered by a seeded hash of
+// their id: the same seed gives the same order.
+func hashedCustomers(s *Sample, seed uint64) []*hashedCustomer {
+	byID := map[string]*hashedCustomer{}
+	var custs []*hashedCustomer
 	for i, id := range s.CustomerIDs {
 		c, ok := byID[id]
 		if !ok {
 			h := fnv.New64a()
 			fmt.Fprintf(h, "%d/%s", seed, id)
-			c = &cust{id: id, hash: h.Sum64()}
+			c = &hashedCustomer{id: id, hash: h.Sum64()}
 			byID[id] = c
 			custs = append(custs, c)
 		}
@@ -100,7 +101,7 @@ func customerFolds(s *Sample, k int, seed uint64) []int {
 			c.defaulted = true
 		}
 	}
-	slices.SortFunc(custs, func(a, b *cust) int {
+	slices.SortFunc(custs, func(a, b *hashedCustomer) int {
 		if a.hash != b.hash {
 			if a.hash < b.hash {
 				return -1
@@ -109,9 +110,16 @@ func customerFolds(s *Sample, k int, seed uint64) []int {
 		}
 		return cmpString(a.id, b.id)
 	})
+	return custs
+}
+
+// customerFolds assigns each row the fold of its customer: customers in
+// hashed order are dealt round-robin within each label, so folds are
+// balanced in defaults.
+func customerFolds(s *Sample, k int, seed uint64) []int {
 	foldOf := map[string]int{}
 	var nDef, nGood int
-	for _, c := range custs {
+	for _, c := range hashedCustomers(s, seed) {
 		if c.defaulted {
 			foldOf[c.id] = nDef % k
 			nDef++

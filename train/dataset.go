@@ -76,11 +76,14 @@ type Split struct {
 	TestDates              [2]datasets.Date
 }
 
-// SplitSample divides s: out of time by as_of when s spans at least three
-// dates (the earliest dates train, later ones validate, the latest test,
-// each part holding about the given shares of rows); otherwise stratified
-// at random by label with the seed. Shares are of rows: valid and test,
-// the rest trains.
+// SplitSample divides s. When s spans at least three as-of dates the split
+// is out of time and out of sample: the earliest dates train, later ones
+// validate, the latest test (each about its share of rows), and customers
+// are dealt into three groups in the same shares, so that a part only
+// holds its own group's customers. A model is then judged on customers it
+// never saw, later than it was trained: a customer's attributes and
+// overlapping outcome windows cannot leak from training into the test.
+// Otherwise the split is stratified at random by label.
 func SplitSample(s *Sample, validShare, testShare float64, seed uint64) (Split, error) {
 	if s.X.Rows == 0 {
 		return Split{}, fmt.Errorf("split: no labelled observations")
@@ -89,12 +92,43 @@ func SplitSample(s *Sample, validShare, testShare float64, seed uint64) (Split, 
 	slices.Sort(dates)
 	dates = slices.Compact(dates)
 	if len(dates) >= 3 {
-		return splitOutOfTime(s, dates, validShare, testShare)
+		return splitOutOfTime(s, dates, validShare, testShare, seed)
 	}
 	return splitStratified(s, validShare, testShare, seed), nil
 }
 
-func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare float64) (Split, error) {
+// customerGroups deals customers into train (0), valid (1) and test (2)
+// groups by a seeded hash of their id, separately for customers with and
+// without a default so each group holds its share of both.
+func customerGroups(s *Sample, validShare, testShare float64, seed uint64) []int {
+	custs := hashedCustomers(s, seed)
+	group := map[string]int{}
+	for _, defaulted := range []bool{false, true} {
+		var ids []string
+		for _, c := range custs {
+			if c.defaulted == defaulted {
+				ids = append(ids, c.id)
+			}
+		}
+		nTest := int(math.Round(testShare * float64(len(ids))))
+		nValid := int(math.Round(validShare * float64(len(ids))))
+		for k, id := range ids {
+			switch {
+			case k < nTest:
+				group[id] = 2
+			case k < nTest+nValid:
+				group[id] = 1
+			}
+		}
+	}
+	out := make([]int, len(s.CustomerIDs))
+	for i, id := range s.CustomerIDs {
+		out[i] = group[id]
+	}
+	return out
+}
+
+func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare float64, seed uint64) (Split, error) {
 	// Walk dates from the latest back, giving whole dates to test, then
 	// validation, until each holds its share of rows.
 	perDate := map[datasets.Date]int{}
@@ -115,13 +149,14 @@ func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare floa
 		acc += perDate[dates[validFrom]]
 	}
 	sp := Split{Method: "out-of-time"}
+	group := customerGroups(s, validShare, testShare, seed)
 	for i, d := range s.AsOf {
 		switch {
-		case d >= dates[testFrom]:
+		case d >= dates[testFrom] && group[i] == 2:
 			sp.Test = append(sp.Test, i)
-		case d >= dates[validFrom]:
+		case d >= dates[validFrom] && d < dates[testFrom] && group[i] == 1:
 			sp.Valid = append(sp.Valid, i)
-		default:
+		case d < dates[validFrom] && group[i] == 0:
 			sp.Train = append(sp.Train, i)
 		}
 	}

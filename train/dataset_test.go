@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -25,12 +26,26 @@ func TestSplitOutOfTime(t *testing.T) {
 			y = append(y, float64(i%10/9))
 		}
 	}
-	sp, err := SplitSample(sampleOf(dates, y), 0.2, 0.2, 1)
+	s := sampleOf(dates, y)
+	for i := range s.CustomerIDs {
+		s.CustomerIDs[i] = fmt.Sprintf("C%03d", i%100)
+	}
+	sp, err := SplitSample(s, 0.2, 0.2, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sp.Method != "out-of-time" || len(sp.Train) != 600 || len(sp.Valid) != 200 || len(sp.Test) != 200 {
-		t.Fatalf("split %s %d/%d/%d; want out-of-time 600/200/200", sp.Method, len(sp.Train), len(sp.Valid), len(sp.Test))
+	// 60% of customers at 60% of dates train, 20% of customers at 20% of dates validate and test.
+	if sp.Method != "out-of-time" || len(sp.Train) != 360 || len(sp.Valid) != 40 || len(sp.Test) != 40 {
+		t.Fatalf("split %s %d/%d/%d; want out-of-time 360/40/40", sp.Method, len(sp.Train), len(sp.Valid), len(sp.Test))
+	}
+	seen := map[string]string{}
+	for part, idx := range map[string][]int{"train": sp.Train, "valid": sp.Valid, "test": sp.Test} {
+		for _, i := range idx {
+			if p, ok := seen[s.CustomerIDs[i]]; ok && p != part {
+				t.Fatalf("customer %s is in both %s and %s", s.CustomerIDs[i], p, part)
+			}
+			seen[s.CustomerIDs[i]] = part
+		}
 	}
 	if !(sp.TrainDates[1] < sp.ValidDates[0] && sp.ValidDates[1] < sp.TestDates[0]) {
 		t.Errorf("parts overlap in time: %v %v %v", sp.TrainDates, sp.ValidDates, sp.TestDates)

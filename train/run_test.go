@@ -14,7 +14,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains three families")
 	}
-	b := synthBook(t, 3000)
+	b := synthBook(t, 8000)
 	cfg := DefaultConfig()
 	cfg.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 	cfg.Observations.Plan = features.Plan{Start: datasets.YMD(2023, 7, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}
