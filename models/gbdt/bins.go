@@ -88,20 +88,24 @@ func newBinned(X *models.Matrix, w []float64, maxBins int, seed uint64, workers 
 			b.slots += b.nbins[j] + 1
 		}
 	}
-	const block = 4096
+	// Blocks of rows small enough to stay in cache while every feature
+	// bins them, one feature at a time: the searches of one feature have
+	// the same length, so the processor overlaps them.
+	const block = 1024
 	blocks := (n + block - 1) / block
 	missing := make([][]bool, blocks)
 	forEach(workers, blocks, func(k int) {
 		lo, hi := k*block, min((k+1)*block, n)
 		seen := make([]bool, p)
-		for i := lo; i < hi; i++ {
-			for j, v := range X.Row(i) {
-				var bin int
-				if v != v {
-					bin = b.nbins[j]
-					seen[j] = true
+		for j, cuts := range b.cuts {
+			nan := b.nbins[j]
+			for i := lo; i < hi; i++ {
+				v := X.Data[i*p+j]
+				bin := nan
+				if v == v {
+					bin = upperBound(cuts, v)
 				} else {
-					bin = upperBound(b.cuts[j], v)
+					seen[j] = true
 				}
 				if b.bins8 != nil {
 					b.bins8[j*n+i] = uint8(bin)
@@ -163,51 +167,48 @@ func upperBound(cuts []float64, v float64) int {
 // XGBoost, so a split "x < cut" separates exactly the training rows its
 // bins hold.
 func quantileCuts(vals, w []float64, maxBins int) []float64 {
-	type entry struct{ v, w float64 }
-	var u []entry // distinct values, ascending, with their total weights
-	var total float64
+	// The non-missing values, ascending, with their weights (nil: 1 each).
+	vs := make([]float64, 0, len(vals))
+	var ws []float64
 	if w == nil {
-		// Unweighted, the common case: a plain float sort is several
-		// times faster than sorting pairs.
-		vs := make([]float64, 0, len(vals))
 		for _, v := range vals {
 			if v == v {
 				vs = append(vs, v)
 			}
 		}
+		// A plain float sort: several times faster than sorting pairs.
 		slices.Sort(vs)
-		for _, v := range vs {
-			if len(u) > 0 && u[len(u)-1].v == v {
-				u[len(u)-1].w++
-			} else {
-				u = append(u, entry{v, 1})
-			}
-		}
-		total = float64(len(vs))
 	} else {
-		var es []entry
+		type entry struct{ v, w float64 }
+		es := make([]entry, 0, len(vals))
 		for k, v := range vals {
 			if v == v {
 				es = append(es, entry{v, w[k]})
 			}
 		}
 		slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.v, b.v) })
-		for _, e := range es {
-			total += e.w
-			if len(u) > 0 && u[len(u)-1].v == e.v {
-				u[len(u)-1].w += e.w
-			} else {
-				u = append(u, e)
-			}
+		ws = make([]float64, len(es))
+		for k, e := range es {
+			vs = append(vs, e.v)
+			ws[k] = e.w
 		}
 	}
-	if len(u) == 0 {
+	if len(vs) == 0 {
 		return nil
 	}
-	if len(u) <= maxBins {
-		cuts := make([]float64, len(u)-1)
-		for k := range cuts {
-			cuts[k] = u[k+1].v
+	distinct, total := 1, 0.0
+	for k, v := range vs {
+		if k > 0 && v != vs[k-1] {
+			distinct++
+		}
+		total += weight(ws, k)
+	}
+	if distinct <= maxBins {
+		cuts := make([]float64, 0, distinct-1)
+		for k, v := range vs {
+			if k > 0 && v != vs[k-1] {
+				cuts = append(cuts, v)
+			}
 		}
 		return cuts
 	}
@@ -216,15 +217,15 @@ func quantileCuts(vals, w []float64, maxBins int) []float64 {
 	// leaves the rest to be shared by the bins that remain.
 	cuts := make([]float64, 0, maxBins-1)
 	var left, start float64 // weight below the current value, below the current bin
-	for k, e := range u {
-		if k > 0 && left-start >= (total-start)/float64(maxBins-len(cuts)) {
-			cuts = append(cuts, e.v)
+	for k, v := range vs {
+		if k > 0 && v != vs[k-1] && left-start >= (total-start)/float64(maxBins-len(cuts)) {
+			cuts = append(cuts, v)
 			start = left
 			if len(cuts) == maxBins-1 {
 				break
 			}
 		}
-		left += e.w
+		left += weight(ws, k)
 	}
 	return cuts
 }

@@ -176,8 +176,9 @@ type Trainer struct {
 	Config Config
 }
 
-// Fit boosts trees on train. valid, when not nil, is scored every round
-// and drives early stopping.
+// Fit boosts trees on train. With EarlyStoppingRounds set, valid is
+// scored after every round and training keeps the trees up to the round
+// that scored best; otherwise valid is not used.
 func (t Trainer) Fit(ctx context.Context, train, valid *models.Dataset) (models.Model, error) {
 	m, err := t.fit(ctx, train, valid)
 	if err != nil {
@@ -200,6 +201,9 @@ func (t Trainer) fit(ctx context.Context, train, valid *models.Dataset) (*Model,
 	if dup := firstDuplicate(names); dup != "" {
 		return nil, fmt.Errorf("gbdt: training data: feature %q twice", dup)
 	}
+	if train.X.Rows > math.MaxInt32 {
+		return nil, fmt.Errorf("gbdt: training data: %d rows; at most %d", train.X.Rows, math.MaxInt32)
+	}
 	if valid != nil {
 		if err := valid.Check(); err != nil {
 			return nil, fmt.Errorf("gbdt: validation data: %w", err)
@@ -212,8 +216,18 @@ func (t Trainer) fit(ctx context.Context, train, valid *models.Dataset) (*Model,
 	if err != nil {
 		return nil, err
 	}
-	if s.EarlyStoppingRounds > 0 && (valid == nil || valid.X.Rows == 0) {
+	if s.EarlyStoppingRounds > 0 && (valid == nil || !hasWeight(valid)) {
 		return nil, errors.New("gbdt: early stopping needs validation data")
+	}
+	for _, d := range []*models.Dataset{train, valid} {
+		if d == nil {
+			continue
+		}
+		for i, w := range d.W {
+			if math.IsInf(w, 1) {
+				return nil, fmt.Errorf("gbdt: row %d: weight %v", i+1, w)
+			}
+		}
 	}
 	var pos, total float64
 	for i, y := range train.Y {
@@ -243,6 +257,15 @@ func weight(w []float64, i int) float64 {
 		return 1
 	}
 	return w[i]
+}
+
+func hasWeight(d *models.Dataset) bool {
+	for i := range d.Y {
+		if weight(d.W, i) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func firstDuplicate(names []string) string {

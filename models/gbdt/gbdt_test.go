@@ -416,7 +416,7 @@ func TestFitCancelled(t *testing.T) {
 func TestPDsMatchesPD(t *testing.T) {
 	d := benchData(3000, 20, 63)
 	cfg := DefaultConfig()
-	cfg.Trees, cfg.MaxLeaves, cfg.MaxDepth = 37, 20, 0 // uneven depths and a tree count not a multiple of 4
+	cfg.Trees, cfg.MaxLeaves, cfg.MaxDepth = 37, 20, 0 // uneven depths and a tree count not a multiple of 8
 	m := fit(t, cfg, d, nil)
 	test := benchData(2999, 20, 64)
 	got := pds(m, test.X)
@@ -442,4 +442,62 @@ func Example() {
 	// Output:
 	// gbdt model: PD 0.15 at x0 = -0.8, 0.66 at x0 = 0.8
 	// top reason at x0 = 0.8: x0
+}
+
+// TestEdgeCases trains where bins or rows run short: a constant and an
+// all-missing feature, two bins, row samples that may draw no row; the
+// models must save, load and explain themselves like any other.
+func TestEdgeCases(t *testing.T) {
+	fill := func(rng *rand.Rand, x []float64) {
+		x[1] = 3          // constant
+		x[2] = math.NaN() // never known
+	}
+	pd := func(x []float64) float64 { return models.Sigmoid(2 * x[0]) }
+	tests := []struct {
+		name string
+		rows int
+		cfg  func(*Config)
+	}{
+		{"two bins", 500, func(c *Config) { c.MaxBins = 2 }},
+		{"rows sampled away", 12, func(c *Config) { c.Subsample, c.MinChildWeight = 0.05, 0 }},
+		{"no regularisation", 300, func(c *Config) { c.L2, c.MinChildWeight, c.MaxDepth = 0, 0, 8 }},
+		{"L1 and gamma", 500, func(c *Config) { c.L1, c.MinSplitGain = 2, 1 }},
+	}
+	for k, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := synthetic(tt.rows, 3, uint64(100+k), fill, pd)
+			if !slices.Contains(d.Y, 1) || !slices.Contains(d.Y, 0) {
+				d.Y[0], d.Y[1] = 0, 1
+			}
+			cfg := DefaultConfig()
+			cfg.Trees = 30
+			tt.cfg(&cfg)
+			m := fit(t, cfg, d, nil)
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Decode(b)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			for i := range d.X.Rows {
+				x := d.X.Row(i)
+				p := back.PD(x)
+				if !(p > 0 && p < 1) || p != m.PD(x) {
+					t.Fatalf("row %d: PD %v after the round trip, %v before", i, p, m.PD(x))
+				}
+				var sum float64
+				for _, v := range m.Contributions(x, nil) {
+					sum += v
+				}
+				if z := m.Margin(x); math.Abs(sum-z) > 1e-9 {
+					t.Fatalf("row %d: contributions sum to %v; margin %v", i, sum, z)
+				}
+			}
+			if imp := m.Importance(); imp["x1"] != 0 || imp["x2"] != 0 {
+				t.Errorf("importance of the constant and the missing feature %v, %v; want 0", imp["x1"], imp["x2"])
+			}
+		})
+	}
 }

@@ -397,27 +397,25 @@ func (b *booster) step(built *growNode, splitBuilt bool, derived *growNode, spli
 // accumulate fills hist for feats from rows, whose gradient pairs are gp.
 func (b *booster) accumulate(hist []histBin, feats []int, rows []int32, gp []gpair) {
 	d := b.data
-	for _, j := range feats {
-		clear(hist[d.offset[j] : d.offset[j]+d.nbins[j]+1])
-	}
-	if !d.narrow() {
+	slots := func(j int) []histBin { return hist[d.offset[j] : d.offset[j]+d.nbins[j]+1] }
+	switch {
+	case !d.narrow():
 		for _, j := range feats {
-			accumulate16(hist[d.offset[j]:d.offset[j]+d.nbins[j]+1], d.col16(j), rows, gp)
+			clear(slots(j))
+			accumulate16(slots(j), d.col16(j), rows, gp)
 		}
-		return
-	}
-	slot := func(j int) *[256]histBin { return (*[256]histBin)(hist[d.offset[j] : d.offset[j]+256]) }
-	if len(feats) == featureGroup {
-		var h [featureGroup]*[256]histBin
-		var cols [featureGroup][]uint8
+	case len(feats) == featureGroup:
+		var local [featureGroup][256]histBin
+		n := d.rows
+		accumulate8x4(&local, d.bins8, feats[0]*n, feats[1]*n, feats[2]*n, feats[3]*n, rows, gp)
 		for i, j := range feats {
-			h[i], cols[i] = slot(j), d.col8(j)
+			copy(slots(j), local[i][:])
 		}
-		accumulate8x4(&h, &cols, rows, gp)
-		return
-	}
-	for _, j := range feats {
-		accumulate8(slot(j), d.col8(j), rows, gp)
+	default:
+		for _, j := range feats {
+			clear(slots(j))
+			accumulate8((*[256]histBin)(hist[d.offset[j]:d.offset[j]+256]), d.col8(j), rows, gp)
+		}
 	}
 }
 
@@ -527,40 +525,68 @@ func (b *booster) scanFree(n *growNode, j int, h []histBin, lo int, m histBin, h
 }
 
 // partition reorders p's rows so that those going left come first, both
-// sides keeping ascending order, and returns how many go left.
+// sides keeping ascending order, and returns how many go left. Large
+// nodes are cut into blocks partitioned in parallel, then joined.
 func (b *booster) partition(p *growNode) int {
 	sp := p.best
 	d := b.data
 	seg := b.index[p.begin:p.end]
-	missing := d.nbins[sp.feature]
-	left, right := 0, b.scratch[:0]
-	if d.narrow() {
-		var goLeft [256]bool
-		for k := range goLeft {
-			goLeft[k] = k <= sp.bin || k == missing && sp.defaultLeft
-		}
-		col := d.col8(sp.feature)
-		for _, r := range seg {
-			if goLeft[col[r]] {
-				seg[left] = r
-				left++
-			} else {
-				right = append(right, r)
-			}
-		}
-	} else {
-		col := d.col16(sp.feature)
-		for _, r := range seg {
-			bin := int(col[r])
-			if bin == missing && sp.defaultLeft || bin != missing && bin <= sp.bin {
-				seg[left] = r
-				left++
-			} else {
-				right = append(right, r)
-			}
-		}
+	// goLeft[bin] says where the rows of each bin go.
+	goLeft := make([]bool, d.nbins[sp.feature]+1)
+	for k := range goLeft {
+		goLeft[k] = k <= sp.bin || k == len(goLeft)-1 && sp.defaultLeft
 	}
-	copy(seg[left:], right)
+	split := func(rows, right []int32) int {
+		if d.narrow() {
+			return splitRows(rows, right, d.col8(sp.feature), goLeft)
+		}
+		return splitRows(rows, right, d.col16(sp.feature), goLeft)
+	}
+	const block = 1 << 16
+	scratch := b.scratch[p.begin:p.end]
+	if len(seg) < 2*block || b.s.Workers == 1 {
+		left := split(seg, scratch)
+		copy(seg[left:], scratch[:len(seg)-left])
+		return left
+	}
+	blocks := (len(seg) + block - 1) / block
+	lefts := make([]int, blocks)
+	forEach(b.s.Workers, blocks, func(k int) {
+		lo, hi := k*block, min((k+1)*block, len(seg))
+		lefts[k] = split(seg[lo:hi], scratch[lo:hi])
+	})
+	// Gather the left runs at the front, in block order: each moves
+	// toward the front, never over a run not yet moved.
+	left := 0
+	for k, nl := range lefts {
+		copy(seg[left:left+nl], seg[k*block:k*block+nl])
+		left += nl
+	}
+	at := left
+	for k, nl := range lefts {
+		lo, hi := k*block, min((k+1)*block, len(seg))
+		nr := hi - lo - nl
+		copy(seg[at:at+nr], scratch[lo:lo+nr])
+		at += nr
+	}
+	return left
+}
+
+// splitRows moves the rows whose bin goes left to the front of rows and
+// the others to right, both in order, and returns how many go left.
+func splitRows[B uint8 | uint16](rows, right []int32, col []B, goLeft []bool) int {
+	// Each row is written to both sides and only the side it belongs to
+	// advances: no branch for the processor to mispredict. rows[left]
+	// never overtakes the row being read.
+	left, nr := 0, 0
+	right = right[:len(rows)]
+	for _, r := range rows {
+		l := b2i(goLeft[col[r]])
+		rows[left] = r
+		right[nr] = r
+		left += l
+		nr += 1 - l
+	}
 	return left
 }
 
@@ -583,19 +609,21 @@ func (b *booster) update(nodes []*growNode) {
 		}
 	})
 	d := b.data
-	for _, r := range b.unsampled {
-		n := nodes[0]
-		for n.left >= 0 {
-			bin := d.bin(n.best.feature, int(r))
-			missing := d.nbins[n.best.feature]
-			if bin == missing && n.best.defaultLeft || bin != missing && bin <= n.best.bin {
-				n = nodes[n.left]
-			} else {
-				n = nodes[n.right]
+	forEach(b.s.Workers, (len(b.unsampled)+rowBlock-1)/rowBlock, func(k int) {
+		for _, r := range b.unsampled[k*rowBlock : min((k+1)*rowBlock, len(b.unsampled))] {
+			n := nodes[0]
+			for n.left >= 0 {
+				bin := d.bin(n.best.feature, int(r))
+				missing := d.nbins[n.best.feature]
+				if bin == missing && n.best.defaultLeft || bin != missing && bin <= n.best.bin {
+					n = nodes[n.left]
+				} else {
+					n = nodes[n.right]
+				}
 			}
+			b.margin[r] += n.weight * lr
 		}
-		b.margin[r] += n.weight * lr
-	}
+	})
 }
 
 // finish turns the grown nodes into a tree that predicts from raw values.
@@ -607,7 +635,7 @@ func (b *booster) finish(nodes []*growNode) *tree {
 	}
 	for i, n := range nodes {
 		if n.left < 0 {
-			t.nodes[i] = node{feature: -1, left: -1, missing: -1, value: n.weight * b.s.LearningRate}
+			t.nodes[i] = node{feature: -1, left: -1, value: n.weight * b.s.LearningRate}
 			t.cover[i] = n.H
 			continue
 		}
@@ -616,11 +644,7 @@ func (b *booster) finish(nodes []*growNode) *tree {
 		if sp.bin >= 0 {
 			threshold = b.data.cuts[sp.feature][sp.bin]
 		}
-		missing := int32(n.right)
-		if sp.defaultLeft {
-			missing = int32(n.left)
-		}
-		t.nodes[i] = node{feature: int32(sp.feature), threshold: threshold, left: int32(n.left), missing: missing}
+		t.nodes[i] = node{feature: int32(sp.feature), threshold: threshold, left: int32(n.left), defaultLeft: sp.defaultLeft}
 		t.gain[i] = sp.gain
 	}
 	// Covers add up from the leaves, so that the children's shares of a

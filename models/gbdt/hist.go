@@ -21,23 +21,24 @@ type histBin struct{ g, h float64 }
 const featureGroup = 4
 
 // accumulate8x4 adds the gradient pairs gp of rows to four features'
-// histograms; cols are those features' bin columns.
-func accumulate8x4(h *[featureGroup]*[256]histBin, cols *[featureGroup][]uint8, rows []int32, gp []gpair) {
-	h0, h1, h2, h3 := h[0], h[1], h[2], h[3]
-	c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
+// histograms h. The features' bin columns start at offsets o0…o3 of bins,
+// the whole column-major bin matrix: one slice and four offsets keep the
+// loop's state in registers, where four slices would spill.
+func accumulate8x4(h *[featureGroup][256]histBin, bins []uint8, o0, o1, o2, o3 int, rows []int32, gp []gpair) {
 	gp = gp[:len(rows)]
 	for k, r := range rows {
 		g, hh := float64(gp[k].g), float64(gp[k].h)
-		b := &h0[c0[r]]
+		i := int(r)
+		b := &h[0][bins[o0+i]]
 		b.g += g
 		b.h += hh
-		b = &h1[c1[r]]
+		b = &h[1][bins[o1+i]]
 		b.g += g
 		b.h += hh
-		b = &h2[c2[r]]
+		b = &h[2][bins[o2+i]]
 		b.g += g
 		b.h += hh
-		b = &h3[c3[r]]
+		b = &h[3][bins[o3+i]]
 		b.g += g
 		b.h += hh
 	}

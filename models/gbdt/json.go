@@ -59,7 +59,7 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 			tj.Feature[i], tj.Threshold[i], tj.Value[i] = nd.feature, nd.threshold, nd.value
 			tj.Left[i], tj.Right[i] = nd.left, -1
 			if nd.feature >= 0 {
-				tj.Right[i], tj.DefaultLeft[i] = nd.left+1, nd.defaultLeft()
+				tj.Right[i], tj.DefaultLeft[i] = nd.left+1, nd.defaultLeft
 			}
 		}
 		j.Trees[k] = tj
@@ -115,7 +115,7 @@ func (tj *treeJSON) tree(p int) (*tree, error) {
 	}
 	for _, l := range []int{len(tj.Threshold), len(tj.DefaultLeft), len(tj.Left), len(tj.Right), len(tj.Value), len(tj.Cover), len(tj.Gain)} {
 		if l != n {
-			return nil, fmt.Errorf("%d features but a node array of %d", n, l)
+			return nil, fmt.Errorf("node arrays of %d and %d entries", n, l)
 		}
 	}
 	t := &tree{nodes: make([]node, n), cover: tj.Cover, gain: tj.Gain}
@@ -126,8 +126,10 @@ func (tj *treeJSON) tree(p int) (*tree, error) {
 		if i > 0 && parents[i] != 1 {
 			return nil, fmt.Errorf("node %d has %d parents; want 1", i, parents[i])
 		}
-		if !(finite(tj.Cover[i]) && tj.Cover[i] > 0) {
-			return nil, fmt.Errorf("node %d: cover %v is not positive", i, tj.Cover[i])
+		// Only a tree that is a single leaf grown on no rows (a row
+		// sample that drew none) has no cover.
+		if c := tj.Cover[i]; !(finite(c) && (c > 0 || c == 0 && n == 1)) {
+			return nil, fmt.Errorf("node %d: cover %v is not positive", i, c)
 		}
 		if !finite(tj.Gain[i]) {
 			return nil, fmt.Errorf("node %d: gain %v", i, tj.Gain[i])
@@ -139,7 +141,7 @@ func (tj *treeJSON) tree(p int) (*tree, error) {
 			if !finite(tj.Value[i]) {
 				return nil, fmt.Errorf("leaf %d: value %v", i, tj.Value[i])
 			}
-			t.nodes[i] = node{feature: -1, left: -1, missing: -1, value: tj.Value[i]}
+			t.nodes[i] = node{feature: -1, left: -1, value: tj.Value[i]}
 			continue
 		}
 		if int(f) >= p {
@@ -163,11 +165,7 @@ func (tj *treeJSON) tree(p int) (*tree, error) {
 		if th := tj.Threshold[i]; !finite(th) {
 			return nil, fmt.Errorf("node %d: threshold %v", i, th)
 		}
-		missing := r
-		if tj.DefaultLeft[i] {
-			missing = l
-		}
-		t.nodes[i] = node{feature: f, threshold: tj.Threshold[i], left: l, missing: missing}
+		t.nodes[i] = node{feature: f, threshold: tj.Threshold[i], left: l, defaultLeft: tj.DefaultLeft[i]}
 	}
 	// TreeSHAP weighs each branch by its share of the node's cover.
 	for i := n - 1; i >= 0; i-- {

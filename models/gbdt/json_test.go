@@ -94,7 +94,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"child out of range", func(j *modelJSON) { j.Trees[0].Left[0], j.Trees[0].Right[0] = 99, 100 }, "child 99"},
 		{"child before parent", func(j *modelJSON) { j.Trees[0].Left[1], j.Trees[0].Right[1] = 0, 1 }, "child 0"},
 		{"children apart", func(j *modelJSON) { j.Trees[0].Right[0] = j.Trees[0].Left[0] + 2 }, "side by side"},
-		{"node arrays differ", func(j *modelJSON) { j.Trees[1].Cover = j.Trees[1].Cover[:2] }, "node array"},
+		{"node arrays differ", func(j *modelJSON) { j.Trees[1].Cover = j.Trees[1].Cover[:2] }, "node arrays"},
 		{"no nodes", func(j *modelJSON) { j.Trees[2] = treeJSON{} }, "no nodes"},
 		{"cover not the children's sum", func(j *modelJSON) { j.Trees[0].Cover[0] *= 2 }, "cover"},
 		{"zero cover", func(j *modelJSON) { j.Trees[0].Cover[0] = 0 }, "cover"},

@@ -3,6 +3,7 @@ package gbdt
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -25,18 +26,15 @@ type Model struct {
 	gains    []float64 // per feature, total split gain
 }
 
-// node is a tree node: a split, or a leaf when feature is −1. The right
-// child is always left+1, so that the walk down picks the next node
-// without a branch the processor could mispredict.
+// node is a tree node: a split, or a leaf when feature is −1. A split's
+// children sit side by side after it, left then right.
 type node struct {
-	threshold float64 // split: values below it go left
-	value     float64 // leaf: the log-odds it adds (learning rate applied)
-	feature   int32
-	left      int32 // the right child is left+1
-	missing   int32 // the child NaN goes to: left or left+1
+	threshold   float64 // split: values below it go left
+	value       float64 // leaf: the log-odds it adds (learning rate applied)
+	feature     int32
+	left        int32 // the right child is left+1; a leaf: −1
+	defaultLeft bool  // split: NaN goes left
 }
-
-func (n *node) defaultLeft() bool { return n.missing == n.left }
 
 // tree is one boosting round's tree. Children always come after their
 // parent, so walking down from node 0 ends.
@@ -53,19 +51,19 @@ type tree struct {
 // itself, so that every row takes depth steps and several rows (or
 // trees) can be walked side by side, their loads overlapping.
 type step struct {
-	threshold float64
-	feature   int32 // a leaf: 0, any valid column
-	right     int32 // the child values ≥ threshold go to; a leaf: itself
-	back      int32 // right − left: 1 for a split, 0 for a leaf
-	missing   int32 // the child NaN goes to; a leaf: itself
+	threshold   float64 // a leaf: −Inf, which no value is below
+	feature     int32   // a leaf: 0, any valid column
+	right       int32   // the right child (left is right−1); a leaf: itself
+	defaultLeft int32   // 1 if NaN goes left
 }
 
-// next returns the node after node i for x.
+// next returns the node after node i for x. A value goes left when it is
+// below the threshold; NaN, below nothing and not at or above it either,
+// goes left when the second test says so.
 func (t *tree) next(i int32, x []float64) int32 {
 	s := &t.walk[i]
 	v := x[s.feature]
-	n := s.right - s.back*int32(b2i(v < s.threshold))
-	return n + (s.missing-n)&-int32(b2i(v != v))
+	return s.right - int32(b2i(v < s.threshold)|b2i(!(v >= s.threshold))&int(s.defaultLeft))
 }
 
 // leaf returns the value of the leaf x falls in.
@@ -111,9 +109,9 @@ func (t *tree) prepare() {
 	t.walk = make([]step, n)
 	for i, nd := range t.nodes {
 		if nd.feature < 0 {
-			t.walk[i] = step{right: int32(i), missing: int32(i)}
+			t.walk[i] = step{threshold: math.Inf(-1), right: int32(i)}
 		} else {
-			t.walk[i] = step{threshold: nd.threshold, feature: nd.feature, right: nd.left + 1, back: 1, missing: nd.missing}
+			t.walk[i] = step{threshold: nd.threshold, feature: nd.feature, right: nd.left + 1, defaultLeft: int32(b2i(nd.defaultLeft))}
 		}
 	}
 }
@@ -158,18 +156,28 @@ func (m *Model) Margin(x []float64) float64 {
 	z := m.base
 	trees := m.trees
 	k := 0
-	// Four trees side by side: their walks are independent, so the
-	// processor overlaps their loads.
-	for ; k+4 <= len(trees); k += 4 {
-		a, b, c, d := trees[k], trees[k+1], trees[k+2], trees[k+3]
-		var ia, ib, ic, id int32
-		for range max(a.depth, b.depth, c.depth, d.depth) {
-			ia, ib, ic, id = a.next(ia, x), b.next(ib, x), c.next(ic, x), d.next(id, x)
+	// Eight trees side by side: their walks are independent, so the
+	// processor overlaps their loads. The leaf values still add up in
+	// tree order, as in PDs.
+	for ; k+8 <= len(trees); k += 8 {
+		t := trees[k : k+8 : k+8]
+		depth := 0
+		for _, tr := range t {
+			depth = max(depth, tr.depth)
 		}
-		z += a.nodes[ia].value
-		z += b.nodes[ib].value
-		z += c.nodes[ic].value
-		z += d.nodes[id].value
+		var i0, i1, i2, i3, i4, i5, i6, i7 int32
+		for range depth {
+			i0, i1, i2, i3 = t[0].next(i0, x), t[1].next(i1, x), t[2].next(i2, x), t[3].next(i3, x)
+			i4, i5, i6, i7 = t[4].next(i4, x), t[5].next(i5, x), t[6].next(i6, x), t[7].next(i7, x)
+		}
+		z += t[0].nodes[i0].value
+		z += t[1].nodes[i1].value
+		z += t[2].nodes[i2].value
+		z += t[3].nodes[i3].value
+		z += t[4].nodes[i4].value
+		z += t[5].nodes[i5].value
+		z += t[6].nodes[i6].value
+		z += t[7].nodes[i7].value
 	}
 	for _, t := range trees[k:] {
 		z += t.leaf(x)
@@ -181,9 +189,14 @@ func (m *Model) Margin(x []float64) float64 {
 func (m *Model) PD(x []float64) float64 { return models.Sigmoid(m.Margin(x)) }
 
 // PDs writes the probability of default of every row of X to out, in
-// parallel over blocks of rows when X is large.
+// parallel over blocks of rows when X is large. X must have the model's
+// columns in the model's order.
 func (m *Model) PDs(X *models.Matrix, out []float64) {
 	m.checkWidth(X.Cols)
+	if X.Names != nil && !slices.Equal(X.Names, m.features) {
+		// Scoring other columns would return plausible, wrong PDs.
+		panic(fmt.Sprintf("gbdt: matrix columns %q differ from the model's %q", X.Names, m.features))
+	}
 	n := X.Rows
 	out = out[:n]
 	const block = 64 // rows whose values stay in L1 while every tree walks them
@@ -198,20 +211,28 @@ func (m *Model) PDs(X *models.Matrix, out []float64) {
 			z[i] = m.base
 		}
 		// Tree by tree over the block, so that a tree's nodes stay in
-		// cache while it scores every row, four rows side by side; each
+		// cache while it scores every row, eight rows side by side; each
 		// row still adds its leaf values in tree order, exactly as PD.
+		p := X.Cols
 		for _, t := range m.trees {
 			i := 0
-			for ; i+4 <= len(z); i += 4 {
-				x0, x1, x2, x3 := X.Row(lo+i), X.Row(lo+i+1), X.Row(lo+i+2), X.Row(lo+i+3)
-				var n0, n1, n2, n3 int32
+			for ; i+8 <= len(z); i += 8 {
+				r := X.Data[(lo+i)*p : (lo+i+8)*p]
+				x0, x1, x2, x3 := r[:p], r[p:2*p], r[2*p:3*p], r[3*p:4*p]
+				x4, x5, x6, x7 := r[4*p:5*p], r[5*p:6*p], r[6*p:7*p], r[7*p:]
+				var n0, n1, n2, n3, n4, n5, n6, n7 int32
 				for range t.depth {
 					n0, n1, n2, n3 = t.next(n0, x0), t.next(n1, x1), t.next(n2, x2), t.next(n3, x3)
+					n4, n5, n6, n7 = t.next(n4, x4), t.next(n5, x5), t.next(n6, x6), t.next(n7, x7)
 				}
 				z[i] += t.nodes[n0].value
 				z[i+1] += t.nodes[n1].value
 				z[i+2] += t.nodes[n2].value
 				z[i+3] += t.nodes[n3].value
+				z[i+4] += t.nodes[n4].value
+				z[i+5] += t.nodes[n5].value
+				z[i+6] += t.nodes[n6].value
+				z[i+7] += t.nodes[n7].value
 			}
 			for ; i < len(z); i++ {
 				z[i] += t.leaf(X.Row(lo + i))

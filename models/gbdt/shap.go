@@ -55,7 +55,7 @@ func (t *tree) shap(x, phi []float64, i int32, depth int, parent []pathElement, 
 		return
 	}
 	hot, cold := nd.left+1, nd.left
-	if v := x[nd.feature]; v < nd.threshold || v != v && nd.defaultLeft() {
+	if v := x[nd.feature]; v < nd.threshold || v != v && nd.defaultLeft {
 		hot, cold = nd.left, nd.left+1
 	}
 	w := t.cover[i]

@@ -142,7 +142,7 @@ func condExpect(t *tree, i int32, x []float64, s uint64) float64 {
 	l, r := n.left, n.left+1
 	if s&(1<<n.feature) != 0 {
 		v := x[n.feature]
-		if v < n.threshold || math.IsNaN(v) && n.defaultLeft() {
+		if v < n.threshold || math.IsNaN(v) && n.defaultLeft {
 			return condExpect(t, l, x, s)
 		}
 		return condExpect(t, r, x, s)
