@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/serve"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -40,7 +40,7 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", art.Version, err)
 			}
-			name, err := storeValidation(reg, art.Version, v)
+			name, err := serve.StoreValidation(reg, art.Version, v)
 			if err != nil {
 				return err
 			}
@@ -60,23 +60,4 @@ func (a *app) validateCmd() *cobra.Command {
 	cmd.Flags().String("registry", "", "model registry directory")
 	cmd.Flags().String("model", "champion", "model version or label")
 	return cmd
-}
-
-// storeValidation attaches a validation's report to its model version and
-// returns the reports' base name.
-func storeValidation(reg interface {
-	AddFile(ref, name string, data []byte) error
-}, version string, v *train.Validation) (string, error) {
-	name := "validation-" + v.CheckedAt.Format("20060102T150405Z")
-	var html, js bytes.Buffer
-	if err := v.Report.WriteHTML(&html); err != nil {
-		return "", err
-	}
-	if err := v.Report.WriteJSON(&js); err != nil {
-		return "", err
-	}
-	if err := reg.AddFile(version, name+".html", html.Bytes()); err != nil {
-		return "", err
-	}
-	return name, reg.AddFile(version, name+".json", js.Bytes())
 }

@@ -22,7 +22,8 @@ type Scorer struct {
 	Set      *features.Set
 	Scale    grade.Scale
 	Points   grade.Points
-	// DPDThreshold is the default rule of the model's training; a customer
+	// DPDThreshold is the default rule of the model's training (0: the
+	// book's recorded defaults alone, as training used them); a customer
 	// whose first default falls on or before the scoring date is in grade 10.
 	DPDThreshold int
 }
@@ -70,10 +71,7 @@ func New(art *artifact.Artifact, schema datasets.CustomerSchema) (*Scorer, error
 			return nil, fmt.Errorf("model %s: training config: %w", art.Version, err)
 		}
 	}
-	s.DPDThreshold = cfg.Observations.DPDThreshold
-	if s.DPDThreshold <= 0 {
-		s.DPDThreshold = features.DefaultDPDThreshold
-	}
+	s.DPDThreshold = max(cfg.Observations.DPDThreshold, 0)
 	if got, want := len(art.Model.Features()), set.Len(); got != want {
 		return nil, fmt.Errorf("model %s reads %d features; its feature set has %d", art.Version, got, want)
 	}

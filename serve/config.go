@@ -1,0 +1,215 @@
+package serve
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/serve/limit"
+	"github.com/credence-risk/credence/train"
+)
+
+// What the server does when a revalidation comes out red.
+const (
+	// OnRedAlert logs the result and exports it as a metric.
+	OnRedAlert = "alert"
+	// OnRedRollback also rolls the registry's champion back to the one
+	// before it; the watcher then serves that one.
+	OnRedRollback = "rollback"
+)
+
+// Config is the server's configuration. Start from DefaultConfig; the zero
+// value of each field is documented where it is not simply "off".
+type Config struct {
+	// Model is the registry reference served: "champion" (also when empty),
+	// a label such as "stable", which is followed like the champion, or a
+	// version such as "v0007", which pins it.
+	Model string
+	// Shadow is a label (e.g. "challenger") whose model scores beside the
+	// champion; both PDs are logged, only the champion's is returned.
+	// Empty: none.
+	Shadow string
+	// ReloadInterval is how often the registry is polled for a new model.
+	// Zero: DefaultConfig's 5 s.
+	ReloadInterval time.Duration
+
+	// RevalidateEvery is the period of the back-test of the served model;
+	// zero turns it off.
+	RevalidateEvery time.Duration
+	// RevalidateBook is the directory of the book the back-test runs on,
+	// the newest with matured outcomes. Empty: the serving book.
+	RevalidateBook string
+	// Observations override the stored model's horizon and default rule
+	// for the back-test where set (see train.Validate).
+	Observations train.ObservationConfig
+	// OnRed is OnRedAlert or OnRedRollback. Empty: alert. The server rolls
+	// back at most once in its life, so that a run of red results cannot
+	// walk the champion back through the whole history.
+	OnRed string
+	// PSIWindow is the number of served PDs the live PSI is computed on.
+	// Zero: DefaultConfig's 10,000.
+	PSIWindow int
+
+	// Policy is the credit-limit policy of RecommendLimit.
+	Policy limit.Policy
+	// Reasons is the number of reasons Score and ScoreStream return when a
+	// request leaves max_reasons at 0. Reasons are the costly part of a
+	// score (a gbdt's TreeSHAP walks every tree, about 20 times the cost of
+	// the PD), so by default a score has none unless the request asks.
+	Reasons int
+	// LimitReasons is the same for RecommendLimit, whose decisions carry
+	// their reasons by default.
+	LimitReasons int
+	// WarmCustomers is the number of the book's customers a new model
+	// scores before it serves.
+	WarmCustomers int
+
+	// MetricsAddr is the HTTP address of /metrics, e.g. ":9090". Empty:
+	// no HTTP server (MetricsHandler still works).
+	MetricsAddr string
+	// Pprof adds net/http/pprof under /debug/pprof/ on MetricsAddr.
+	Pprof bool
+
+	// TLSCert and TLSKey are PEM files of the server's certificate and
+	// key. Empty: plaintext.
+	TLSCert, TLSKey string
+	// TLSClientCA is a PEM file of the CAs that sign client certificates;
+	// when set, clients must present one (mutual TLS).
+	TLSClientCA string
+	// Tokens are the bearer tokens accepted; empty: no authentication.
+	Tokens []string
+	// MaxMsgBytes bounds the size of a request and of a response. Zero:
+	// DefaultConfig's 4 MiB.
+	MaxMsgBytes int
+	// DrainTimeout is how long shutdown waits for running requests before
+	// it cuts them off. Zero: DefaultConfig's 15 s.
+	DrainTimeout time.Duration
+
+	// Logger receives the server's structured logs; nil: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of default as-of dates and reports; nil: time.Now.
+	Now func() time.Time
+}
+
+// DefaultConfig serves the champion, polls every 5 s, returns reasons with
+// limit decisions (three) and with scores only when asked, and applies
+// limit.DefaultPolicy.
+func DefaultConfig() Config {
+	return Config{
+		Model:          registry.Champion,
+		ReloadInterval: 5 * time.Second,
+		OnRed:          OnRedAlert,
+		PSIWindow:      10_000,
+		Policy:         limit.DefaultPolicy(),
+		LimitReasons:   3,
+		WarmCustomers:  16,
+		MetricsAddr:    ":9090",
+		MaxMsgBytes:    4 << 20,
+		DrainTimeout:   15 * time.Second,
+	}
+}
+
+// withDefaults fills the zero values that stand for a default, and checks
+// the rest.
+func (c Config) withDefaults() (Config, error) {
+	def := DefaultConfig()
+	if c.Model == "" {
+		c.Model = def.Model
+	}
+	if c.ReloadInterval <= 0 {
+		c.ReloadInterval = def.ReloadInterval
+	}
+	if c.OnRed == "" {
+		c.OnRed = def.OnRed
+	}
+	if c.PSIWindow <= 0 {
+		c.PSIWindow = def.PSIWindow
+	}
+	if c.MaxMsgBytes <= 0 {
+		c.MaxMsgBytes = def.MaxMsgBytes
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = def.DrainTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	var errs []error
+	if c.OnRed != OnRedAlert && c.OnRed != OnRedRollback {
+		errs = append(errs, fmt.Errorf("on-red: %q is neither %s nor %s", c.OnRed, OnRedAlert, OnRedRollback))
+	}
+	if c.Reasons < 0 || c.LimitReasons < 0 {
+		errs = append(errs, fmt.Errorf("reasons: %d or %d is negative", c.Reasons, c.LimitReasons))
+	}
+	if c.RevalidateEvery < 0 {
+		errs = append(errs, fmt.Errorf("revalidate-every: %s is negative", c.RevalidateEvery))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key go together"))
+	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("tls-client-ca needs tls-cert and tls-key"))
+	}
+	for i, t := range c.Tokens {
+		if t == "" {
+			errs = append(errs, fmt.Errorf("token %d is empty", i+1))
+		}
+	}
+	if err := c.Policy.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// LoadPolicy reads a credit-limit policy from a YAML file. Settings the file
+// leaves out keep the values of limit.DefaultPolicy (a grade listed replaces
+// that grade's whole rule); unknown keys are an error.
+func LoadPolicy(path string) (limit.Policy, error) {
+	p := limit.DefaultPolicy()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, fmt.Errorf("limit policy: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	// An empty file (io.EOF) is the default policy.
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		return p, fmt.Errorf("limit policy %s: %w", path, err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("limit policy %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ReadTokens reads bearer tokens from a file, one per line; blank lines and
+// lines starting with # are skipped. Several tokens let a client's token be
+// rotated without a gap.
+func ReadTokens(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token file: %w", err)
+	}
+	var out []string
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("token file %s holds no token", path)
+	}
+	return out, nil
+}

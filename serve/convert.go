@@ -1,0 +1,195 @@
+package serve
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/serve/creditpb"
+)
+
+// parseDay reads a "YYYY-MM-DD" field; empty gives NoDate.
+func parseDay(field, s string) (datasets.Date, error) {
+	if s == "" {
+		return datasets.NoDate, nil
+	}
+	d, err := datasets.ParseDate(s)
+	if err != nil || len(s) != len("2006-01-02") {
+		return datasets.NoDate, badField(field, "%q is not a date (want YYYY-MM-DD)", s)
+	}
+	return d, nil
+}
+
+// requiredDay reads a "YYYY-MM-DD" field that must be set.
+func requiredDay(field, s string) (datasets.Date, error) {
+	if s == "" {
+		return datasets.NoDate, badField(field, "required")
+	}
+	return parseDay(field, s)
+}
+
+// amountOf converts an amount field; positive demands > 0, else >= 0.
+func amountOf(field string, x float64, positive bool) (datasets.Amount, error) {
+	if positive && !(x > 0) || !(x >= 0) {
+		want := ">= 0"
+		if positive {
+			want = "> 0"
+		}
+		return datasets.NoAmount, badField(field, "%v is not an amount %s", x, want)
+	}
+	a, err := datasets.AmountFromFloat(x)
+	if err != nil {
+		return datasets.NoAmount, badField(field, "%v", err)
+	}
+	return a, nil
+}
+
+// optionalAmount converts an optional amount field; unset gives NoAmount.
+// Balances and payments may be negative (a credit balance, a refund).
+func optionalAmount(field string, x *float64) (datasets.Amount, error) {
+	if x == nil {
+		return datasets.NoAmount, nil
+	}
+	a, err := datasets.AmountFromFloat(*x)
+	if err != nil {
+		return datasets.NoAmount, badField(field, "%v", err)
+	}
+	return a, nil
+}
+
+// historyOf converts an inline history to what the features read, with the
+// customer's attributes laid out by schema. Attributes the schema does not
+// have are left out of the scoring (net_worth may be sent for a credit limit
+// alone). Rows are sorted as a book stores them.
+func historyOf(id string, p *creditpb.History, schema datasets.CustomerSchema) (*datasets.History, error) {
+	h := &datasets.History{CustomerID: id}
+	seen := make(map[string]int, len(p.GetInvoices()))
+	for i, in := range p.GetInvoices() {
+		f := fmt.Sprintf("history.invoices[%d].", i)
+		inv := datasets.Invoice{CustomerID: id, InvoiceID: in.GetInvoiceId(), Currency: in.GetCurrency(), Disputed: in.GetDisputed()}
+		if inv.InvoiceID == "" {
+			return nil, badField(f+"invoice_id", "required")
+		}
+		if j, dup := seen[inv.InvoiceID]; dup {
+			return nil, badField(f+"invoice_id", "%q repeats history.invoices[%d]", inv.InvoiceID, j)
+		}
+		seen[inv.InvoiceID] = i
+		var err error
+		if inv.IssueDate, err = requiredDay(f+"issue_date", in.GetIssueDate()); err != nil {
+			return nil, err
+		}
+		if inv.DueDate, err = requiredDay(f+"due_date", in.GetDueDate()); err != nil {
+			return nil, err
+		}
+		if inv.DueDate < inv.IssueDate {
+			return nil, badField(f+"due_date", "%s is before issue_date %s", inv.DueDate, inv.IssueDate)
+		}
+		if inv.Amount, err = amountOf(f+"amount", in.GetAmount(), true); err != nil {
+			return nil, err
+		}
+		if inv.PaidDate, err = parseDay(f+"paid_date", in.GetPaidDate()); err != nil {
+			return nil, err
+		}
+		inv.PaidAmount = datasets.NoAmount
+		if in.PaidAmount != nil {
+			if inv.PaidAmount, err = amountOf(f+"paid_amount", in.GetPaidAmount(), false); err != nil {
+				return nil, err
+			}
+		}
+		h.Invoices = append(h.Invoices, inv)
+	}
+	for i, in := range p.GetStatements() {
+		f := fmt.Sprintf("history.statements[%d].", i)
+		st := datasets.Statement{CustomerID: id, Status: in.GetStatus(), DaysPastDue: datasets.UnknownDaysPastDue}
+		var err error
+		if st.PeriodEnd, err = requiredDay(f+"period_end", in.GetPeriodEnd()); err != nil {
+			return nil, err
+		}
+		if in.DaysPastDue != nil {
+			if in.GetDaysPastDue() < 0 {
+				return nil, badField(f+"days_past_due", "%d is negative", in.GetDaysPastDue())
+			}
+			st.DaysPastDue = in.GetDaysPastDue()
+		}
+		if st.Balance, err = optionalAmount(f+"balance", in.Balance); err != nil {
+			return nil, err
+		}
+		if st.CreditLimit, err = optionalAmount(f+"credit_limit", in.CreditLimit); err != nil {
+			return nil, err
+		}
+		if st.Payment, err = optionalAmount(f+"payment", in.Payment); err != nil {
+			return nil, err
+		}
+		h.Statements = append(h.Statements, st)
+	}
+	for i, in := range p.GetDefaults() {
+		d, err := requiredDay(fmt.Sprintf("history.defaults[%d].default_date", i), in.GetDefaultDate())
+		if err != nil {
+			return nil, err
+		}
+		h.Defaults = append(h.Defaults, datasets.Default{CustomerID: id, DefaultDate: d, Reason: in.GetReason()})
+	}
+	num, cat := p.GetNumericAttributes(), p.GetCategoricalAttributes()
+	for name, x := range num {
+		if math.IsInf(x, 0) {
+			return nil, badField(fmt.Sprintf("history.numeric_attributes[%q]", name), "%v is not a number (NaN when unknown)", x)
+		}
+	}
+	if len(num) > 0 || len(cat) > 0 {
+		c := &datasets.Customer{CustomerID: id, Numeric: make([]float64, len(schema.Numeric)), Categorical: make([]string, len(schema.Categorical))}
+		for i, name := range schema.Numeric {
+			c.Numeric[i] = math.NaN()
+			if x, ok := num[name]; ok {
+				c.Numeric[i] = x
+			}
+		}
+		for i, name := range schema.Categorical {
+			c.Categorical[i] = cat[name]
+		}
+		h.Customer = c
+	}
+	slices.SortStableFunc(h.Invoices, func(a, b datasets.Invoice) int { return cmp.Compare(a.IssueDate, b.IssueDate) })
+	slices.SortStableFunc(h.Statements, func(a, b datasets.Statement) int { return cmp.Compare(a.PeriodEnd, b.PeriodEnd) })
+	slices.SortStableFunc(h.Defaults, func(a, b datasets.Default) int { return cmp.Compare(a.DefaultDate, b.DefaultDate) })
+	return h, nil
+}
+
+// attribute returns a customer's numeric attribute by name: from the inline
+// history when the request has one, else from the book's customers row;
+// NaN when absent.
+func attribute(inline *creditpb.History, h *datasets.History, schema datasets.CustomerSchema, name string) float64 {
+	if inline != nil {
+		if x, ok := inline.GetNumericAttributes()[name]; ok {
+			return x
+		}
+		return math.NaN()
+	}
+	return h.Customer.Number(schema, name)
+}
+
+// expectedDaysBeyondTerms is the amount-weighted mean of days beyond terms
+// (paid_date − due_date) of the invoices paid in the 12 months before asOf,
+// the feature inv_dbt_wavg_12m; NaN when none was paid.
+func expectedDaysBeyondTerms(h *datasets.History, asOf datasets.Date) float64 {
+	start := asOf.AddMonths(-12)
+	var weight, sum float64
+	for i := range h.Invoices {
+		inv := &h.Invoices[i]
+		paid, due := inv.PaidDate, inv.DueDate
+		if inv.IssueDate == datasets.NoDate || inv.IssueDate >= asOf || paid == datasets.NoDate || paid >= asOf || paid < start {
+			continue
+		}
+		if due == datasets.NoDate {
+			due = inv.IssueDate
+		}
+		w := max(inv.Amount, 0).Float()
+		weight += w
+		sum += w * float64(int64(paid)-int64(due))
+	}
+	if weight == 0 {
+		return math.NaN()
+	}
+	return sum / weight
+}

@@ -1,0 +1,82 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/credence-risk/credence/datasets"
+)
+
+// Index holds every history of a book in memory, by customer_id. It is
+// immutable once loaded and safe for concurrent use.
+type Index struct {
+	// Book is the book the index was read from.
+	Book *datasets.Book
+	byID map[string]*datasets.History
+	ids  []string // in book order (sorted by customer_id)
+	// Bytes is the heap the histories took when they were read, measured.
+	Bytes uint64
+}
+
+// LoadIndex reads every history of book into memory. The index needs
+// roughly the size of the histories as Go values (Index.Bytes says how
+// much it took).
+func LoadIndex(ctx context.Context, book *datasets.Book) (*Index, error) {
+	before := heapInUse()
+	x := &Index{Book: book, byID: map[string]*datasets.History{}}
+	r := book.Histories(ctx)
+	defer r.Close()
+	for {
+		h, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("index %s: %w", book.Dir, err)
+		}
+		x.byID[h.CustomerID] = h
+		x.ids = append(x.ids, h.CustomerID)
+	}
+	if after := heapInUse(); after > before {
+		x.Bytes = after - before
+	}
+	return x, nil
+}
+
+// NewIndex indexes histories already in memory (e.g. from Book.ReadAll).
+func NewIndex(book *datasets.Book, hs []*datasets.History) *Index {
+	x := &Index{Book: book, byID: make(map[string]*datasets.History, len(hs))}
+	for _, h := range hs {
+		if _, dup := x.byID[h.CustomerID]; !dup {
+			x.ids = append(x.ids, h.CustomerID)
+		}
+		x.byID[h.CustomerID] = h
+	}
+	return x
+}
+
+// heapInUse is the live heap after a collection: a start-up measurement,
+// too slow for anything called often.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// Schema is the layout of the book's customers table.
+func (x *Index) Schema() datasets.CustomerSchema { return x.Book.Schema }
+
+// Get returns the history of a customer.
+func (x *Index) Get(id string) (*datasets.History, bool) {
+	h, ok := x.byID[id]
+	return h, ok
+}
+
+// Len is the number of customers.
+func (x *Index) Len() int { return len(x.ids) }
+
+// IDs returns the first n customer ids in book order.
+func (x *Index) IDs(n int) []string { return x.ids[:min(n, len(x.ids))] }

@@ -1,0 +1,157 @@
+package serve
+
+import (
+	"net/http"
+	"net/http/pprof"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc/codes"
+
+	"github.com/credence-risk/credence/serve/creditpb"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own so
+// that several servers (tests) never collide.
+type metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	modelInfo *prometheus.GaugeVec
+	reloads   *prometheus.CounterVec
+	pd        prometheus.Histogram
+	grades    [11]prometheus.Counter // by grade 1..10; 0 unused
+	light     *prometheus.GaugeVec
+	validated *prometheus.GaugeVec
+	livePSI   prometheus.Gauge
+	window    prometheus.Gauge
+
+	mu     sync.Mutex
+	codes  map[methodCode]prometheus.Counter // children of requests, cached
+	timers map[string]prometheus.Observer    // children of latency, cached
+}
+
+type methodCode struct {
+	method string
+	code   codes.Code
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credence_requests_total",
+			Help: "gRPC calls handled, by method and status code.",
+		}, []string{"method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "credence_request_duration_seconds",
+			Help:    "Time to handle a gRPC call, by method.",
+			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1, 2.5, 10},
+		}, []string{"method"}),
+		modelInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credence_model_info",
+			Help: "1 for each model served: role is champion (the reference served) or shadow.",
+		}, []string{"role", "version", "family", "feature_set_version"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credence_model_loads_total",
+			Help: "Model loads by the watcher, by result (ok or failed).",
+		}, []string{"result"}),
+		pd: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "credence_pd",
+			Help: "PDs returned, on the bounds of the default master scale.",
+			// The default master scale's upper bounds.
+			Buckets: []float64{0.0003, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.12, 0.999999},
+		}),
+		light: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credence_validation_light",
+			Help: "Latest revalidation light of a model: 0 unknown, 1 green, 2 yellow, 3 red.",
+		}, []string{"version"}),
+		validated: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credence_validation_metric",
+			Help: "Latest revalidation figures of a model (auc, psi, default_rate, ...).",
+		}, []string{"version", "metric"}),
+		livePSI: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "credence_live_pd_psi",
+			Help: "PSI of the PDs served recently against the champion's training PDs; NaN until the window has enough.",
+		}),
+		window: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "credence_live_pd_window",
+			Help: "PDs in the window of the live PSI.",
+		}),
+		codes:  map[methodCode]prometheus.Counter{},
+		timers: map[string]prometheus.Observer{},
+	}
+	grades := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credence_grades_total",
+		Help: "Scores returned, by grade on the master scale.",
+	}, []string{"grade"})
+	for g := 1; g < len(m.grades); g++ {
+		m.grades[g] = grades.WithLabelValues(strconv.Itoa(g))
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.pd, grades, m.light, m.validated, m.livePSI, m.window,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observe records one call.
+func (m *metrics) observe(method string, code codes.Code, d time.Duration) {
+	k := methodCode{method, code}
+	m.mu.Lock()
+	c, ok := m.codes[k]
+	if !ok {
+		c = m.requests.WithLabelValues(method, code.String())
+		m.codes[k] = c
+	}
+	t, ok := m.timers[method]
+	if !ok {
+		t = m.latency.WithLabelValues(method)
+		m.timers[method] = t
+	}
+	m.mu.Unlock()
+	c.Inc()
+	t.Observe(d.Seconds())
+}
+
+// score records one score returned.
+func (m *metrics) score(pd float64, grade int32) {
+	m.pd.Observe(pd)
+	if grade > 0 && int(grade) < len(m.grades) {
+		m.grades[grade].Inc()
+	}
+}
+
+// serving records the models served.
+func (m *metrics) serving(champion, shadow *model) {
+	m.modelInfo.Reset()
+	for role, md := range map[string]*model{"champion": champion, "shadow": shadow} {
+		if md != nil {
+			m.modelInfo.WithLabelValues(role, md.version, md.art.Family, md.scorer.Set.Version).Set(1)
+		}
+	}
+}
+
+// validation records a revalidation result.
+func (m *metrics) validation(st *creditpb.ValidationStatus) {
+	m.light.WithLabelValues(st.ModelVersion).Set(float64(st.Light))
+	for k, x := range st.Metrics {
+		m.validated.WithLabelValues(st.ModelVersion, k).Set(x)
+	}
+}
+
+// handler serves /metrics and, with pprofOn, /debug/pprof/.
+func (m *metrics) handler(pprofOn bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	if pprofOn {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}

@@ -1,0 +1,116 @@
+package rescore
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/serve/scoring"
+)
+
+// File scores the book into path (.parquet, .csv or .csv.gz). The file
+// appears only when every row is written: on error or cancellation
+// nothing is left at path.
+func File(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config, path string) (*Summary, error) {
+	w, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := Run(ctx, book, s, cfg, w)
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// DefaultAsOf is the date a book is scored as of when none is given: the
+// day after its observed_until, or after its latest date when book.yaml
+// gives none. Features use facts dated strictly before as_of, so scoring
+// as of that day sees everything the book knows. Finding the latest date
+// reads the whole book once (in parallel); scanned reports whether it did.
+func DefaultAsOf(ctx context.Context, book *datasets.Book, workers int) (asOf datasets.Date, scanned bool, err error) {
+	if d := book.Meta.ObservedUntil; d != datasets.NoDate {
+		return d + 1, false, nil
+	}
+	last := datasets.NoDate
+	later := func(d, than datasets.Date) bool { return d != datasets.NoDate && (than == datasets.NoDate || d > than) }
+	err = datasets.Scan(ctx, book, workers, func(hs []*datasets.History) (datasets.Date, error) {
+		m := datasets.NoDate
+		for _, h := range hs {
+			for i := range h.Invoices {
+				inv := &h.Invoices[i]
+				if later(inv.IssueDate, m) {
+					m = inv.IssueDate
+				}
+				if later(inv.PaidDate, m) {
+					m = inv.PaidDate
+				}
+			}
+			for i := range h.Statements {
+				if later(h.Statements[i].PeriodEnd, m) {
+					m = h.Statements[i].PeriodEnd
+				}
+			}
+			for _, d := range h.Defaults {
+				if later(d.DefaultDate, m) {
+					m = d.DefaultDate
+				}
+			}
+		}
+		return m, nil
+	}, func(m datasets.Date) error {
+		if later(m, last) {
+			last = m
+		}
+		return nil
+	})
+	if err != nil {
+		return datasets.NoDate, true, fmt.Errorf("find the latest date of %s: %w", book.Dir, err)
+	}
+	if last == datasets.NoDate {
+		return datasets.NoDate, true, fmt.Errorf("book %s has no dates to score as of", book.Dir)
+	}
+	return last + 1, true, nil
+}
+
+// CountCustomers returns the number of rows of the book's customers
+// table from its Parquet footers, without reading it, for a progress bar;
+// 0 when it is unknown (no customers table, or CSV).
+func CountCustomers(book *datasets.Book) int64 {
+	var n int64
+	for _, path := range book.Files(datasets.Customers) {
+		if f, err := datasets.FormatOf(path); err != nil || f != datasets.FormatParquet {
+			return 0
+		}
+		rows, err := parquetRows(path)
+		if err != nil {
+			return 0
+		}
+		n += rows
+	}
+	return n
+}
+
+func parquetRows(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return 0, err
+	}
+	return pf.NumRows(), nil
+}

@@ -1,0 +1,201 @@
+package rescore
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+
+	"github.com/credence-risk/credence/datasets"
+)
+
+// Columns are the output's columns, in order. Their names and types are
+// part of Credence's interface: scripts and warehouses read them.
+var Columns = []string{"customer_id", "as_of", "pd", "grade", "score", "recommended_limit",
+	"reason_1", "reason_2", "reason_3", "model_version"}
+
+// parquetRow is the Parquet layout of a Row: as_of a DATE, the limit and
+// the reasons nullable, the model version dictionary-encoded (it is the
+// same on every row).
+type parquetRow struct {
+	CustomerID       string   `parquet:"customer_id"`
+	AsOf             int32    `parquet:"as_of,date"`
+	PD               float64  `parquet:"pd"`
+	Grade            int32    `parquet:"grade"`
+	Score            float64  `parquet:"score"`
+	RecommendedLimit *float64 `parquet:"recommended_limit,optional"`
+	Reason1          *string  `parquet:"reason_1,optional"`
+	Reason2          *string  `parquet:"reason_2,optional"`
+	Reason3          *string  `parquet:"reason_3,optional"`
+	ModelVersion     string   `parquet:"model_version,dict"`
+}
+
+// rowGroupRows is the number of rows per Parquet row group, as the book's
+// own tables: a reader of the output holds one group at a time.
+var rowGroupRows int64 = datasets.RowGroupRows
+
+// Writer writes scored rows to a Parquet or CSV file. It writes under a
+// temporary name in the same directory and renames the file into place
+// on Close, so a failed, cancelled or killed run never leaves a file that
+// looks complete. Abort discards it.
+type Writer struct {
+	path string
+	f    *os.File
+	buf  *bufio.Writer
+	pq   *parquet.GenericWriter[parquetRow]
+	pqs  []parquetRow
+	gz   *gzip.Writer
+	csv  *csv.Writer
+	rec  []string
+	done bool
+}
+
+// Create starts writing path; its extension picks the format: .parquet,
+// .csv or .csv.gz.
+func Create(path string) (*Writer, error) {
+	format, err := datasets.FormatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	// CreateTemp makes the file private; the scores are read by others.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	w := &Writer{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20)}
+	switch format {
+	case datasets.FormatParquet:
+		w.pq = parquet.NewGenericWriter[parquetRow](w.buf,
+			parquet.MaxRowsPerRowGroup(rowGroupRows),
+			parquet.Compression(&snappy.Codec{}),
+			parquet.CreatedBy("credence", "", ""))
+	default:
+		var out io.Writer = w.buf
+		if format == datasets.FormatCSVGzip {
+			w.gz = gzip.NewWriter(w.buf)
+			out = w.gz
+		}
+		w.csv = csv.NewWriter(out)
+		if err := w.csv.Write(Columns); err != nil {
+			w.Abort()
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	return w, nil
+}
+
+// Path is the file Close moves the rows to.
+func (w *Writer) Path() string { return w.path }
+
+// Write appends rows.
+func (w *Writer) Write(rows []Row) error {
+	if w.done {
+		return fmt.Errorf("write %s: writer closed", w.path)
+	}
+	var err error
+	if w.pq != nil {
+		err = w.writeParquet(rows)
+	} else {
+		err = w.writeCSV(rows)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	return nil
+}
+
+func (w *Writer) writeParquet(rows []Row) error {
+	w.pqs = w.pqs[:0]
+	for i := range rows {
+		r := &rows[i]
+		p := parquetRow{CustomerID: r.CustomerID, AsOf: int32(r.AsOf), PD: r.PD, Grade: int32(r.Grade),
+			Score: r.Score, ModelVersion: r.ModelVersion}
+		if !math.IsNaN(r.RecommendedLimit) {
+			p.RecommendedLimit = &r.RecommendedLimit
+		}
+		for k, dst := range []**string{&p.Reason1, &p.Reason2, &p.Reason3} {
+			if r.Reasons[k] != "" {
+				*dst = &r.Reasons[k]
+			}
+		}
+		w.pqs = append(w.pqs, p)
+	}
+	_, err := w.pq.Write(w.pqs)
+	clear(w.pqs) // drop the pointers into rows
+	return err
+}
+
+func (w *Writer) writeCSV(rows []Row) error {
+	for i := range rows {
+		r := &rows[i]
+		lim := ""
+		if !math.IsNaN(r.RecommendedLimit) {
+			lim = formatFloat(r.RecommendedLimit)
+		}
+		w.rec = append(w.rec[:0], r.CustomerID, r.AsOf.String(), formatFloat(r.PD), strconv.Itoa(r.Grade),
+			formatFloat(r.Score), lim, r.Reasons[0], r.Reasons[1], r.Reasons[2], r.ModelVersion)
+		if err := w.csv.Write(w.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// formatFloat writes x with the fewest digits that read back to the same
+// float64.
+func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// Close finishes the file, syncs it and renames it into place.
+func (w *Writer) Close() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	var err error
+	if w.pq != nil {
+		err = w.pq.Close()
+	} else {
+		w.csv.Flush()
+		err = w.csv.Error()
+		if w.gz != nil {
+			err = errors.Join(err, w.gz.Close())
+		}
+	}
+	err = errors.Join(err, w.buf.Flush(), w.f.Sync(), w.f.Close())
+	if err == nil {
+		err = os.Rename(w.f.Name(), w.path)
+	}
+	if err != nil {
+		os.Remove(w.f.Name())
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Abort discards what was written.
+func (w *Writer) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.f.Close()
+	os.Remove(w.f.Name())
+}

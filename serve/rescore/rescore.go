@@ -1,0 +1,378 @@
+// Package rescore scores a whole customer book with a stored model: every
+// customer as of one date, or every row of the book's observations table.
+// Each scored row carries the PD, grade, score, the recommended credit
+// limit and the top reasons, built through serve/scoring and serve/limit,
+// so a batch score is the score the server would give. A summary (grade
+// distribution, limit and expected-loss totals, drift of the PD against
+// training and, given an earlier output, the grade migration and an
+// early-warning list) is kept as the book streams by.
+package rescore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/serve/limit"
+	"github.com/credence-risk/credence/serve/scoring"
+)
+
+// Reasons is the number of reasons kept per row.
+const Reasons = 3
+
+// Row is one scored (customer, as_of): the row of the output file.
+type Row struct {
+	CustomerID string
+	AsOf       datasets.Date
+	PD         float64
+	Grade      int
+	Score      float64
+	// RecommendedLimit is what the limit policy allows, asked for no
+	// particular amount; NaN when it cannot be computed.
+	RecommendedLimit float64
+	// Reasons are the features that raised the PD the most, largest
+	// first; "" where there are fewer (none for a customer in default).
+	Reasons      [Reasons]string
+	ModelVersion string
+}
+
+// Why a customer or an observation gets no row.
+const (
+	// SkipNoHistory: no invoice issued and no statement period ended
+	// before as_of.
+	SkipNoHistory = "no history before as_of"
+	// SkipOtherKind: history before as_of, but only of a kind the model
+	// does not read (statements only for an invoice model, say).
+	SkipOtherKind = "no data of the model's kind"
+	// SkipNoObservation: scoring the observations table, the customer has
+	// no row in it.
+	SkipNoObservation = "not in the observations table"
+)
+
+// Config says what to score and how.
+type Config struct {
+	// AsOf scores every customer with history before it. NoDate scores
+	// every row of the book's observations table instead.
+	AsOf datasets.Date
+	// Policy gives the recommended limit (requested amount 0: what the
+	// policy allows). It must be valid.
+	Policy limit.Policy
+	// Workers is the number of scoring goroutines; 0 means one per core.
+	Workers int
+	// Previous, when not nil, is an earlier output to compare with: the
+	// grade migration and the largest PD rises.
+	Previous *Previous
+	// Progress, when not nil, is called from a single goroutine with the
+	// number of customers read so far.
+	Progress func(customers int64)
+}
+
+// DefaultConfig scores as of asOf with the default limit policy.
+func DefaultConfig(asOf datasets.Date) Config {
+	return Config{AsOf: asOf, Policy: limit.DefaultPolicy()}
+}
+
+// Sink receives the scored rows in book order.
+type Sink interface {
+	Write(rows []Row) error
+}
+
+// Run scores the book with s and hands every row to out in book order
+// (customer_id, then as_of). It reads the book once, in parallel where the
+// book is partitioned, holding a few chunks of customers at a time; what
+// it keeps for the summary grows by a float per row (the PD, for its
+// stability index). The summary is returned only when the whole book was
+// scored; on error or cancellation out has seen only part of it.
+func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config, out Sink) (*Summary, error) {
+	if cfg.AsOf == datasets.NoDate && !book.Has(datasets.Observations) {
+		return nil, fmt.Errorf("rescore %s: no as-of date and no observations table", book.Dir)
+	}
+	if err := cfg.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	s = ForBook(s, book)
+	sc := newScorer(s, book.Schema, cfg)
+	sum := newSummary(s, cfg)
+	err := datasets.Scan(ctx, book, cfg.Workers, sc.chunk, func(c *chunk) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := out.Write(c.rows); err != nil {
+			return err
+		}
+		sum.add(c)
+		if cfg.Progress != nil {
+			cfg.Progress(sum.Customers)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sum.finish()
+	return sum, nil
+}
+
+// ForBook returns a copy of s that tells customers in default as its
+// training did on a book like this one: from the defaults table alone when
+// the book has one (unless training also derived defaults), else by the
+// default rule with training's threshold (else the book's hint, else 90
+// days past due).
+func ForBook(s *scoring.Scorer, book *datasets.Book) *scoring.Scorer {
+	var cfg struct {
+		Observations struct {
+			DPDThreshold   int  `json:"dpd_threshold"`
+			DeriveDefaults bool `json:"derive_defaults"`
+		} `json:"observations"`
+	}
+	if len(s.Artifact.TrainingConfig) > 0 {
+		// scoring.New has read the same JSON without error.
+		_ = json.Unmarshal(s.Artifact.TrainingConfig, &cfg)
+	}
+	threshold := cfg.Observations.DPDThreshold
+	if threshold <= 0 {
+		threshold = book.Meta.DPDThreshold
+	}
+	if threshold <= 0 {
+		threshold = features.DefaultDPDThreshold
+	}
+	if book.Has(datasets.Defaults) && !cfg.Observations.DeriveDefaults {
+		threshold = 0
+	}
+	c := *s
+	c.DPDThreshold = threshold
+	return &c
+}
+
+// scorer holds what every chunk needs; it is shared by the workers and
+// never written after newScorer.
+type scorer struct {
+	s                           *scoring.Scorer
+	cfg                         Config
+	readsInvoices, readsStmts   bool
+	readsAttributesOnly         bool
+	dbt                         int // inv_dbt_wavg_12m in the vector, or -1
+	netWorth, workingCap, limit int // numeric attribute columns, or -1
+}
+
+func newScorer(s *scoring.Scorer, schema datasets.CustomerSchema, cfg Config) *scorer {
+	fc := s.Set.Config
+	return &scorer{
+		s:                   s,
+		cfg:                 cfg,
+		readsInvoices:       !fc.SkipInvoices,
+		readsStmts:          !fc.SkipStatements,
+		readsAttributesOnly: fc.SkipInvoices && fc.SkipStatements,
+		dbt:                 s.Set.Index("inv_dbt_wavg_12m"),
+		netWorth:            schema.NumericIndex("net_worth"),
+		workingCap:          schema.NumericIndex("working_capital"),
+		limit:               schema.NumericIndex("current_limit"),
+	}
+}
+
+// extra is what the summary needs of a row beyond the file.
+type extra struct {
+	expectedLoss float64
+	inDefault    bool
+	// latest marks the customer's row with the latest as_of, the one
+	// compared with an earlier output.
+	latest bool
+}
+
+// chunk is the work of one chunk of customers.
+type chunk struct {
+	rows          []Row
+	extras        []extra // one per row
+	customers     int64
+	observations  int64
+	skipped       map[string]int64
+	limitErrors   int64
+	firstLimitErr error
+}
+
+// chunk scores a chunk of histories. It runs on several goroutines.
+func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
+	c := &chunk{customers: int64(len(hs)), rows: make([]Row, 0, len(hs)), extras: make([]extra, 0, len(hs))}
+	buf := make([]float64, sc.s.Set.Len())
+	scratch := &limitScratch{asOf: datasets.NoDate}
+	skip := func(reason string) {
+		if c.skipped == nil {
+			c.skipped = map[string]int64{}
+		}
+		c.skipped[reason]++
+	}
+	var one [1]datasets.Date
+	for _, h := range hs {
+		dates := h.Observations
+		if sc.cfg.AsOf == datasets.NoDate {
+			c.observations += int64(len(dates))
+			if len(dates) == 0 {
+				skip(SkipNoObservation)
+				continue
+			}
+		} else {
+			if reason := sc.skipReason(h, sc.cfg.AsOf); reason != "" {
+				skip(reason)
+				continue
+			}
+			one[0] = sc.cfg.AsOf
+			dates = one[:]
+		}
+		latest := slices.Max(dates)
+		latestSeen := false
+		for _, asOf := range dates {
+			r, err := sc.s.Score(h, asOf, Reasons, buf)
+			if err != nil {
+				return nil, err
+			}
+			row := Row{CustomerID: h.CustomerID, AsOf: asOf, PD: r.PD, Grade: r.Grade, Score: r.Score, ModelVersion: sc.s.Version()}
+			ex := extra{inDefault: r.InDefault}
+			for k, reason := range r.Reasons[:min(len(r.Reasons), Reasons)] {
+				row.Reasons[k] = reason.Feature
+			}
+			switch {
+			case r.InDefault:
+				// The default grade gets no credit whatever else is known.
+				row.RecommendedLimit, ex.expectedLoss = 0, 0
+			default:
+				dec, err := sc.cfg.Policy.Decide(sc.limitRequest(h, asOf, r, scratch))
+				if err != nil {
+					row.RecommendedLimit, ex.expectedLoss = math.NaN(), math.NaN()
+					c.limitErrors++
+					if c.firstLimitErr == nil {
+						c.firstLimitErr = fmt.Errorf("customer %s as of %s: %w", h.CustomerID, asOf, err)
+					}
+				} else {
+					row.RecommendedLimit, ex.expectedLoss = dec.RecommendedLimit, dec.ExpectedLoss
+				}
+			}
+			if asOf == latest && !latestSeen {
+				ex.latest, latestSeen = true, true
+			}
+			c.rows = append(c.rows, row)
+			c.extras = append(c.extras, ex)
+		}
+	}
+	return c, nil
+}
+
+// skipReason says why h has nothing to score as of asOf, or "".
+func (sc *scorer) skipReason(h *datasets.History, asOf datasets.Date) string {
+	if sc.readsAttributesOnly {
+		if h.Customer == nil {
+			return SkipOtherKind
+		}
+		return ""
+	}
+	inv, st := false, false
+	for i := range h.Invoices {
+		if d := h.Invoices[i].IssueDate; d != datasets.NoDate && d < asOf {
+			inv = true
+			break
+		}
+	}
+	for i := range h.Statements {
+		if d := h.Statements[i].PeriodEnd; d != datasets.NoDate && d < asOf {
+			st = true
+			break
+		}
+	}
+	switch {
+	case !inv && !st:
+		return SkipNoHistory
+	case !(inv && sc.readsInvoices) && !(st && sc.readsStmts):
+		return SkipOtherKind
+	}
+	return ""
+}
+
+// defaultTermsDays is the payment term of a customer without invoices.
+const defaultTermsDays = 30
+
+// limitScratch is a worker's reusable space for limitRequest.
+type limitScratch struct {
+	terms []int32
+	// edges bound the twelve months before asOf: month k covers
+	// [edges[k], edges[k+1]).
+	asOf  datasets.Date
+	edges [13]datasets.Date
+}
+
+// limitRequest gathers what the limit policy needs about h as of asOf:
+// typical terms and peak monthly sales from the invoices issued before
+// asOf, days beyond terms from the scored vector, and the financial
+// figures from the customer's attributes.
+func (sc *scorer) limitRequest(h *datasets.History, asOf datasets.Date, r scoring.Result, x *limitScratch) limit.Request {
+	req := limit.Request{
+		CustomerID:              h.CustomerID,
+		PD:                      r.PD,
+		Grade:                   r.Grade,
+		PaymentTermsDays:        defaultTermsDays,
+		ExpectedDaysBeyondTerms: 0,
+		ExpectedMonthlySales:    math.NaN(),
+		UnbilledOrders:          math.NaN(),
+		NetWorth:                sc.attribute(h.Customer, sc.netWorth),
+		WorkingCapital:          sc.attribute(h.Customer, sc.workingCap),
+		ExternalLimit:           math.NaN(),
+		CurrentLimit:            sc.attribute(h.Customer, sc.limit),
+		AsOf:                    asOf.Time(),
+	}
+	if sc.dbt >= 0 && sc.dbt < len(r.Features) && !math.IsNaN(r.Features[sc.dbt]) {
+		req.ExpectedDaysBeyondTerms = r.Features[sc.dbt]
+	}
+	if x.asOf != asOf {
+		x.asOf = asOf
+		for k := range x.edges {
+			x.edges[k] = asOf.AddMonths(k - 12)
+		}
+	}
+	edges := &x.edges
+	var sales [12]datasets.Amount
+	anySales := false
+	terms := x.terms[:0]
+	for i := range h.Invoices {
+		inv := &h.Invoices[i]
+		if inv.IssueDate == datasets.NoDate || inv.IssueDate >= asOf {
+			continue
+		}
+		if inv.DueDate != datasets.NoDate {
+			terms = append(terms, int32(inv.DueDate-inv.IssueDate))
+		}
+		if inv.IssueDate >= edges[0] && inv.Amount != datasets.NoAmount {
+			k := 11
+			for inv.IssueDate < edges[k] {
+				k--
+			}
+			sales[k] += inv.Amount
+			anySales = true
+		}
+	}
+	if len(terms) > 0 {
+		req.PaymentTermsDays = max(1, int(median(terms)))
+	}
+	if anySales {
+		req.ExpectedMonthlySales = slices.Max(sales[:]).Float()
+	}
+	x.terms = terms
+	return req
+}
+
+// median returns the median of x (the lower middle value for an even
+// count, so it is always a term some invoice had); x is reordered.
+func median(x []int32) int32 {
+	if slices.Min(x) != slices.Max(x) {
+		slices.Sort(x)
+	}
+	return x[(len(x)-1)/2]
+}
+
+func (sc *scorer) attribute(c *datasets.Customer, i int) float64 {
+	if c == nil || i < 0 || i >= len(c.Numeric) {
+		return math.NaN()
+	}
+	return c.Numeric[i]
+}

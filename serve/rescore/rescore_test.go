@@ -1,0 +1,263 @@
+package rescore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/grade"
+	"github.com/credence-risk/credence/serve/limit"
+	"github.com/credence-risk/credence/serve/scoring"
+)
+
+// sameRow compares rows exactly, a NaN limit or score equal to NaN.
+func sameRow(a, b Row) bool {
+	eq := func(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+	return a.CustomerID == b.CustomerID && a.AsOf == b.AsOf && a.PD == b.PD && a.Grade == b.Grade &&
+		eq(a.Score, b.Score) && eq(a.RecommendedLimit, b.RecommendedLimit) && a.Reasons == b.Reasons &&
+		a.ModelVersion == b.ModelVersion
+}
+
+func TestRunScoresEveryCustomerWithHistory(t *testing.T) {
+	f := testFixture(t)
+	s := ForBook(f.scorer, f.book)
+	for _, asOf := range []datasets.Date{datasets.YMD(2023, 3, 1), datasets.YMD(2025, 1, 1)} {
+		t.Run(asOf.String(), func(t *testing.T) {
+			sum, rows := runAll(t, f, DefaultConfig(asOf))
+			var want []*datasets.History
+			for _, h := range f.hs {
+				if hasHistoryBefore(h, asOf) {
+					want = append(want, h)
+				}
+			}
+			if len(rows) != len(want) {
+				t.Fatalf("got %d rows; want %d, one per customer with history before %s", len(rows), len(want), asOf)
+			}
+			if sum.Rows != int64(len(rows)) || sum.Customers != int64(len(f.hs)) || sum.Skipped[SkipNoHistory] != int64(len(f.hs)-len(want)) {
+				t.Errorf("summary: %d rows, %d customers, %d skipped; want %d, %d, %d",
+					sum.Rows, sum.Customers, sum.Skipped[SkipNoHistory], len(rows), len(f.hs), len(f.hs)-len(want))
+			}
+			var limits float64
+			var gradeRows int64
+			for i, h := range want {
+				row := rows[i]
+				limits += row.RecommendedLimit
+				if row.CustomerID != h.CustomerID || row.AsOf != asOf || row.ModelVersion != f.version {
+					t.Fatalf("row %d: %s as of %s by %s; want %s as of %s by %s", i, row.CustomerID, row.AsOf, row.ModelVersion, h.CustomerID, asOf, f.version)
+				}
+				r, err := s.Score(h, asOf, Reasons, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var reasons [Reasons]string
+				for k, x := range r.Reasons {
+					reasons[k] = x.Feature
+				}
+				if row.PD != r.PD || row.Grade != r.Grade || row.Score != r.Score || row.Reasons != reasons {
+					t.Errorf("%s: got PD %v grade %d score %v reasons %q; Scorer.Score gives %v %d %v %q",
+						h.CustomerID, row.PD, row.Grade, row.Score, row.Reasons, r.PD, r.Grade, r.Score, reasons)
+				}
+				// The book has a defaults table: training took defaults from it alone.
+				defaulted := h.FirstDefault() != datasets.NoDate && h.FirstDefault() <= asOf
+				if defaulted != (row.Grade == grade.DefaultGrade) || (defaulted && (row.PD != 1 || row.RecommendedLimit != 0)) {
+					t.Errorf("%s: first default %s, as of %s: grade %d, PD %v, limit %v", h.CustomerID, h.FirstDefault(), asOf, row.Grade, row.PD, row.RecommendedLimit)
+				}
+				if cap := limit.DefaultPolicy().Grades[row.Grade].Cap; !defaulted && !(row.RecommendedLimit >= 0 && row.RecommendedLimit <= cap) {
+					t.Errorf("%s: limit %v outside [0, grade %d cap %v]", h.CustomerID, row.RecommendedLimit, row.Grade, cap)
+				}
+			}
+			for _, g := range sum.Grades {
+				gradeRows += g.Rows
+			}
+			if gradeRows != sum.Rows || sum.Limits != limits || sum.LimitErrors != 0 {
+				t.Errorf("grades total %d rows, limits %v, %d limit errors; want %d, %v, 0", gradeRows, sum.Limits, sum.LimitErrors, sum.Rows, limits)
+			}
+			if math.IsNaN(sum.PSI) || len(sum.PSIBins) == 0 {
+				t.Errorf("PSI %v with %d bins; want it against the stored reference", sum.PSI, len(sum.PSIBins))
+			}
+		})
+	}
+}
+
+func TestRunIsTheSameForAnyWorkerCount(t *testing.T) {
+	f := testFixture(t)
+	cfg := DefaultConfig(datasets.YMD(2024, 6, 1))
+	_, want := runAll(t, f, cfg)
+	for _, workers := range []int{1, 3} {
+		cfg.Workers = workers
+		_, got := runAll(t, f, cfg)
+		if !slices.EqualFunc(got, want, sameRow) {
+			t.Errorf("%d workers: rows differ from the default worker count", workers)
+		}
+	}
+}
+
+func TestRunRefusesWithoutDate(t *testing.T) {
+	f := testFixture(t)
+	_, err := Run(context.Background(), f.book, f.scorer, DefaultConfig(datasets.NoDate), &collect{})
+	if err == nil {
+		t.Error("no as-of date on a book without observations: got no error")
+	}
+}
+
+func TestLimitRequest(t *testing.T) {
+	f := testFixture(t)
+	schema := datasets.CustomerSchema{Numeric: []string{"net_worth", "working_capital", "current_limit"}}
+	sc := newScorer(f.scorer, schema, DefaultConfig(datasets.NoDate))
+	if sc.dbt < 0 {
+		t.Fatal("the model's features lack inv_dbt_wavg_12m")
+	}
+	asOf := datasets.YMD(2024, 7, 1)
+	inv := func(issue datasets.Date, terms int, amount float64) datasets.Invoice {
+		a, _ := datasets.AmountFromFloat(amount)
+		return datasets.Invoice{IssueDate: issue, DueDate: issue + datasets.Date(terms), Amount: a, PaidDate: datasets.NoDate, PaidAmount: datasets.NoAmount}
+	}
+	nan := math.NaN()
+	tests := []struct {
+		name            string
+		h               datasets.History
+		dbt             float64
+		terms           int
+		sales           float64
+		nw, wc, current float64
+	}{
+		{name: "no invoices, no attributes", dbt: nan, terms: defaultTermsDays, sales: nan, nw: nan, wc: nan, current: nan},
+		{
+			name: "median terms, peak month of the last twelve",
+			h: datasets.History{Invoices: []datasets.Invoice{
+				inv(datasets.YMD(2023, 6, 15), 90, 99999), // before the twelve months: terms only
+				inv(datasets.YMD(2023, 7, 1), 60, 100),    // first day of the first month
+				inv(datasets.YMD(2024, 3, 2), 30, 400),
+				inv(datasets.YMD(2024, 3, 20), 30, 250),
+				inv(datasets.YMD(2024, 6, 30), 30, 500), // last day before as_of
+				inv(datasets.YMD(2024, 7, 1), 10, 1e6),  // on as_of: not yet known
+			}, Customer: &datasets.Customer{Numeric: []float64{1e6, 2e5, nan}}},
+			dbt: 12.5, terms: 30, sales: 650, nw: 1e6, wc: 2e5, current: nan,
+		},
+		{
+			name: "even count takes the lower middle term",
+			h: datasets.History{Invoices: []datasets.Invoice{
+				inv(datasets.YMD(2024, 1, 5), 60, 10), inv(datasets.YMD(2024, 2, 5), 45, 10),
+				inv(datasets.YMD(2024, 3, 5), 30, 10), inv(datasets.YMD(2024, 4, 5), 90, 10),
+			}, Customer: &datasets.Customer{Numeric: []float64{nan, 0, 5000}}},
+			dbt: -3, terms: 45, sales: 10, nw: nan, wc: 0, current: 5000,
+		},
+		{
+			name: "cash terms count as one day",
+			h:    datasets.History{Invoices: []datasets.Invoice{inv(datasets.YMD(2024, 6, 1), 0, 70)}},
+			dbt:  nan, terms: 1, sales: 70, nw: nan, wc: nan, current: nan,
+		},
+	}
+	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := make([]float64, f.scorer.Set.Len())
+			x[sc.dbt] = tt.dbt
+			r := scoring.Result{PD: 0.02, Grade: 6, Features: x}
+			req := sc.limitRequest(&tt.h, asOf, r, &limitScratch{asOf: datasets.NoDate})
+			wantDBT := tt.dbt
+			if math.IsNaN(wantDBT) {
+				wantDBT = 0
+			}
+			if req.PaymentTermsDays != tt.terms || !same(req.ExpectedMonthlySales, tt.sales) || req.ExpectedDaysBeyondTerms != wantDBT {
+				t.Errorf("terms %d, sales %v, days beyond terms %v; want %d, %v, %v",
+					req.PaymentTermsDays, req.ExpectedMonthlySales, req.ExpectedDaysBeyondTerms, tt.terms, tt.sales, wantDBT)
+			}
+			if !same(req.NetWorth, tt.nw) || !same(req.WorkingCapital, tt.wc) || !same(req.CurrentLimit, tt.current) {
+				t.Errorf("net worth %v, working capital %v, current limit %v; want %v, %v, %v",
+					req.NetWorth, req.WorkingCapital, req.CurrentLimit, tt.nw, tt.wc, tt.current)
+			}
+			if _, err := limit.DefaultPolicy().Decide(req); err != nil {
+				t.Errorf("the policy refuses the request: %v", err)
+			}
+		})
+	}
+}
+
+func TestSkipReason(t *testing.T) {
+	asOf := datasets.YMD(2024, 1, 1)
+	invoices := []datasets.Invoice{{IssueDate: asOf - 10}}
+	later := []datasets.Invoice{{IssueDate: asOf}}
+	statements := []datasets.Statement{{PeriodEnd: asOf - 1}}
+	tests := []struct {
+		name            string
+		invoices, stmts bool // what the model reads
+		h               datasets.History
+		want            string
+	}{
+		{"nothing", true, true, datasets.History{}, SkipNoHistory},
+		{"only attributes", true, true, datasets.History{Customer: &datasets.Customer{}}, SkipNoHistory},
+		{"invoice on as_of", true, true, datasets.History{Invoices: later}, SkipNoHistory},
+		{"invoice before", true, true, datasets.History{Invoices: invoices}, ""},
+		{"statements for an invoice model", true, false, datasets.History{Statements: statements}, SkipOtherKind},
+		{"invoices for a statement model", false, true, datasets.History{Invoices: invoices}, SkipOtherKind},
+		{"both for a statement model", false, true, datasets.History{Invoices: invoices, Statements: statements}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := &scorer{readsInvoices: tt.invoices, readsStmts: tt.stmts}
+			if got := sc.skipReason(&tt.h, asOf); got != tt.want {
+				t.Errorf("got %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFileCancelledLeavesNothing(t *testing.T) {
+	f := testFixture(t)
+	for _, name := range []string{"scores.parquet", "scores.csv"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := DefaultConfig(datasets.YMD(2024, 6, 1))
+			cfg.Workers = 1
+			seen := int64(0)
+			cfg.Progress = func(n int64) {
+				seen = n
+				cancel() // after the first chunk is written
+			}
+			sum, err := File(ctx, f.book, f.scorer, cfg, path)
+			if !errors.Is(err, context.Canceled) || sum != nil {
+				t.Fatalf("got %v, summary %v; want context.Canceled and none", err, sum)
+			}
+			if seen == 0 || seen >= int64(len(f.hs)) {
+				t.Errorf("cancelled after %d of %d customers; want mid-way", seen, len(f.hs))
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 0 {
+				t.Errorf("cancelled run left %v in %s; want nothing", entries, dir)
+			}
+		})
+	}
+}
+
+func TestFileWritesOnlyWhenComplete(t *testing.T) {
+	f := testFixture(t)
+	path := filepath.Join(t.TempDir(), "scores.csv")
+	cfg := DefaultConfig(datasets.YMD(2024, 6, 1))
+	cfg.Progress = func(int64) {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists before the run ends (stat: %v)", path, err)
+		}
+	}
+	if _, err := File(context.Background(), f.book, f.scorer, cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("%s has mode %v; want 0644, readable by all", path, st.Mode().Perm())
+	}
+}
