@@ -20,6 +20,7 @@ demo: build
 	$(BIN) models list --registry $(DEMO)/registry
 	$(BIN) synth --customers 5000 --months 30 --seed 8 --out $(DEMO)/later-book
 	$(BIN) validate --registry $(DEMO)/registry --book $(DEMO)/later-book --horizon 12mo
+	@bash cmd/credence/demo-serve.sh $(BIN) $(DEMO)
 
 test: vet
 	$(GO) test -count=1 ./...
