@@ -18,6 +18,8 @@ demo: build
 	$(BIN) book check $(DEMO)/book
 	$(BIN) train --book $(DEMO)/book --registry $(DEMO)/registry --horizon 12mo --seed 7
 	$(BIN) models list --registry $(DEMO)/registry
+	$(BIN) rescore --registry $(DEMO)/registry --book $(DEMO)/book --as-of 2024-12-01 --out $(DEMO)/scores-2024-12.parquet
+	$(BIN) rescore --registry $(DEMO)/registry --book $(DEMO)/book --out $(DEMO)/scores.parquet --previous $(DEMO)/scores-2024-12.parquet
 	$(BIN) synth --customers 5000 --months 30 --seed 8 --out $(DEMO)/later-book
 	$(BIN) validate --registry $(DEMO)/registry --book $(DEMO)/later-book --horizon 12mo
 	@bash cmd/credence/demo-serve.sh $(BIN) $(DEMO)
