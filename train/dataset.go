@@ -165,7 +165,7 @@ func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare floa
 	sp.TestDates = [2]datasets.Date{dates[testFrom], dates[len(dates)-1]}
 	for _, part := range [][]int{sp.Train, sp.Valid, sp.Test} {
 		if !hasBothLabels(s.Y, part) {
-			return sp, fmt.Errorf("split: an out-of-time part (train %s–%s, valid %s–%s, test %s–%s) lacks defaults or non-defaults",
+			return sp, fmt.Errorf("split: an out-of-time part (train %s–%s, valid %s–%s, test %s–%s) lacks defaults or non-defaults; the book needs more defaults (a lower --dpd-threshold, a longer history) or more customers",
 				sp.TrainDates[0], sp.TrainDates[1], sp.ValidDates[0], sp.ValidDates[1], sp.TestDates[0], sp.TestDates[1])
 		}
 	}

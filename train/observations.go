@@ -24,11 +24,15 @@ type ObservationConfig struct {
 	Plan features.Plan `json:"plan"`
 	// Workers build features in parallel; 0: one per core.
 	Workers int `json:"-"`
+	// Progress, when set, is told how many customers each pass over the
+	// book has read so far.
+	Progress func(pass string, customers int64) `json:"-"`
 }
 
 // Prepared is what a first pass over a book fixes before observations
 // can be built: the fitted feature set, the dates and the label rule.
 type Prepared struct {
+	Progress      func(pass string, customers int64)
 	Set           *features.Set
 	Plan          features.Plan
 	Horizon       features.Horizon
@@ -55,7 +59,8 @@ func PrepareFor(ctx context.Context, book *datasets.Book, cfg ObservationConfig,
 }
 
 func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set) (*Prepared, error) {
-	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate}
+	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate, Progress: cfg.Progress}
+	var seen int64
 	if !p.Horizon.Valid() {
 		p.Horizon = features.DefaultHorizon()
 		if book.Meta.Horizon != "" {
@@ -82,10 +87,11 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 	type tally struct {
 		levels      *features.LevelCounter
 		first, last datasets.Date
+		customers   int
 	}
 	counter := features.NewLevelCounter(book.Schema)
 	err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) (tally, error) {
-		t := tally{levels: features.NewLevelCounter(book.Schema), first: datasets.NoDate, last: datasets.NoDate}
+		t := tally{levels: features.NewLevelCounter(book.Schema), first: datasets.NoDate, last: datasets.NoDate, customers: len(hs)}
 		see := func(d datasets.Date) {
 			if d == datasets.NoDate {
 				return
@@ -112,6 +118,8 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		}
 		return t, nil
 	}, func(t tally) error {
+		seen += int64(t.customers)
+		p.report("reading the book", seen)
 		if t.first != datasets.NoDate && (p.First == datasets.NoDate || t.first < p.First) {
 			p.First = t.first
 		}
@@ -150,6 +158,12 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 	return p, nil
 }
 
+func (p *Prepared) report(pass string, customers int64) {
+	if p.Progress != nil {
+		p.Progress(pass, customers)
+	}
+}
+
 // Observation is one labelled (customer, as_of) pair and its features.
 type Observation struct {
 	CustomerID string
@@ -186,6 +200,7 @@ func Observe(ctx context.Context, book *datasets.Book, p *Prepared, workers int,
 		return c, nil
 	}, func(c chunk) error {
 		total.add(c.cnt)
+		p.report("building features", total.Customers)
 		if len(c.obs) == 0 {
 			return nil
 		}

@@ -58,7 +58,7 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	}
 	obs := trained.Observations
 	obs.Plan = cfg.Plan
-	obs.Workers = cfg.Workers
+	obs.Workers, obs.Progress = cfg.Workers, cfg.Progress
 	if cfg.Horizon.Valid() {
 		obs.Horizon = cfg.Horizon
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -33,6 +34,9 @@ func (a *app) featuresCmd() *cobra.Command {
 			if out == "" {
 				return fmt.Errorf("features: --out is required")
 			}
+			update, done := a.passes(rescore.CountCustomers(book))
+			defer done()
+			cfg.Progress = update
 			t0 := time.Now()
 			prep, err := train.Prepare(cmd.Context(), book, cfg)
 			if err != nil {
@@ -42,15 +46,13 @@ func (a *app) featuresCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			bar := a.newProgress("features", 0)
 			var rows int64
 			counts, err := train.Observe(cmd.Context(), book, prep, a.v.GetInt("workers"), a.v.GetBool("unlabelled"),
 				func(obs []train.Observation) error {
 					rows += int64(len(obs))
-					bar.Update(int(rows), int(rows))
 					return w.Write(obs)
 				})
-			bar.Done()
+			done()
 			if err != nil {
 				w.Abort()
 				return err

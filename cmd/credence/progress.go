@@ -49,6 +49,10 @@ func (p *progress) Update(done, total int) {
 		return
 	}
 	p.last = now
+	if p.total <= 0 {
+		fmt.Fprintf(p.w, "\r%s %d %s  ", p.label, done, now.Sub(p.start).Round(time.Second))
+		return
+	}
 	const width = 30
 	frac := 0.0
 	if p.total > 0 {
@@ -69,4 +73,32 @@ func (p *progress) Done() {
 	if p.on {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// passes draws one bar per pass over a book (total customers when known,
+// else 0) and returns the callback and a function that ends the last bar.
+func (a *app) passes(total int64) (func(pass string, customers int64), func()) {
+	var mu sync.Mutex
+	var bar *progress
+	current := ""
+	update := func(pass string, n int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if pass != current {
+			if bar != nil {
+				bar.Done()
+			}
+			bar, current = a.newProgress(pass, int(total)), pass
+		}
+		bar.Update(int(n), int(total))
+	}
+	done := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if bar != nil {
+			bar.Done()
+			bar = nil
+		}
+	}
+	return update, done
 }

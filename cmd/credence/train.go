@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -38,6 +39,9 @@ func (a *app) trainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			update, done := a.passes(rescore.CountCustomers(book))
+			defer done()
+			cfg.Observations.Progress = update
 			t0 := time.Now()
 			if k := a.v.GetInt("cv"); k > 0 {
 				folds, counts, err := train.CrossValidate(cmd.Context(), book, cfg, k)
@@ -53,9 +57,11 @@ func (a *app) trainCmd() *cobra.Command {
 			}
 			res, err := train.Run(cmd.Context(), book, cfg, func(stage string) {
 				if isTerminal(a.stderr) {
+					done()
 					fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
 				}
 			})
+			done()
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
 			}

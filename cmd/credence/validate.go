@@ -7,6 +7,7 @@ import (
 
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/serve"
+	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -36,7 +37,10 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			update, done := a.passes(rescore.CountCustomers(book))
+			cfg.Progress = update
 			v, err := train.Validate(cmd.Context(), book, art, cfg)
+			done()
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", art.Version, err)
 			}
