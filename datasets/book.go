@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // Book is an opened book directory: where its tables are, its book.yaml and
@@ -174,4 +176,23 @@ func csvNumeric(c column, n int) bool {
 		seen = true
 	}
 	return seen
+}
+
+// CustomerRows returns the number of rows of the customers table from its
+// Parquet footers, without reading the table (for progress bars); 0 when
+// it is unknown: no customers table, or CSV.
+func (b *Book) CustomerRows() int64 {
+	var n int64
+	for _, path := range b.files[Customers] {
+		if f, err := FormatOf(path); err != nil || f != FormatParquet {
+			return 0
+		}
+		rdr, err := file.OpenParquetFile(path, false)
+		if err != nil {
+			return 0
+		}
+		n += rdr.NumRows()
+		rdr.Close()
+	}
+	return n
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
-	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -34,7 +33,7 @@ func (a *app) featuresCmd() *cobra.Command {
 			if out == "" {
 				return fmt.Errorf("features: --out is required")
 			}
-			update, done := a.passes(rescore.CountCustomers(book))
+			update, done := a.passes(book.CustomerRows())
 			defer done()
 			cfg.Progress = update
 			t0 := time.Now()

@@ -74,7 +74,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 					return fmt.Errorf("rescore: --previous: %w", err)
 				}
 			}
-			bar := a.newProgress("rescore", int(rescore.CountCustomers(book)))
+			bar := a.newProgress("rescore", int(book.CustomerRows()))
 			cfg.Progress = func(n int64) { bar.Update(int(n), 0) }
 			t0 := time.Now()
 			sum, err := rescore.File(cmd.Context(), book, scorer, cfg, out)

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credence-risk/credence/models/registry"
-	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -39,7 +38,7 @@ func (a *app) trainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			update, done := a.passes(rescore.CountCustomers(book))
+			update, done := a.passes(book.CustomerRows())
 			defer done()
 			cfg.Observations.Progress = update
 			t0 := time.Now()

@@ -7,7 +7,6 @@ import (
 
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/serve"
-	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -37,7 +36,7 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			update, done := a.passes(rescore.CountCustomers(book))
+			update, done := a.passes(book.CustomerRows())
 			cfg.Progress = update
 			v, err := train.Validate(cmd.Context(), book, art, cfg)
 			done()

@@ -3,9 +3,7 @@ package rescore
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/scoring"
@@ -80,37 +78,3 @@ func DefaultAsOf(ctx context.Context, book *datasets.Book, workers int) (asOf da
 	return last + 1, true, nil
 }
 
-// CountCustomers returns the number of rows of the book's customers
-// table from its Parquet footers, without reading it, for a progress bar;
-// 0 when it is unknown (no customers table, or CSV).
-func CountCustomers(book *datasets.Book) int64 {
-	var n int64
-	for _, path := range book.Files(datasets.Customers) {
-		if f, err := datasets.FormatOf(path); err != nil || f != datasets.FormatParquet {
-			return 0
-		}
-		rows, err := parquetRows(path)
-		if err != nil {
-			return 0
-		}
-		n += rows
-	}
-	return n
-}
-
-func parquetRows(path string) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return 0, err
-	}
-	return pf.NumRows(), nil
-}
