@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/scoring"
 )
@@ -77,4 +76,3 @@ func DefaultAsOf(ctx context.Context, book *datasets.Book, workers int) (asOf da
 	}
 	return last + 1, true, nil
 }
-
