@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // credence runs the command line in-process and returns its output.
@@ -200,6 +203,62 @@ func TestTrainAndModels(t *testing.T) {
 	if out, err = credence(t, "models", "rollback", "--registry", reg); err != nil || !strings.Contains(out, "champion is now") {
 		t.Fatalf("models rollback: %v\n%s", err, out)
 	}
+	// Rescore the book twice, the second time against the first.
+	first, second := filepath.Join(dir, "first.parquet"), filepath.Join(dir, "second.csv")
+	if out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-06-01", "--out", first); err != nil {
+		t.Fatalf("rescore: %v\n%s", err, out)
+	}
+	out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-12-01", "--out", second, "--previous", first)
+	if err != nil || !strings.Contains(out, "upgrades") {
+		t.Fatalf("rescore --previous: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(second); err != nil || !strings.HasPrefix(string(b), "customer_id,as_of,pd,grade,score,recommended_limit,reason_1,reason_2,reason_3,model_version") {
+		t.Errorf("rescore CSV header wrong or missing: %v", err)
+	}
+	if _, err := os.Stat(second + ".report.html"); err != nil {
+		t.Errorf("rescore report missing: %v", err)
+	}
+
+	// Serve the champion in-process, call it with the client, then stop it.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		var sink bytes.Buffer
+		served <- run(ctx, []string{"serve", "--registry", reg, "--book", book, "--addr", addr, "--metrics-addr", ""}, &sink, &sink)
+	}()
+	var scored string
+	for i := 0; i < 100; i++ {
+		if scored, err = credence(t, "score", "--addr", addr, "--insecure", "--customer", "C00000001", "--as-of", "2024-06-01"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || !strings.Contains(scored, "grade") {
+		t.Fatalf("score: %v\n%s", err, scored)
+	}
+	out, err = credence(t, "limit", "--addr", addr, "--insecure", "--customer", "C00000001", "--amount", "50000", "--as-of", "2024-06-01", "--json")
+	if err != nil || !strings.Contains(out, "recommended") {
+		t.Fatalf("limit: %v\n%s", err, out)
+	}
+	if _, err = credence(t, "score", "--addr", addr, "--insecure", "--customer", "NOPE"); err == nil || !strings.Contains(err.Error(), "NotFound") && !strings.Contains(err.Error(), "not found") {
+		t.Errorf("unknown customer: err = %v; want NotFound", err)
+	}
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("serve ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+
 	html, err := os.ReadFile(filepath.Join(reg, "versions", "v0001", "report.html"))
 	if err != nil || !bytes.Contains(html, []byte("<svg")) {
 		t.Errorf("report.html missing or without charts: %v", err)
