@@ -250,7 +250,7 @@ func (c *arrowCol) Date(i int) (Date, error) {
 	case c.ts != nil:
 		unit := c.ts.DataType().(*arrow.TimestampType).Unit
 		v := int64(c.ts.Value(i))
-		perDay := int64(secondsPerDay) * int64(time1(unit))
+		perDay := int64(secondsPerDay) * int64(ticksPerSecond(unit))
 		return Date(floorDiv(v, perDay)), nil
 	case c.str != nil:
 		return ParseDate(c.str.Value(i))
@@ -261,8 +261,8 @@ func (c *arrowCol) Date(i int) (Date, error) {
 	return NoDate, c.typeErr("a date")
 }
 
-// time1 is the number of a unit's ticks in one second.
-func time1(u arrow.TimeUnit) int64 {
+// ticksPerSecond is the number of a unit's ticks in one second.
+func ticksPerSecond(u arrow.TimeUnit) int64 {
 	switch u {
 	case arrow.Millisecond:
 		return 1e3

@@ -149,7 +149,7 @@ func appendDate(b array.Builder, d Date) {
 	case *array.TimestampBuilder:
 		// A time of day must not move the date.
 		secs := int64(d)*86400 + 13*3600
-		ticks := secs * time1(b.Type().(*arrow.TimestampType).Unit)
+		ticks := secs * ticksPerSecond(b.Type().(*arrow.TimestampType).Unit)
 		b.Append(arrow.Timestamp(ticks))
 	}
 }

@@ -169,7 +169,6 @@ func scanPartitions[R any](ctx context.Context, parts []*Book, workers int, work
 	type partResult struct {
 		results     chan R
 		first, last string
-		err         error
 	}
 	out := make([]*partResult, len(parts))
 	for k := range out {

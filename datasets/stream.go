@@ -18,7 +18,6 @@ type HistoryReader struct {
 	def   *tableReader[Default]
 	obs   *tableReader[Observation]
 	skips Skips
-	n     int64
 	seen  map[string]struct{} // invoice ids of the current customer
 }
 
@@ -179,7 +178,6 @@ func (r *HistoryReader) Next() (*History, error) {
 			h.Observations[i] = o.AsOf
 		}
 	}
-	r.n++
 	return h, nil
 }
 

@@ -26,9 +26,6 @@ type decoder struct {
 	lastID   string
 	interned map[string]string
 	currency string
-	schema   *CustomerSchema
-	numIdx   []int // batch column of each numeric attribute
-	catIdx   []int
 }
 
 func (d *decoder) id(s string) string {
@@ -55,7 +52,7 @@ func (d *decoder) intern(s string) string {
 	return v
 }
 
-func reqString(d *decoder, b *batch, i, c int) (string, error) {
+func reqString(b *batch, i, c int) (string, error) {
 	col := b.cols[c]
 	if col.Null(i) {
 		return "", ErrNull
@@ -101,12 +98,12 @@ var invoiceSpec = tableSpec[Invoice]{
 	required: 5,
 	key:      func(r *Invoice) string { return r.CustomerID },
 	decode: func(d *decoder, b *batch, i int, r *Invoice) (string, error) {
-		s, err := reqString(d, b, i, 0)
+		s, err := reqString(b, i, 0)
 		if err != nil {
 			return "customer_id", err
 		}
 		r.CustomerID = d.id(s)
-		if s, err = reqString(d, b, i, 1); err != nil {
+		if s, err = reqString(b, i, 1); err != nil {
 			return "invoice_id", err
 		}
 		r.InvoiceID = strings.Clone(s)
@@ -166,7 +163,7 @@ var statementSpec = tableSpec[Statement]{
 	required: 3,
 	key:      func(r *Statement) string { return r.CustomerID },
 	decode: func(d *decoder, b *batch, i int, r *Statement) (string, error) {
-		s, err := reqString(d, b, i, 0)
+		s, err := reqString(b, i, 0)
 		if err != nil {
 			return "customer_id", err
 		}
@@ -208,7 +205,7 @@ var defaultSpec = tableSpec[Default]{
 	required: 2,
 	key:      func(r *Default) string { return r.CustomerID },
 	decode: func(d *decoder, b *batch, i int, r *Default) (string, error) {
-		s, err := reqString(d, b, i, 0)
+		s, err := reqString(b, i, 0)
 		if err != nil {
 			return "customer_id", err
 		}
@@ -230,7 +227,7 @@ var observationSpec = tableSpec[Observation]{
 	required: 2,
 	key:      func(r *Observation) string { return r.CustomerID },
 	decode: func(d *decoder, b *batch, i int, r *Observation) (string, error) {
-		s, err := reqString(d, b, i, 0)
+		s, err := reqString(b, i, 0)
 		if err != nil {
 			return "customer_id", err
 		}
@@ -253,7 +250,7 @@ func customerSpec(schema *CustomerSchema) tableSpec[Customer] {
 		required: 1,
 		key:      func(r *Customer) string { return r.CustomerID },
 		decode: func(d *decoder, b *batch, i int, r *Customer) (string, error) {
-			s, err := reqString(d, b, i, 0)
+			s, err := reqString(b, i, 0)
 			if err != nil {
 				return "customer_id", err
 			}

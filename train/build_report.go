@@ -16,7 +16,9 @@ import (
 // curvePoints caps the points of a drawn curve.
 const curvePoints = 200
 
-func buildReport(book *datasets.Book, prep *Prepared, sample, trainS, testS *Sample, split Split, counts Counts, cfg Config, res *Result) *Report {
+// buildReport writes the training report; trainPD are the champion's
+// calibrated PDs of the training part, the baseline of the score's PSI.
+func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, trainPD []float64, split Split, counts Counts, cfg Config, res *Result) *Report {
 	champ := res.Champion
 	r := &Report{
 		Kind:     "training",
@@ -74,11 +76,6 @@ func buildReport(book *datasets.Book, prep *Prepared, sample, trainS, testS *Sam
 	r.Scores = scoreHistogram(testS.Y, champ.TestPD)
 
 	// Stability of the score and of each feature, training against test.
-	trainPD := make([]float64, trainS.X.Rows)
-	champ.Model.PDs(trainS.X, trainPD)
-	for i := range trainPD {
-		trainPD[i] = champ.Calibrator.Calibrate(trainPD[i])
-	}
 	if psi, table, err := eval.PSI(trainPD, champ.TestPD, 10); err == nil {
 		r.ScorePSI = psiTable(psi, table)
 		if psi >= 0.25 {
@@ -114,7 +111,7 @@ func buildReport(book *datasets.Book, prep *Prepared, sample, trainS, testS *Sam
 		FeatureSet:      prep.Set.Version,
 		Features:        prep.Set.Names(),
 		HyperParameters: hp,
-		DataFingerprint: sample.Fingerprint(),
+		DataFingerprint: res.Artifact.DataFingerprint,
 		Limitations: []string{
 			"Calibrated on the validation part; the PD level follows the default rate of the training window and needs recalibration when the portfolio's default rate moves.",
 			"Features are point in time: only facts dated before the scoring date are used, and customer attributes are taken as known at every date.",

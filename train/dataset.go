@@ -136,14 +136,14 @@ func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare floa
 		perDate[d]++
 	}
 	n := float64(s.X.Rows)
-	testFrom, validFrom := len(dates), len(dates)
+	testFrom := len(dates)
 	acc := 0
 	for testFrom > 2 && float64(acc) < testShare*n {
 		testFrom--
 		acc += perDate[dates[testFrom]]
 	}
 	acc = 0
-	validFrom = testFrom
+	validFrom := testFrom
 	for validFrom > 1 && float64(acc) < validShare*n {
 		validFrom--
 		acc += perDate[dates[validFrom]]

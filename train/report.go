@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"strings"
 )
 
 // Report is the content of a training or validation report: the numbers a
@@ -198,7 +197,6 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"light": func(s string) template.HTML {
 		return template.HTML(`<span class="light ` + template.HTMLEscapeString(s) + `">` + template.HTMLEscapeString(s) + `</span>`)
 	},
-	"join":    strings.Join,
 	"rawjson": func(b json.RawMessage) string { return string(b) },
 }).Parse(reportHTML))
 

@@ -168,6 +168,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	}
 	stored := artifactMetrics(champ, cands)
 	stored["reference"] = newReference(trainS, trainPD)
+	fingerprint := sample.Fingerprint()
 	metrics, err := json.Marshal(stored)
 	if err != nil {
 		return nil, err
@@ -179,7 +180,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		Scale:           scaleJSON,
 		FeatureSet:      prep.Set,
 		TrainingConfig:  cfgJSON,
-		DataFingerprint: sample.Fingerprint(),
+		DataFingerprint: fingerprint,
 		Metrics:         metrics,
 		Notes: map[string]string{
 			"book":           book.Dir,
@@ -188,7 +189,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 			"split":          split.Method,
 		},
 	}
-	res.Report = buildReport(book, prep, sample, trainS, testS, split, counts, cfg, res)
+	res.Report = buildReport(book, prep, trainS, testS, trainPD, split, counts, cfg, res)
 	return res, nil
 }
 

@@ -203,6 +203,11 @@ func TestTrainAndModels(t *testing.T) {
 	if out, err = credence(t, "models", "rollback", "--registry", reg); err != nil || !strings.Contains(out, "champion is now") {
 		t.Fatalf("models rollback: %v\n%s", err, out)
 	}
+	out, err = credence(t, "validate", "--registry", reg, "--book", book, "--horizon", "12mo")
+	if err != nil || !strings.Contains(out, "light: ") || !strings.Contains(out, "validation-") {
+		t.Fatalf("validate: %v\n%s", err, out)
+	}
+
 	// Rescore the book twice, the second time against the first.
 	first, second := filepath.Join(dir, "first.parquet"), filepath.Join(dir, "second.csv")
 	if out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-06-01", "--out", first); err != nil {

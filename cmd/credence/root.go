@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,7 +80,7 @@ func (a *app) load(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Name != "config" && f.Name != "help" {
-			err = errorsJoin(err, a.v.BindPFlag(f.Name, f))
+			err = errors.Join(err, a.v.BindPFlag(f.Name, f))
 		}
 	})
 	return err
@@ -99,13 +100,6 @@ func (a *app) explicit(name string) bool {
 
 func envKey(name string) string {
 	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func walk(c *cobra.Command, fn func(*cobra.Command)) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -182,7 +183,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 				if jerr := enc.Encode(out); jerr != nil {
 					return jerr
 				}
-				return errorsJoin(err, redErr(r))
+				return errors.Join(err, redErr(r))
 			}
 			st := r.Status
 			fmt.Fprintf(a.stdout, "model %s on %s: %s\n", st.ModelVersion, book.Dir, strings.ToLower(strings.TrimPrefix(st.Light.String(), "LIGHT_")))
@@ -196,7 +197,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 			if r.RolledBackTo != "" {
 				fmt.Fprintf(a.stdout, "champion rolled back from %s to %s\n", st.ModelVersion, r.RolledBackTo)
 			}
-			return errorsJoin(err, redErr(r))
+			return errors.Join(err, redErr(r))
 		},
 	}
 	a.observationFlags(cmd)

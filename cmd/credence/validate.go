@@ -5,9 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/serve"
-	"github.com/credence-risk/credence/train"
 )
 
 func (a *app) validateCmd() *cobra.Command {
@@ -28,34 +26,27 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			art, err := catalog.Load(reg, a.v.GetString("model"))
-			if err != nil {
-				return err
-			}
 			cfg, err := a.observationConfig()
 			if err != nil {
 				return err
 			}
 			update, done := a.passes(book.CustomerRows())
 			cfg.Progress = update
-			v, err := train.Validate(cmd.Context(), book, art, cfg)
+			r, err := serve.Revalidate(cmd.Context(), reg, book, serve.RevalidateConfig{Model: a.v.GetString("model"), Observations: cfg})
 			done()
-			if err != nil {
-				return fmt.Errorf("validate %s: %w", art.Version, err)
-			}
-			name, err := serve.StoreValidation(reg, art.Version, v)
 			if err != nil {
 				return err
 			}
+			v, version := r.Validation, r.Status.ModelVersion
 			m := v.Metrics
-			fmt.Fprintf(a.stdout, "model %s (%s) on %s: %d observations, %d defaults\n", art.Version, art.Family, book.Dir, m.N, m.Defaults)
+			fmt.Fprintf(a.stdout, "model %s (%s) on %s: %d observations, %d defaults\n", version, v.Report.Model.Family, book.Dir, m.N, m.Defaults)
 			fmt.Fprintf(a.stdout, "AUC %.4f (%.4f–%.4f), at training %.4f, drop p = %.4g\n", m.AUC, m.AUCLow, m.AUCHigh, v.AUCInit, v.DropP)
 			fmt.Fprintf(a.stdout, "default rate %.3f%%, mean PD %.3f%% (%s); score PSI %.4f\n", 100*m.DefaultRate, 100*m.MeanPD, v.Portfolio.Light, v.ScorePSI)
 			fmt.Fprintf(a.stdout, "light: %s\n", v.Light)
-			for _, r := range v.Reasons {
-				fmt.Fprintf(a.stdout, "  %s\n", r)
+			for _, reason := range v.Reasons {
+				fmt.Fprintf(a.stdout, "  %s\n", reason)
 			}
-			fmt.Fprintf(a.stdout, "report: %s\n", reg.Path(art.Version, name+".html"))
+			fmt.Fprintf(a.stdout, "report: %s\n", r.Status.ReportPath)
 			return nil
 		},
 	}
