@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/eval"
 )
 
 var (
@@ -100,7 +101,7 @@ func TestLearns(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Trees, cfg.LearningRate, cfg.MaxDepth = 100, 0.1, 3
 			m := fit(t, cfg, train, nil)
-			got, best := auc(test.Y, pds(m, test.X)), auc(test.Y, truth)
+			got, best := eval.AUC(test.Y, pds(m, test.X), nil), eval.AUC(test.Y, truth, nil)
 			t.Logf("held-out AUC %.4f; true PD's %.4f", got, best)
 			// 4,000 training rows pin down these few-level signals well:
 			// a model that found the structure ranks within 0.03 of the
@@ -173,7 +174,7 @@ func TestMonotone(t *testing.T) {
 		t.Errorf("PD rises %d times as x1 rises; want 0", v)
 	}
 	test, truth := synthetic(3000, 4, 5, nan, pd)
-	if got, best := auc(test.Y, pds(m, test.X)), auc(test.Y, truth); got < best-0.05 {
+	if got, best := eval.AUC(test.Y, pds(m, test.X), nil), eval.AUC(test.Y, truth, nil); got < best-0.05 {
 		t.Errorf("constrained AUC %.4f; want at least %.4f", got, best-0.05)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/eval"
 )
 
 // parityFile is what testdata/make_parity.py records about XGBoost.
@@ -76,7 +77,7 @@ func TestParityWithXGBoost(t *testing.T) {
 			}
 			pd := make([]float64, test.X.Rows)
 			m.PDs(test.X, pd)
-			got := auc(test.Y, pd)
+			got := eval.AUC(test.Y, pd, nil)
 			t.Logf("test AUC: Go %.6f, XGBoost %s %.6f (difference %+.4f)", got, want.XGBoostVersion, run.AUC, got-run.AUC)
 			// Both fit the same loss with the same regularisation on bins
 			// cut the same way, so they should rank alike; the cut points
@@ -149,42 +150,4 @@ func sharedData(t testing.TB) string {
 		}
 		dir = parent
 	}
-}
-
-// auc is the area under the ROC curve by ranks (Mann–Whitney), ties
-// sharing their mean rank; NaN if a score is.
-func auc(y, score []float64) float64 {
-	if slices.ContainsFunc(score, math.IsNaN) {
-		return math.NaN()
-	}
-	idx := make([]int, len(y))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		switch {
-		case score[a] < score[b]:
-			return -1
-		case score[a] > score[b]:
-			return 1
-		}
-		return 0
-	})
-	var rankSum, pos float64
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && score[idx[j]] == score[idx[i]] {
-			j++
-		}
-		mean := float64(i+j+1) / 2 // ranks i+1..j
-		for _, k := range idx[i:j] {
-			if y[k] == 1 {
-				rankSum += mean
-				pos++
-			}
-		}
-		i = j
-	}
-	neg := float64(len(y)) - pos
-	return (rankSum - pos*(pos+1)/2) / (pos * neg)
 }

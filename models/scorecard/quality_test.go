@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/internal/modeltest"
 	"github.com/credence-risk/credence/models/logistic"
 )
 
@@ -14,9 +15,9 @@ import (
 // scorecard that lost its binning or its trends, and the scorecard must
 // beat the baseline it is reported against.
 func TestTaiwanCV(t *testing.T) {
-	d := taiwan(t)
-	sc := crossValidate(t, d, 5, func(train *models.Dataset) models.Model { return fit(t, DefaultConfig(), train) })
-	lr := crossValidate(t, d, 5, func(train *models.Dataset) models.Model {
+	d := modeltest.Taiwan(t)
+	sc := modeltest.CrossValidate(t, d, 5, func(train *models.Dataset) models.Model { return fit(t, DefaultConfig(), train) })
+	lr := modeltest.CrossValidate(t, d, 5, func(train *models.Dataset) models.Model {
 		m, err := logistic.Trainer{Config: logistic.DefaultConfig()}.Fit(t.Context(), train, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,95 @@
+// Package modeltest holds what the model families' tests share: the
+// uci-taiwan data as a dataset and k-fold cross-validation.
+package modeltest
+
+import (
+	"encoding/csv"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/eval"
+)
+
+// RepoRoot is the directory holding go.mod, above the test's directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// Taiwan reads ../shared/data/uci-taiwan/train.csv: its 23 raw columns and
+// the default label. The test skips when the file is absent.
+func Taiwan(t testing.TB) *models.Dataset {
+	t.Helper()
+	path := filepath.Join(RepoRoot(t), "..", "shared", "data", "uci-taiwan", "train.csv")
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("UCI Taiwan data absent (%s); skipping", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	head := recs[0]
+	names := head[1 : len(head)-1] // drop ID and the label
+	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, names), Y: make([]float64, len(recs)-1)}
+	for i, rec := range recs[1:] {
+		for j := 1; j < len(rec); j++ {
+			v, err := strconv.ParseFloat(rec[j], 64)
+			if err != nil {
+				t.Fatalf("%s: row %d, %s: %v", path, i+2, head[j], err)
+			}
+			if j == len(rec)-1 {
+				d.Y[i] = v
+			} else {
+				d.X.Row(i)[j-1] = v
+			}
+		}
+	}
+	return d
+}
+
+// CrossValidate returns the mean held-out AUC over k folds of a fixed
+// random permutation of the rows.
+func CrossValidate(t testing.TB, d *models.Dataset, k int, fitFold func(*models.Dataset) models.Model) float64 {
+	t.Helper()
+	perm := rand.New(rand.NewPCG(1, 2)).Perm(d.X.Rows)
+	var sum float64
+	for f := range k {
+		var tr, te []int
+		for pos, i := range perm {
+			if pos%k == f {
+				te = append(te, i)
+			} else {
+				tr = append(tr, i)
+			}
+		}
+		m := fitFold(d.Subset(tr))
+		test := d.Subset(te)
+		pd := make([]float64, test.X.Rows)
+		m.PDs(test.X, pd)
+		sum += eval.AUC(test.Y, pd, nil)
+	}
+	return sum / float64(k)
+}
