@@ -8,7 +8,7 @@
 // (LoadIndex reads every history into a map at start) or from a history sent
 // inline with the request, laid out by the book's customers schema. The
 // as-of date defaults to the server's current date (UTC). Scoring goes
-// through serve/scoring, with the features and model training used, so an
+// through models/scoring, with the features and model training used, so an
 // online score equals a batch score of the same history.
 //
 // The in-memory index costs the size of the book's histories as Go values:

@@ -15,7 +15,7 @@ import (
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/serve/creditpb"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/creditpb"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // protoHistory writes a book history as an inline request history.

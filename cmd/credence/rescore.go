@@ -17,7 +17,7 @@ import (
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/serve/limit"
 	"github.com/credence-risk/credence/serve/rescore"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 func (a *app) rescoreCmd() *cobra.Command {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // File scores the book into path (.parquet, .csv or .csv.gz). The file

@@ -13,7 +13,7 @@ import (
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 

@@ -1,7 +1,7 @@
 // Package rescore scores a whole customer book with a stored model: every
 // customer as of one date, or every row of the book's observations table.
 // Each scored row carries the PD, grade, score, the recommended credit
-// limit and the top reasons, built through serve/scoring and serve/limit,
+// limit and the top reasons, built through models/scoring and serve/limit,
 // so a batch score is the score the server would give. A summary (grade
 // distribution, limit and expected-loss totals, drift of the PD against
 // training and, given an earlier output, the grade migration and an
@@ -18,7 +18,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/serve/limit"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // Reasons is the number of reasons kept per row.

@@ -12,7 +12,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/serve/limit"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // sameRow compares rows exactly, a NaN limit or score equal to NaN.

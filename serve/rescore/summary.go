@@ -8,7 +8,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/eval"
-	"github.com/credence-risk/credence/serve/scoring"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 
