@@ -70,6 +70,54 @@ func DefaultDate(h *datasets.History, dpdThreshold int) datasets.Date {
 	return first
 }
 
+// DefaultRule says when a customer is in default: on its first recorded
+// default and, when DPDThreshold > 0, on the first date the days-past-due
+// rule derives (DerivedDefaultDate). Training resolves the rule once for
+// its book (RuleForBook) and stores it with the model; every scoring path
+// applies the stored rule whatever book it reads, so one history gets one
+// answer online and in batch.
+type DefaultRule struct {
+	// DPDThreshold derives defaults from days past due; 0 takes the
+	// recorded defaults alone.
+	DPDThreshold int `json:"dpd_threshold,omitempty"`
+}
+
+// RuleForBook resolves the default rule for a book as training labels it:
+// the recorded defaults alone when the book has a defaults table (unless
+// derive is set), else the days-past-due rule with threshold, else the
+// book's hint (book.yaml dpd_threshold), else DefaultDPDThreshold.
+func RuleForBook(book *datasets.Book, threshold int, derive bool) DefaultRule {
+	if book.Has(datasets.Defaults) && !derive {
+		return DefaultRule{}
+	}
+	if threshold <= 0 {
+		threshold = book.Meta.DPDThreshold
+	}
+	if threshold <= 0 {
+		threshold = DefaultDPDThreshold
+	}
+	return DefaultRule{DPDThreshold: threshold}
+}
+
+// Date returns the customer's first default under the rule, or NoDate.
+func (r DefaultRule) Date(h *datasets.History) datasets.Date {
+	return DefaultDate(h, r.DPDThreshold)
+}
+
+// InDefault reports whether the customer had defaulted on or before asOf.
+func (r DefaultRule) InDefault(h *datasets.History, asOf datasets.Date) bool {
+	d := r.Date(h)
+	return d != datasets.NoDate && d <= asOf
+}
+
+// String describes the rule for reports and logs.
+func (r DefaultRule) String() string {
+	if r.DPDThreshold > 0 {
+		return fmt.Sprintf("recorded defaults and %d days past due", r.DPDThreshold)
+	}
+	return "recorded defaults"
+}
+
 // LabelStatus says whether an observation has a label for training.
 type LabelStatus uint8
 

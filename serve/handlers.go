@@ -12,6 +12,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/serve/limit"
 )
@@ -23,13 +24,18 @@ type scoreArgs struct {
 	maxReasons                                int32
 	// defaultReasons stand in for a maxReasons of 0.
 	defaultReasons int
+	// limit asks for the history's limit inputs too.
+	limit bool
 }
 
 // scored is a score with what it was computed from.
 type scored struct {
-	resp *creditpb.ScoreResponse
-	hist *datasets.History
-	asOf datasets.Date
+	resp   *creditpb.ScoreResponse
+	result scoring.Result // without its feature vector, which is reused
+	// limit holds what the history says for a credit limit, when asked.
+	limit scoring.LimitInputs
+	hist  *datasets.History
+	asOf  datasets.Date
 }
 
 func (s *Server) scoreArgsOf(req *creditpb.ScoreRequest) scoreArgs {
@@ -161,8 +167,14 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 			s.shadowScore(ctx, sh, m, h, asOf, r.PD, *buf)
 		}
 	}
+	out := scored{resp: resp, hist: h, asOf: asOf}
+	if a.limit {
+		out.limit = m.scorer.LimitInputs(h, asOf, r)
+	}
+	r.Features = nil
+	out.result = r
 	s.bufs.Put(buf)
-	return scored{resp: resp, hist: h, asOf: asOf}, nil
+	return out, nil
 }
 
 // shadowScore scores h with the shadow model and logs both PDs.
@@ -216,8 +228,8 @@ func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.LimitRequest)
 	if x := req.GetRequestedAmount(); !(x >= 0) || math.IsInf(x, 0) {
 		return nil, badField("requested_amount", "%v is not an amount >= 0", x)
 	}
-	if d := req.GetPaymentTermsDays(); d <= 0 {
-		return nil, badField("payment_terms_days", "%d is not a positive number of days (required)", d)
+	if d := req.GetPaymentTermsDays(); d < 0 {
+		return nil, badField("payment_terms_days", "%d is not a number of days > 0 (0: the customer's usual terms)", d)
 	}
 	optional := func(field string, x *float64) (float64, error) {
 		if x == nil {
@@ -253,29 +265,34 @@ func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.LimitRequest)
 	}
 	r, err := s.score(ctx, scoreArgs{
 		customerID: req.GetCustomerId(), asOf: req.GetAsOf(), modelVersion: req.GetModelVersion(),
-		history: req.GetHistory(), maxReasons: req.GetMaxReasons(), defaultReasons: s.cfg.LimitReasons,
+		history: req.GetHistory(), maxReasons: req.GetMaxReasons(), defaultReasons: s.cfg.LimitReasons, limit: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	schema := s.idx.Schema()
-	attr := func(name string) float64 { return attribute(req.GetHistory(), r.hist, schema, name) }
-	res, err := s.cfg.Policy.Decide(limit.Request{
-		CustomerID:              req.GetCustomerId(),
-		PD:                      r.resp.Pd,
-		Grade:                   int(r.resp.Grade),
-		RequestedAmount:         req.GetRequestedAmount(),
-		PaymentTermsDays:        int(req.GetPaymentTermsDays()),
-		ExpectedDaysBeyondTerms: expectedDaysBeyondTerms(r.hist, r.asOf),
-		ExpectedMonthlySales:    sales,
-		UnbilledOrders:          unbilled,
-		NetWorth:                attr("net_worth"),
-		WorkingCapital:          attr("working_capital"),
-		ExternalLimit:           external,
-		CurrentLimit:            attr("current_limit"),
-		AsOf:                    r.asOf.Time(),
-		Temporary:               temp,
-	})
+	// The request starts from what batch rescoring takes from the history
+	// and keeps what the caller knows better.
+	lr := limit.RequestFor(req.GetCustomerId(), r.asOf, r.result, r.limit)
+	lr.RequestedAmount = req.GetRequestedAmount()
+	if d := req.GetPaymentTermsDays(); d > 0 {
+		lr.PaymentTermsDays = int(d)
+	}
+	if req.ExpectedMonthlySales != nil {
+		lr.ExpectedMonthlySales = sales
+	}
+	lr.UnbilledOrders, lr.ExternalLimit, lr.Temporary = unbilled, external, temp
+	if inline := req.GetHistory(); inline != nil {
+		// An inline history may carry figures the book's customers table
+		// has no column for (net_worth for a prospect).
+		attr := func(name string) float64 {
+			if x, ok := inline.GetNumericAttributes()[name]; ok {
+				return x
+			}
+			return math.NaN()
+		}
+		lr.NetWorth, lr.WorkingCapital, lr.CurrentLimit = attr("net_worth"), attr("working_capital"), attr("current_limit")
+	}
+	res, err := s.cfg.Policy.Decide(lr)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/registry"
-	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/models/scoring"
+	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/train"
 )
 

@@ -12,8 +12,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/models/scoring"
+	"github.com/credence-risk/credence/serve/creditpb"
 )
 
 // protoHistory writes a book history as an inline request history.
@@ -152,7 +152,7 @@ func TestBadRequests(t *testing.T) {
 		req      *creditpb.LimitRequest
 		contains string
 	}{
-		{"no terms", &creditpb.LimitRequest{CustomerId: id, RequestedAmount: 1000}, "payment_terms_days:"},
+		{"negative terms", &creditpb.LimitRequest{CustomerId: id, RequestedAmount: 1000, PaymentTermsDays: -30}, "payment_terms_days:"},
 		{"negative amount", &creditpb.LimitRequest{CustomerId: id, RequestedAmount: -1, PaymentTermsDays: 30}, "requested_amount:"},
 		{"negative sales", &creditpb.LimitRequest{CustomerId: id, PaymentTermsDays: 30, ExpectedMonthlySales: proto.Float64(-3)}, "expected_monthly_sales:"},
 		{"temporary expiry", &creditpb.LimitRequest{CustomerId: id, PaymentTermsDays: 30, TemporaryLimit: &creditpb.TemporaryLimit{Amount: 5}}, "temporary_limit.expires: required"},

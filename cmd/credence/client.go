@@ -58,7 +58,7 @@ func (a *app) scoreCmd() *cobra.Command {
 
 func (a *app) limitCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "limit --addr HOST:PORT --customer ID --amount N [--terms 30] [--monthly-sales N] [--json]",
+		Use:   "limit --addr HOST:PORT --customer ID --amount N [--terms DAYS] [--monthly-sales N] [--json]",
 		Short: "Ask a Credence server for a credit-limit decision",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -96,8 +96,8 @@ func (a *app) limitCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.String("customer", "", "customer_id in the server's book")
 	f.Float64("amount", 0, "limit requested (0: what the policy allows)")
-	f.Int32("terms", 30, "payment terms in days")
-	f.Float64("monthly-sales", 0, "expected sales in the peak month (unset: unknown)")
+	f.Int32("terms", 0, "payment terms in days (0: the customer's usual terms from its invoices)")
+	f.Float64("monthly-sales", 0, "expected sales in the peak month (unset: the largest month invoiced in the last twelve; 0: unknown)")
 	f.Float64("unbilled", 0, "orders accepted, not yet invoiced")
 	f.Float64("external-limit", 0, "insured or external limit (unset: none; 0: cover refused)")
 	f.String("as-of", "", "decision date, YYYY-MM-DD (default: the server's today)")

@@ -3,14 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/credence-risk/credence/serve/creditpb"
 )
 
 // credence runs the command line in-process and returns its output.
@@ -251,6 +258,9 @@ func TestTrainAndModels(t *testing.T) {
 	if err != nil || !strings.Contains(out, "recommended") {
 		t.Fatalf("limit: %v\n%s", err, out)
 	}
+	// Every answer of the server equals the batch row of the same customer
+	// and date, value for value.
+	compareWithBatch(t, addr, second)
 	if _, err = credence(t, "score", "--addr", addr, "--insecure", "--customer", "NOPE"); err == nil || !strings.Contains(err.Error(), "NotFound") && !strings.Contains(err.Error(), "not found") {
 		t.Errorf("unknown customer: err = %v; want NotFound", err)
 	}
@@ -267,5 +277,64 @@ func TestTrainAndModels(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(reg, "versions", "v0001", "report.html"))
 	if err != nil || !bytes.Contains(html, []byte("<svg")) {
 		t.Errorf("report.html missing or without charts: %v", err)
+	}
+}
+
+// compareWithBatch asks the server at addr for the score and limit of the
+// first customers of a rescore CSV and compares them with its rows: PD and
+// recommended limit bit for bit, grade, score and reasons.
+func compareWithBatch(t *testing.T, addr, scoresCSV string) {
+	t.Helper()
+	f, err := os.Open(scoresCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range records[0] {
+		col[name] = i
+	}
+	rows := records[1:min(len(records), 41)]
+	if len(rows) < 20 {
+		t.Fatalf("%s has %d rows", scoresCSV, len(records)-1)
+	}
+	num := func(row []string, name string) float64 {
+		x, err := strconv.ParseFloat(row[col[name]], 64)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", scoresCSV, name, err)
+		}
+		return x
+	}
+	for _, row := range rows {
+		id, asOf := row[col["customer_id"]], row[col["as_of"]]
+		out, err := credence(t, "limit", "--addr", addr, "--insecure", "--customer", id, "--as-of", asOf, "--json")
+		if err != nil {
+			t.Fatalf("limit %s: %v\n%s", id, err, out)
+		}
+		var got creditpb.LimitResponse
+		if err := protojson.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("limit %s: %v\n%s", id, err, out)
+		}
+		s := got.GetScoring()
+		var reasons []string
+		for _, r := range s.GetReasons() {
+			reasons = append(reasons, r.GetFeature())
+		}
+		var want []string
+		for _, name := range []string{"reason_1", "reason_2", "reason_3"} {
+			if r := row[col[name]]; r != "" {
+				want = append(want, r)
+			}
+		}
+		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
+			got.GetRecommendedLimit() != num(row, "recommended_limit") || !slices.Equal(reasons, want) ||
+			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
+			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
+				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)
+		}
 	}
 }

@@ -5,23 +5,24 @@ import (
 	"github.com/credence-risk/credence/features"
 )
 
-// dpdThreshold is --dpd-threshold when set (flag, environment or file),
-// else the book's hint, else the flag's default.
-func (a *app) dpdThreshold(b *datasets.Book) int {
-	if a.explicit("dpd-threshold") || b.Meta.DPDThreshold <= 0 {
-		return a.v.GetInt("dpd-threshold")
+// defaultRule is the book's default rule as training would resolve it, with
+// --dpd-threshold when set (flag, environment or file).
+func (a *app) defaultRule(b *datasets.Book) features.DefaultRule {
+	threshold := 0
+	if a.explicit("dpd-threshold") {
+		threshold = a.v.GetInt("dpd-threshold")
 	}
-	return b.Meta.DPDThreshold
+	return features.RuleForBook(b, threshold, false)
 }
 
 // deriveDefault returns the book's default rule, for books without a
 // defaults table; a default the rule places after observed_until is not
 // yet known and does not count.
 func (a *app) deriveDefault(b *datasets.Book) func(*datasets.History) datasets.Date {
-	threshold := a.dpdThreshold(b)
+	rule := a.defaultRule(b)
 	until := b.Meta.ObservedUntil
 	return func(h *datasets.History) datasets.Date {
-		d := features.DerivedDefaultDate(h, threshold)
+		d := rule.Date(h)
 		if until != datasets.NoDate && d > until {
 			return datasets.NoDate
 		}

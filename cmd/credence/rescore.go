@@ -15,9 +15,9 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/limit"
 	"github.com/credence-risk/credence/serve/rescore"
-	"github.com/credence-risk/credence/models/scoring"
 )
 
 func (a *app) rescoreCmd() *cobra.Command {

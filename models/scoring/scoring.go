@@ -1,13 +1,16 @@
 // Package scoring turns one customer's history into what a credit system
 // acts on: the stored model's PD, the grade on the master scale, the score
-// in points and the reasons. The gRPC server and batch rescoring both
-// score through it, with the features training used.
+// in points, the reasons and the facts a credit limit rests on. It is the
+// one scoring path: the gRPC server, batch rescoring and the back-tests all
+// score through it, with the features and the default rule training used,
+// so the same history and as-of date give the same answer everywhere.
 package scoring
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -22,10 +25,14 @@ type Scorer struct {
 	Set      *features.Set
 	Scale    grade.Scale
 	Points   grade.Points
-	// DPDThreshold is the default rule of the model's training (0: the
-	// book's recorded defaults alone, as training used them); a customer
-	// whose first default falls on or before the scoring date is in grade 10.
-	DPDThreshold int
+	// Rule is the default rule of the model's training: a customer whose
+	// first default under it falls on or before the scoring date is in
+	// the default grade, whatever book the history comes from.
+	Rule features.DefaultRule
+
+	// Positions in the feature vector and the customers row of what a
+	// credit limit reads; -1 when absent.
+	dbt, netWorth, workingCapital, currentLimit int
 }
 
 // Result is one customer's score.
@@ -37,8 +44,7 @@ type Result struct {
 	// InDefault: the customer had defaulted on or before the scoring
 	// date; PD is 1 and the grade is the default grade.
 	InDefault bool
-	// Features are the vector the model scored, for callers that need a
-	// feature (expected days beyond terms for a credit limit).
+	// Features are the vector the model scored.
 	Features []float64
 }
 
@@ -61,21 +67,33 @@ func New(art *artifact.Artifact, schema datasets.CustomerSchema) (*Scorer, error
 	if err := s.Scale.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: %w", art.Version, err)
 	}
-	var cfg struct {
-		Observations struct {
-			DPDThreshold int `json:"dpd_threshold"`
-		} `json:"observations"`
+	if s.Rule, err = RuleOf(art); err != nil {
+		return nil, err
 	}
-	if len(art.TrainingConfig) > 0 {
-		if err := json.Unmarshal(art.TrainingConfig, &cfg); err != nil {
-			return nil, fmt.Errorf("model %s: training config: %w", art.Version, err)
-		}
-	}
-	s.DPDThreshold = max(cfg.Observations.DPDThreshold, 0)
 	if got, want := len(art.Model.Features()), set.Len(); got != want {
 		return nil, fmt.Errorf("model %s reads %d features; its feature set has %d", art.Version, got, want)
 	}
+	s.dbt = set.Index(dbtFeature)
+	s.netWorth = schema.NumericIndex("net_worth")
+	s.workingCapital = schema.NumericIndex("working_capital")
+	s.currentLimit = schema.NumericIndex("current_limit")
 	return s, nil
+}
+
+// RuleOf returns the default rule a model was trained with. Training stores
+// the rule it resolved for its book in the training configuration
+// (observations.dpd_threshold: 0 when the recorded defaults alone label).
+func RuleOf(art *artifact.Artifact) (features.DefaultRule, error) {
+	var cfg struct {
+		Observations features.DefaultRule `json:"observations"`
+	}
+	if len(art.TrainingConfig) > 0 {
+		if err := json.Unmarshal(art.TrainingConfig, &cfg); err != nil {
+			return features.DefaultRule{}, fmt.Errorf("model %s: training config: %w", art.Version, err)
+		}
+	}
+	cfg.Observations.DPDThreshold = max(cfg.Observations.DPDThreshold, 0)
+	return cfg.Observations, nil
 }
 
 // Version is the model's registry version.
@@ -89,7 +107,7 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 	}
 	x := s.Set.Build(h, asOf, buf[:0])
 	r := Result{Features: x}
-	if d := features.DefaultDate(h, s.DPDThreshold); d != datasets.NoDate && d <= asOf {
+	if s.Rule.InDefault(h, asOf) {
 		r.InDefault, r.PD, r.Grade = true, 1, grade.DefaultGrade
 		r.Score = s.Points.Score(1)
 		return r, nil
@@ -104,4 +122,95 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 		r.Reasons = s.Artifact.Model.Reasons(x, reasons)
 	}
 	return r, nil
+}
+
+// dbtFeature is the feature a limit reads for how late a customer pays.
+const dbtFeature = "inv_dbt_wavg_12m"
+
+// DefaultTermsDays is the payment term of a customer without invoices.
+const DefaultTermsDays = 30
+
+// LimitInputs are the facts of a history that a credit limit rests on,
+// as of the scoring date.
+type LimitInputs struct {
+	// PaymentTermsDays is the median agreed term (due − issue date) of the
+	// invoices issued before as_of (the lower middle value for an even
+	// count, so always a term some invoice had); DefaultTermsDays without
+	// any.
+	PaymentTermsDays int
+	// PeakMonthlySales is the largest amount invoiced in one of the twelve
+	// months before as_of; NaN without any invoice in them.
+	PeakMonthlySales float64
+	// ExpectedDaysBeyondTerms is the feature inv_dbt_wavg_12m of the scored
+	// vector (amount-weighted days beyond terms of the invoices paid in
+	// the 12 months before as_of); 0 when nothing was paid or the model's
+	// features do not read invoices.
+	ExpectedDaysBeyondTerms float64
+	// NetWorth, WorkingCapital and CurrentLimit are the customer's numeric
+	// attributes of those names; NaN when unknown.
+	NetWorth, WorkingCapital, CurrentLimit float64
+}
+
+// LimitInputs gathers what a credit limit needs of h as of asOf, given its
+// score r (whose feature vector it reads).
+func (s *Scorer) LimitInputs(h *datasets.History, asOf datasets.Date, r Result) LimitInputs {
+	in := LimitInputs{
+		PaymentTermsDays: DefaultTermsDays,
+		PeakMonthlySales: math.NaN(),
+		NetWorth:         attribute(h.Customer, s.netWorth),
+		WorkingCapital:   attribute(h.Customer, s.workingCapital),
+		CurrentLimit:     attribute(h.Customer, s.currentLimit),
+	}
+	if s.dbt >= 0 && s.dbt < len(r.Features) && !math.IsNaN(r.Features[s.dbt]) {
+		in.ExpectedDaysBeyondTerms = r.Features[s.dbt]
+	}
+	// edges bound the twelve months before asOf: month k covers
+	// [edges[k], edges[k+1]).
+	var edges [13]datasets.Date
+	for k := range edges {
+		edges[k] = asOf.AddMonths(k - 12)
+	}
+	var sales [12]datasets.Amount
+	anySales := false
+	var termsBuf [64]int32
+	terms := termsBuf[:0]
+	for i := range h.Invoices {
+		inv := &h.Invoices[i]
+		if inv.IssueDate == datasets.NoDate || inv.IssueDate >= asOf {
+			continue
+		}
+		if inv.DueDate != datasets.NoDate {
+			terms = append(terms, int32(inv.DueDate-inv.IssueDate))
+		}
+		if inv.IssueDate >= edges[0] && inv.Amount != datasets.NoAmount {
+			k := 11
+			for inv.IssueDate < edges[k] {
+				k--
+			}
+			sales[k] += inv.Amount
+			anySales = true
+		}
+	}
+	if len(terms) > 0 {
+		in.PaymentTermsDays = max(1, int(lowerMedian(terms)))
+	}
+	if anySales {
+		in.PeakMonthlySales = slices.Max(sales[:]).Float()
+	}
+	return in
+}
+
+// lowerMedian returns the lower middle value of x; x is reordered.
+func lowerMedian(x []int32) int32 {
+	if slices.Min(x) != slices.Max(x) {
+		slices.Sort(x)
+	}
+	return x[(len(x)-1)/2]
+}
+
+func attribute(c *datasets.Customer, i int) float64 {
+	if c == nil || i < 0 || i >= len(c.Numeric) {
+		return math.NaN()
+	}
+	return c.Numeric[i]
 }

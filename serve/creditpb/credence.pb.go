@@ -875,12 +875,15 @@ type LimitRequest struct {
 	ModelVersion string `protobuf:"bytes,4,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
 	// The limit asked for, >= 0. 0 asks what the policy allows.
 	RequestedAmount float64 `protobuf:"fixed64,5,opt,name=requested_amount,json=requestedAmount,proto3" json:"requested_amount,omitempty"`
-	// The agreed payment terms in days, > 0 (e.g. 30, 60). Required.
+	// The agreed payment terms in days, > 0 (e.g. 30, 60). 0: the customer's
+	// usual terms, the median term of its invoices issued before as_of (30
+	// without any), as batch rescoring takes them.
 	PaymentTermsDays int32 `protobuf:"varint,6,opt,name=payment_terms_days,json=paymentTermsDays,proto3" json:"payment_terms_days,omitempty"`
 	// Expected sales to the customer in the peak month. With it the limit
 	// covers the need: sales × (terms + expected days beyond terms) / 30 plus
-	// unbilled orders. Unset or 0: unknown, and the need does not bound the
-	// limit.
+	// unbilled orders. Unset: the largest month invoiced in the twelve months
+	// before as_of, as batch rescoring takes it (none: unknown). 0: unknown,
+	// and the need does not bound the limit.
 	ExpectedMonthlySales *float64 `protobuf:"fixed64,7,opt,name=expected_monthly_sales,json=expectedMonthlySales,proto3,oneof" json:"expected_monthly_sales,omitempty"`
 	// Orders accepted but not yet invoiced, added to the need. Unset: none.
 	UnbilledOrders *float64 `protobuf:"fixed64,8,opt,name=unbilled_orders,json=unbilledOrders,proto3,oneof" json:"unbilled_orders,omitempty"`

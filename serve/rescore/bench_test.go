@@ -25,21 +25,3 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(f.hs)), "ns/customer")
 }
-
-// BenchmarkLimitRequest gathers the inputs of the limit policy for one
-// customer.
-func BenchmarkLimitRequest(b *testing.B) {
-	f := testFixture(b)
-	asOf := datasets.YMD(2025, 1, 1)
-	sc := newScorer(f.scorer, f.book.Schema, DefaultConfig(asOf))
-	h := f.hs[len(f.hs)/2]
-	r, err := f.scorer.Score(h, asOf, Reasons, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x := &limitScratch{asOf: datasets.NoDate}
-	b.ReportAllocs()
-	for b.Loop() {
-		sc.limitRequest(h, asOf, r, x)
-	}
-}

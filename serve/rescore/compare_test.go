@@ -161,7 +161,7 @@ func observationBook(t *testing.T, f *fixture) (*datasets.Book, []datasets.Obser
 func TestObservationsTableGivesOneRowPerObservation(t *testing.T) {
 	f := testFixture(t)
 	book, obs := observationBook(t, f)
-	s := ForBook(f.scorer, book)
+	s := f.scorer
 	var c collect
 	sum, err := Run(context.Background(), book, f.scorer, DefaultConfig(datasets.NoDate), &c)
 	if err != nil {

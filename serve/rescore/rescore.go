@@ -10,15 +10,13 @@ package rescore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/features"
-	"github.com/credence-risk/credence/serve/limit"
 	"github.com/credence-risk/credence/models/scoring"
+	"github.com/credence-risk/credence/serve/limit"
 )
 
 // Reasons is the number of reasons kept per row.
@@ -94,8 +92,7 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, err
 	}
-	s = ForBook(s, book)
-	sc := newScorer(s, book.Schema, cfg)
+	sc := &scorer{s: s, cfg: cfg}
 	sum := newSummary(s, cfg)
 	err := datasets.Scan(ctx, book, cfg.Workers, sc.chunk, func(c *chunk) error {
 		if err := ctx.Err(); err != nil {
@@ -117,61 +114,11 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	return sum, nil
 }
 
-// ForBook returns a copy of s that tells customers in default as its
-// training did on a book like this one: from the defaults table alone when
-// the book has one (unless training also derived defaults), else by the
-// default rule with training's threshold (else the book's hint, else 90
-// days past due).
-func ForBook(s *scoring.Scorer, book *datasets.Book) *scoring.Scorer {
-	var cfg struct {
-		Observations struct {
-			DPDThreshold   int  `json:"dpd_threshold"`
-			DeriveDefaults bool `json:"derive_defaults"`
-		} `json:"observations"`
-	}
-	if len(s.Artifact.TrainingConfig) > 0 {
-		// scoring.New has read the same JSON without error.
-		_ = json.Unmarshal(s.Artifact.TrainingConfig, &cfg)
-	}
-	threshold := cfg.Observations.DPDThreshold
-	if threshold <= 0 {
-		threshold = book.Meta.DPDThreshold
-	}
-	if threshold <= 0 {
-		threshold = features.DefaultDPDThreshold
-	}
-	if book.Has(datasets.Defaults) && !cfg.Observations.DeriveDefaults {
-		threshold = 0
-	}
-	c := *s
-	c.DPDThreshold = threshold
-	return &c
-}
-
 // scorer holds what every chunk needs; it is shared by the workers and
-// never written after newScorer.
+// never written after Run starts them.
 type scorer struct {
-	s                           *scoring.Scorer
-	cfg                         Config
-	readsInvoices, readsStmts   bool
-	readsAttributesOnly         bool
-	dbt                         int // inv_dbt_wavg_12m in the vector, or -1
-	netWorth, workingCap, limit int // numeric attribute columns, or -1
-}
-
-func newScorer(s *scoring.Scorer, schema datasets.CustomerSchema, cfg Config) *scorer {
-	fc := s.Set.Config
-	return &scorer{
-		s:                   s,
-		cfg:                 cfg,
-		readsInvoices:       !fc.SkipInvoices,
-		readsStmts:          !fc.SkipStatements,
-		readsAttributesOnly: fc.SkipInvoices && fc.SkipStatements,
-		dbt:                 s.Set.Index("inv_dbt_wavg_12m"),
-		netWorth:            schema.NumericIndex("net_worth"),
-		workingCap:          schema.NumericIndex("working_capital"),
-		limit:               schema.NumericIndex("current_limit"),
-	}
+	s   *scoring.Scorer
+	cfg Config
 }
 
 // extra is what the summary needs of a row beyond the file.
@@ -198,7 +145,6 @@ type chunk struct {
 func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 	c := &chunk{customers: int64(len(hs)), rows: make([]Row, 0, len(hs)), extras: make([]extra, 0, len(hs))}
 	buf := make([]float64, sc.s.Set.Len())
-	scratch := &limitScratch{asOf: datasets.NoDate}
 	skip := func(reason string) {
 		if c.skipped == nil {
 			c.skipped = map[string]int64{}
@@ -234,21 +180,17 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 			for k, reason := range r.Reasons[:min(len(r.Reasons), Reasons)] {
 				row.Reasons[k] = reason.Feature
 			}
-			switch {
-			case r.InDefault:
-				// The default grade gets no credit whatever else is known.
-				row.RecommendedLimit, ex.expectedLoss = 0, 0
-			default:
-				dec, err := sc.cfg.Policy.Decide(sc.limitRequest(h, asOf, r, scratch))
-				if err != nil {
-					row.RecommendedLimit, ex.expectedLoss = math.NaN(), math.NaN()
-					c.limitErrors++
-					if c.firstLimitErr == nil {
-						c.firstLimitErr = fmt.Errorf("customer %s as of %s: %w", h.CustomerID, asOf, err)
-					}
-				} else {
-					row.RecommendedLimit, ex.expectedLoss = dec.RecommendedLimit, dec.ExpectedLoss
+			// A customer in default gets no credit whatever else is known:
+			// the policy's default-grade rule says so, as it does online.
+			dec, err := sc.cfg.Policy.Decide(limit.RequestFor(h.CustomerID, asOf, r, sc.s.LimitInputs(h, asOf, r)))
+			if err != nil {
+				row.RecommendedLimit, ex.expectedLoss = math.NaN(), math.NaN()
+				c.limitErrors++
+				if c.firstLimitErr == nil {
+					c.firstLimitErr = fmt.Errorf("customer %s as of %s: %w", h.CustomerID, asOf, err)
 				}
+			} else {
+				row.RecommendedLimit, ex.expectedLoss = dec.RecommendedLimit, dec.ExpectedLoss
 			}
 			if asOf == latest && !latestSeen {
 				ex.latest, latestSeen = true, true
@@ -262,7 +204,8 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 
 // skipReason says why h has nothing to score as of asOf, or "".
 func (sc *scorer) skipReason(h *datasets.History, asOf datasets.Date) string {
-	if sc.readsAttributesOnly {
+	fc := sc.s.Set.Config
+	if fc.SkipInvoices && fc.SkipStatements {
 		if h.Customer == nil {
 			return SkipOtherKind
 		}
@@ -284,95 +227,8 @@ func (sc *scorer) skipReason(h *datasets.History, asOf datasets.Date) string {
 	switch {
 	case !inv && !st:
 		return SkipNoHistory
-	case !(inv && sc.readsInvoices) && !(st && sc.readsStmts):
+	case !(inv && !fc.SkipInvoices) && !(st && !fc.SkipStatements):
 		return SkipOtherKind
 	}
 	return ""
-}
-
-// defaultTermsDays is the payment term of a customer without invoices.
-const defaultTermsDays = 30
-
-// limitScratch is a worker's reusable space for limitRequest.
-type limitScratch struct {
-	terms []int32
-	// edges bound the twelve months before asOf: month k covers
-	// [edges[k], edges[k+1]).
-	asOf  datasets.Date
-	edges [13]datasets.Date
-}
-
-// limitRequest gathers what the limit policy needs about h as of asOf:
-// typical terms and peak monthly sales from the invoices issued before
-// asOf, days beyond terms from the scored vector, and the financial
-// figures from the customer's attributes.
-func (sc *scorer) limitRequest(h *datasets.History, asOf datasets.Date, r scoring.Result, x *limitScratch) limit.Request {
-	req := limit.Request{
-		CustomerID:              h.CustomerID,
-		PD:                      r.PD,
-		Grade:                   r.Grade,
-		PaymentTermsDays:        defaultTermsDays,
-		ExpectedDaysBeyondTerms: 0,
-		ExpectedMonthlySales:    math.NaN(),
-		UnbilledOrders:          math.NaN(),
-		NetWorth:                sc.attribute(h.Customer, sc.netWorth),
-		WorkingCapital:          sc.attribute(h.Customer, sc.workingCap),
-		ExternalLimit:           math.NaN(),
-		CurrentLimit:            sc.attribute(h.Customer, sc.limit),
-		AsOf:                    asOf.Time(),
-	}
-	if sc.dbt >= 0 && sc.dbt < len(r.Features) && !math.IsNaN(r.Features[sc.dbt]) {
-		req.ExpectedDaysBeyondTerms = r.Features[sc.dbt]
-	}
-	if x.asOf != asOf {
-		x.asOf = asOf
-		for k := range x.edges {
-			x.edges[k] = asOf.AddMonths(k - 12)
-		}
-	}
-	edges := &x.edges
-	var sales [12]datasets.Amount
-	anySales := false
-	terms := x.terms[:0]
-	for i := range h.Invoices {
-		inv := &h.Invoices[i]
-		if inv.IssueDate == datasets.NoDate || inv.IssueDate >= asOf {
-			continue
-		}
-		if inv.DueDate != datasets.NoDate {
-			terms = append(terms, int32(inv.DueDate-inv.IssueDate))
-		}
-		if inv.IssueDate >= edges[0] && inv.Amount != datasets.NoAmount {
-			k := 11
-			for inv.IssueDate < edges[k] {
-				k--
-			}
-			sales[k] += inv.Amount
-			anySales = true
-		}
-	}
-	if len(terms) > 0 {
-		req.PaymentTermsDays = max(1, int(median(terms)))
-	}
-	if anySales {
-		req.ExpectedMonthlySales = slices.Max(sales[:]).Float()
-	}
-	x.terms = terms
-	return req
-}
-
-// median returns the median of x (the lower middle value for an even
-// count, so it is always a term some invoice had); x is reordered.
-func median(x []int32) int32 {
-	if slices.Min(x) != slices.Max(x) {
-		slices.Sort(x)
-	}
-	return x[(len(x)-1)/2]
-}
-
-func (sc *scorer) attribute(c *datasets.Customer, i int) float64 {
-	if c == nil || i < 0 || i >= len(c.Numeric) {
-		return math.NaN()
-	}
-	return c.Numeric[i]
 }

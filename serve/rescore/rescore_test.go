@@ -10,9 +10,10 @@ import (
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/grade"
-	"github.com/credence-risk/credence/serve/limit"
 	"github.com/credence-risk/credence/models/scoring"
+	"github.com/credence-risk/credence/serve/limit"
 )
 
 // sameRow compares rows exactly, a NaN limit or score equal to NaN.
@@ -25,7 +26,7 @@ func sameRow(a, b Row) bool {
 
 func TestRunScoresEveryCustomerWithHistory(t *testing.T) {
 	f := testFixture(t)
-	s := ForBook(f.scorer, f.book)
+	s := f.scorer
 	for _, asOf := range []datasets.Date{datasets.YMD(2023, 3, 1), datasets.YMD(2025, 1, 1)} {
 		t.Run(asOf.String(), func(t *testing.T) {
 			sum, rows := runAll(t, f, DefaultConfig(asOf))
@@ -105,80 +106,6 @@ func TestRunRefusesWithoutDate(t *testing.T) {
 	}
 }
 
-func TestLimitRequest(t *testing.T) {
-	f := testFixture(t)
-	schema := datasets.CustomerSchema{Numeric: []string{"net_worth", "working_capital", "current_limit"}}
-	sc := newScorer(f.scorer, schema, DefaultConfig(datasets.NoDate))
-	if sc.dbt < 0 {
-		t.Fatal("the model's features lack inv_dbt_wavg_12m")
-	}
-	asOf := datasets.YMD(2024, 7, 1)
-	inv := func(issue datasets.Date, terms int, amount float64) datasets.Invoice {
-		a, _ := datasets.AmountFromFloat(amount)
-		return datasets.Invoice{IssueDate: issue, DueDate: issue + datasets.Date(terms), Amount: a, PaidDate: datasets.NoDate, PaidAmount: datasets.NoAmount}
-	}
-	nan := math.NaN()
-	tests := []struct {
-		name            string
-		h               datasets.History
-		dbt             float64
-		terms           int
-		sales           float64
-		nw, wc, current float64
-	}{
-		{name: "no invoices, no attributes", dbt: nan, terms: defaultTermsDays, sales: nan, nw: nan, wc: nan, current: nan},
-		{
-			name: "median terms, peak month of the last twelve",
-			h: datasets.History{Invoices: []datasets.Invoice{
-				inv(datasets.YMD(2023, 6, 15), 90, 99999), // before the twelve months: terms only
-				inv(datasets.YMD(2023, 7, 1), 60, 100),    // first day of the first month
-				inv(datasets.YMD(2024, 3, 2), 30, 400),
-				inv(datasets.YMD(2024, 3, 20), 30, 250),
-				inv(datasets.YMD(2024, 6, 30), 30, 500), // last day before as_of
-				inv(datasets.YMD(2024, 7, 1), 10, 1e6),  // on as_of: not yet known
-			}, Customer: &datasets.Customer{Numeric: []float64{1e6, 2e5, nan}}},
-			dbt: 12.5, terms: 30, sales: 650, nw: 1e6, wc: 2e5, current: nan,
-		},
-		{
-			name: "even count takes the lower middle term",
-			h: datasets.History{Invoices: []datasets.Invoice{
-				inv(datasets.YMD(2024, 1, 5), 60, 10), inv(datasets.YMD(2024, 2, 5), 45, 10),
-				inv(datasets.YMD(2024, 3, 5), 30, 10), inv(datasets.YMD(2024, 4, 5), 90, 10),
-			}, Customer: &datasets.Customer{Numeric: []float64{nan, 0, 5000}}},
-			dbt: -3, terms: 45, sales: 10, nw: nan, wc: 0, current: 5000,
-		},
-		{
-			name: "cash terms count as one day",
-			h:    datasets.History{Invoices: []datasets.Invoice{inv(datasets.YMD(2024, 6, 1), 0, 70)}},
-			dbt:  nan, terms: 1, sales: 70, nw: nan, wc: nan, current: nan,
-		},
-	}
-	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			x := make([]float64, f.scorer.Set.Len())
-			x[sc.dbt] = tt.dbt
-			r := scoring.Result{PD: 0.02, Grade: 6, Features: x}
-			req := sc.limitRequest(&tt.h, asOf, r, &limitScratch{asOf: datasets.NoDate})
-			wantDBT := tt.dbt
-			if math.IsNaN(wantDBT) {
-				wantDBT = 0
-			}
-			if req.PaymentTermsDays != tt.terms || !same(req.ExpectedMonthlySales, tt.sales) || req.ExpectedDaysBeyondTerms != wantDBT {
-				t.Errorf("terms %d, sales %v, days beyond terms %v; want %d, %v, %v",
-					req.PaymentTermsDays, req.ExpectedMonthlySales, req.ExpectedDaysBeyondTerms, tt.terms, tt.sales, wantDBT)
-			}
-			if !same(req.NetWorth, tt.nw) || !same(req.WorkingCapital, tt.wc) || !same(req.CurrentLimit, tt.current) {
-				t.Errorf("net worth %v, working capital %v, current limit %v; want %v, %v, %v",
-					req.NetWorth, req.WorkingCapital, req.CurrentLimit, tt.nw, tt.wc, tt.current)
-			}
-			if _, err := limit.DefaultPolicy().Decide(req); err != nil {
-				t.Errorf("the policy refuses the request: %v", err)
-			}
-		})
-	}
-}
-
 func TestSkipReason(t *testing.T) {
 	asOf := datasets.YMD(2024, 1, 1)
 	invoices := []datasets.Invoice{{IssueDate: asOf - 10}}
@@ -200,7 +127,8 @@ func TestSkipReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := &scorer{readsInvoices: tt.invoices, readsStmts: tt.stmts}
+			set := &features.Set{Config: features.Config{SkipInvoices: !tt.invoices, SkipStatements: !tt.stmts}}
+			sc := &scorer{s: &scoring.Scorer{Set: set}}
 			if got := sc.skipReason(&tt.h, asOf); got != tt.want {
 				t.Errorf("got %q; want %q", got, tt.want)
 			}

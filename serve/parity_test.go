@@ -1,0 +1,169 @@
+package serve
+
+import (
+	"context"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/models/scoring"
+	"github.com/credence-risk/credence/serve/creditpb"
+	"github.com/credence-risk/credence/serve/rescore"
+	"github.com/credence-risk/credence/train"
+)
+
+// withoutDefaults copies a book leaving out its defaults table, as a
+// ledger export without recorded defaults would be.
+func withoutDefaults(t *testing.T, book *datasets.Book, dir string) *datasets.Book {
+	t.Helper()
+	err := filepath.WalkDir(book.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(book.Dir, path)
+		if err != nil {
+			return err
+		}
+		if rel == string(datasets.Defaults) || strings.HasPrefix(rel, string(datasets.Defaults)+string(filepath.Separator)) {
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := datasets.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Has(datasets.Defaults) {
+		t.Fatal("the copy still has a defaults table")
+	}
+	return b
+}
+
+// Online equals batch by construction: a model trained on a book with a
+// defaults table and one trained on the same book without it, each applied
+// to each book, give over gRPC exactly the rescore row of every customer:
+// PD bit for bit, grade, score, reasons and recommended limit.
+func TestOnlineEqualsBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two models")
+	}
+	ctx := context.Background()
+	withTable, err := makeBook("parity-book", 600, 17, 0.06)
+	if err != nil {
+		t.Fatal(err)
+	}
+	books := map[string]*datasets.Book{
+		"defaults table":    withTable,
+		"no defaults table": withoutDefaults(t, withTable, filepath.Join(fixtureDir, "parity-book-ledger")),
+	}
+	families := map[string]string{"defaults table": "gbdt", "no defaults table": "scorecard"}
+	models := map[string]*registry.Registry{}
+	for name, book := range books {
+		tc := train.DefaultConfig()
+		tc.Families = []string{families[name]}
+		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+		res, err := train.Run(ctx, book, tc, nil)
+		if err != nil {
+			t.Fatalf("train on the book with %s: %v", name, err)
+		}
+		reg, err := registry.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := addModel(t, reg, res.Artifact)
+		if err := reg.Promote(v); err != nil {
+			t.Fatal(err)
+		}
+		models[name] = reg
+	}
+	inDefault := map[bool]int{}
+	for trainedOn, reg := range models {
+		for scoredOn, book := range books {
+			t.Run("model of the book with "+trainedOn+" scores the book with "+scoredOn, func(t *testing.T) {
+				hs, err := book.ReadAll(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				art, err := catalog.Load(reg, registry.Champion)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sc, err := scoring.New(art, book.Schema)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv, err := NewServer(testConfig(nil), reg, NewIndex(book, hs))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := startServer(t, srv, true)
+				for _, asOf := range []datasets.Date{datasets.YMD(2024, 3, 1), book.Meta.ObservedUntil + 1} {
+					var rows collectRows
+					if _, err := rescore.Run(ctx, book, sc, rescore.DefaultConfig(asOf), &rows); err != nil {
+						t.Fatal(err)
+					}
+					if len(rows) < len(hs)/2 {
+						t.Fatalf("as of %s: %d rows for %d customers", asOf, len(rows), len(hs))
+					}
+					for _, row := range rows {
+						got, err := r.client.RecommendLimit(ctxT(t), &creditpb.LimitRequest{
+							CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						if err != nil {
+							t.Fatalf("%s as of %s: %v", row.CustomerID, asOf, err)
+						}
+						s := got.GetScoring()
+						var reasons [rescore.Reasons]string
+						for k, x := range s.GetReasons() {
+							reasons[k] = x.GetFeature()
+						}
+						if math.Float64bits(s.GetPd()) != math.Float64bits(row.PD) || int(s.GetGrade()) != row.Grade ||
+							s.GetScore() != row.Score || reasons != row.Reasons || s.GetModelVersion() != row.ModelVersion ||
+							got.GetRecommendedLimit() != row.RecommendedLimit || s.GetAsOf() != row.AsOf.String() {
+							t.Fatalf("%s as of %s:\n online PD %v grade %d score %v reasons %q limit %v\n  batch PD %v grade %d score %v reasons %q limit %v",
+								row.CustomerID, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), reasons, got.GetRecommendedLimit(),
+								row.PD, row.Grade, row.Score, row.Reasons, row.RecommendedLimit)
+						}
+						// Score and ScoreStream answer with the same score.
+						one, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if math.Float64bits(one.GetPd()) != math.Float64bits(row.PD) || one.GetGrade() != s.GetGrade() || len(one.GetReasons()) != len(s.GetReasons()) {
+							t.Fatalf("%s as of %s: Score gave PD %v grade %d; RecommendLimit %v grade %d", row.CustomerID, asOf, one.GetPd(), one.GetGrade(), s.GetPd(), s.GetGrade())
+						}
+						inDefault[row.Grade == 10]++
+					}
+				}
+			})
+		}
+	}
+	t.Logf("%d rows in default, %d performing compared", inDefault[true], inDefault[false])
+	if inDefault[true] == 0 || inDefault[false] == 0 {
+		t.Errorf("%d rows in default, %d performing: the comparison covered one path only", inDefault[true], inDefault[false])
+	}
+}
+
+// collectRows is a rescore sink that keeps every row.
+type collectRows []rescore.Row
+
+func (c *collectRows) Write(rows []rescore.Row) error {
+	*c = append(*c, rows...)
+	return nil
+}
