@@ -14,6 +14,7 @@ import (
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/train"
 )
@@ -112,7 +113,7 @@ func storedValidation(reg *registry.Registry, v string) (*creditpb.ValidationSta
 	if err != nil {
 		return nil, err
 	}
-	var rep train.Report
+	var rep report.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return nil, fmt.Errorf("validation report %s of %s: %w", name, v, err)
 	}
@@ -130,7 +131,7 @@ var headlineKeys = map[string]string{
 // validationStatus is the API's view of a validation report; v, when the
 // validation ran in this process, adds the figures the report keeps only
 // as text.
-func validationStatus(version string, rep *train.Report, v *train.Validation, reportPath string) *creditpb.ValidationStatus {
+func validationStatus(version string, rep *report.Report, v *train.Validation, reportPath string) *creditpb.ValidationStatus {
 	st := &creditpb.ValidationStatus{
 		ModelVersion: version,
 		Light:        lightOf(rep.Light),

@@ -17,6 +17,7 @@ import (
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/logistic"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
 )
 
@@ -93,7 +94,7 @@ type Result struct {
 	// Passed: the champion's calibration passes, so it may be labelled
 	// champion in the registry.
 	Passed bool
-	Report *Report
+	Report *report.Report
 	Counts Counts
 	Split  Split
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/report"
 )
 
 func TestRunOnSyntheticBook(t *testing.T) {
@@ -38,7 +39,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if err := res.Report.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	var back Report
+	var back report.Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
