@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
@@ -15,7 +16,7 @@ import (
 
 // buildReport writes the training report; trainPD are the champion's
 // calibrated PDs of the training part, the baseline of the score's PSI.
-func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, trainPD []float64, split Split, counts Counts, cfg Config, res *Result) *report.Report {
+func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *backtest.Sample, trainPD []float64, split Split, counts backtest.Counts, cfg Config, res *Result) *report.Report {
 	champ := res.Champion
 	r := &report.Report{
 		Kind:     "training",
@@ -116,7 +117,7 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 	return r
 }
 
-func defaultSource(book *datasets.Book, prep *Prepared) string {
+func defaultSource(book *datasets.Book, prep *backtest.Prepared) string {
 	if prep.DPDThreshold > 0 {
 		return fmt.Sprintf("the default rule (%d days past due)", prep.DPDThreshold)
 	}
@@ -137,19 +138,11 @@ func psiTable(psi float64, table []eval.PSIBin) *report.PSITable {
 	return t
 }
 
-func column(s *Sample, j int) []float64 {
-	out := make([]float64, s.X.Rows)
-	for i := range out {
-		out[i] = s.X.At(i, j)
-	}
-	return out
-}
-
 // featurePSI returns the features' PSI, training against test, largest first.
-func featurePSI(trainS, testS *Sample, limit int) []report.Stability {
+func featurePSI(trainS, testS *backtest.Sample, limit int) []report.Stability {
 	var out []report.Stability
 	for j, name := range trainS.X.Names {
-		psi, _, err := eval.PSI(column(trainS, j), column(testS, j), 10)
+		psi, _, err := eval.PSI(trainS.Column(j), testS.Column(j), 10)
 		if err != nil || math.IsNaN(psi) {
 			continue
 		}
@@ -161,11 +154,11 @@ func featurePSI(trainS, testS *Sample, limit int) []report.Stability {
 
 // featureIV returns each feature's information value over decile bins
 // (missing values in a bin of their own) on the training part.
-func featureIV(s *Sample, limit int) []report.Ranked {
+func featureIV(s *backtest.Sample, limit int) []report.Ranked {
 	var out []report.Ranked
 	bins := make([]int, s.X.Rows)
 	for j, name := range s.X.Names {
-		col := column(s, j)
+		col := s.Column(j)
 		edges := eval.QuantileEdges(col, 10)
 		for i, v := range col {
 			if math.IsNaN(v) {

@@ -7,9 +7,9 @@ import (
 	"slices"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/scoring"
-	"github.com/credence-risk/credence/train"
 )
 
 // Summary is what a rescoring run counted and totalled.
@@ -45,7 +45,7 @@ type Summary struct {
 	PSIBins   []PSIBin
 	Migration *Migration
 
-	reference *train.Binned
+	reference *backtest.Binned
 	pds       []float64
 	mg        *migration
 }
@@ -65,7 +65,7 @@ type PSIBin struct {
 // storedMetrics is the part of a model's stored metrics that rescoring
 // reads.
 type storedMetrics struct {
-	Reference *train.Reference `json:"reference"`
+	Reference *backtest.Reference `json:"reference"`
 }
 
 func newSummary(s *scoring.Scorer, cfg Config) *Summary {

@@ -1,4 +1,4 @@
-package train
+package backtest
 
 import (
 	"math"
@@ -83,11 +83,12 @@ func (b Binned) PSI(x []float64) float64 {
 	return psi
 }
 
-// newReference records the training distributions of PDs and features.
-func newReference(s *Sample, pd []float64) Reference {
+// NewReference records the distributions of the PDs and of every feature
+// of a sample; training keeps that of its training part in the artifact.
+func NewReference(s *Sample, pd []float64) Reference {
 	r := Reference{PD: NewBinned(pd), Features: map[string]Binned{}}
 	for j, name := range s.X.Names {
-		r.Features[name] = NewBinned(column(s, j))
+		r.Features[name] = NewBinned(s.Column(j))
 	}
 	return r
 }

@@ -1,4 +1,4 @@
-package train
+package backtest
 
 import (
 	"cmp"
@@ -51,7 +51,11 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	if art.FeatureSet == nil {
 		return nil, fmt.Errorf("model %s has no feature set: it cannot score a book", art.Version)
 	}
-	var trained Config
+	// The observations of the training configuration: the same features,
+	// horizon and default rule as the model was trained on.
+	var trained struct {
+		Observations ObservationConfig `json:"observations"`
+	}
 	if len(art.TrainingConfig) > 0 {
 		if err := json.Unmarshal(art.TrainingConfig, &trained); err != nil {
 			return nil, fmt.Errorf("model %s: training config: %w", art.Version, err)
@@ -117,7 +121,7 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	}
 	for j, name := range sample.X.Names {
 		if ref, ok := stored.Reference.Features[name]; ok {
-			psi := ref.PSI(column(sample, j))
+			psi := ref.PSI(sample.Column(j))
 			if !math.IsNaN(psi) {
 				v.FeaturePSI = append(v.FeaturePSI, report.Stability{Feature: name, PSI: report.Num(psi), Band: eval.Stability(psi)})
 			}
