@@ -12,9 +12,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/serve/limit"
-	"github.com/credence-risk/credence/train"
 )
 
 // What the server does when a revalidation comes out red.
@@ -48,8 +48,8 @@ type Config struct {
 	// the newest with matured outcomes. Empty: the serving book.
 	RevalidateBook string
 	// Observations override the stored model's horizon and default rule
-	// for the back-test where set (see train.Validate).
-	Observations train.ObservationConfig
+	// for the back-test where set (see backtest.Validate).
+	Observations backtest.ObservationConfig
 	// OnRed is OnRedAlert or OnRedRollback. Empty: alert. The server rolls
 	// back at most once in its life, so that a run of red results cannot
 	// walk the champion back through the whole history.

@@ -33,7 +33,7 @@
 // # Monitoring
 //
 // With Config.RevalidateEvery set the server back-tests the champion on a
-// book with matured outcomes (train.Validate), stores the report beside the
+// book with matured outcomes (backtest.Validate), stores the report beside the
 // model in the registry and serves the result from GetValidationStatus; on
 // a red light it alerts or rolls the champion back (Config.OnRed). It also
 // keeps the PDs it served in a rolling window and compares them with the

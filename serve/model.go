@@ -11,12 +11,12 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/creditpb"
-	"github.com/credence-risk/credence/train"
 )
 
 // model is a loaded, warmed model, ready to score. It is immutable.
@@ -26,7 +26,7 @@ type model struct {
 	scorer  *scoring.Scorer
 	// reference is the training distribution of the PD, for the live PSI;
 	// no shares when the artifact has none.
-	reference train.Binned
+	reference backtest.Binned
 	loadedAt  time.Time
 }
 
@@ -45,7 +45,7 @@ func loadModel(reg *registry.Registry, v string, idx *Index, warm int, asOf data
 	m := &model{version: art.Version, art: art, scorer: sc, loadedAt: time.Now()}
 	if len(art.Metrics) > 0 {
 		var stored struct {
-			Reference train.Reference `json:"reference"`
+			Reference backtest.Reference `json:"reference"`
 		}
 		if err := json.Unmarshal(art.Metrics, &stored); err != nil {
 			return nil, fmt.Errorf("model %s: metrics: %w", v, err)

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,11 +10,12 @@ import (
 	"unicode"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/registry"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/serve/creditpb"
-	"github.com/credence-risk/credence/train"
 )
 
 // RevalidateConfig says which model a back-test checks and what a red
@@ -24,14 +24,14 @@ type RevalidateConfig struct {
 	// Model is the registry reference to check; empty: the champion.
 	Model string
 	// Observations override the stored horizon and default rule where set.
-	Observations train.ObservationConfig
+	Observations backtest.ObservationConfig
 	// OnRed is OnRedAlert (also when empty) or OnRedRollback.
 	OnRed string
 }
 
 // Revalidation is the outcome of one back-test.
 type Revalidation struct {
-	Validation *train.Validation
+	Validation *backtest.Validation
 	Status     *creditpb.ValidationStatus
 	// RolledBackTo is the version the champion was rolled back to after a
 	// red result; empty when it was not.
@@ -39,7 +39,7 @@ type Revalidation struct {
 }
 
 // Revalidate back-tests a stored model on a book with matured outcomes
-// (train.Validate), stores the report beside the model as
+// (backtest.Validate), stores the report beside the model as
 // validation-<time>.html and .json, and on a red light rolls the champion
 // back when cfg.OnRed says so and the model checked is still the champion.
 // The server's periodic revalidation and `credence revalidate` both run it.
@@ -52,11 +52,11 @@ func Revalidate(ctx context.Context, reg *registry.Registry, book *datasets.Book
 	if err != nil {
 		return nil, err
 	}
-	v, err := train.Validate(ctx, book, art, cfg.Observations)
+	v, err := backtest.Validate(ctx, book, art, cfg.Observations)
 	if err != nil {
 		return nil, fmt.Errorf("validate %s: %w", art.Version, err)
 	}
-	name, err := StoreValidation(reg, art.Version, v)
+	name, err := v.Store(reg)
 	if err != nil {
 		return nil, fmt.Errorf("store the validation of %s: %w", art.Version, err)
 	}
@@ -72,25 +72,6 @@ func Revalidate(ctx context.Context, reg *registry.Registry, book *datasets.Book
 		return r, fmt.Errorf("roll back %s after a red validation: %w", art.Version, err)
 	}
 	return r, nil
-}
-
-// StoreValidation attaches a validation's report to its model version as
-// validation-<time>.html and .json, and returns the reports' base name.
-func StoreValidation(reg interface {
-	AddFile(ref, name string, data []byte) error
-}, version string, v *train.Validation) (string, error) {
-	name := "validation-" + v.CheckedAt.UTC().Format("20060102T150405Z")
-	var html, js bytes.Buffer
-	if err := v.Report.WriteHTML(&html); err != nil {
-		return "", err
-	}
-	if err := v.Report.WriteJSON(&js); err != nil {
-		return "", err
-	}
-	if err := reg.AddFile(version, name+".html", html.Bytes()); err != nil {
-		return "", err
-	}
-	return name, reg.AddFile(version, name+".json", js.Bytes())
 }
 
 // storedValidation reads the newest validation report stored beside
@@ -112,7 +93,7 @@ func storedValidation(reg *registry.Registry, v string) (*creditpb.ValidationSta
 	if err != nil {
 		return nil, err
 	}
-	var rep train.Report
+	var rep report.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return nil, fmt.Errorf("validation report %s of %s: %w", name, v, err)
 	}
@@ -130,7 +111,7 @@ var headlineKeys = map[string]string{
 // validationStatus is the API's view of a validation report; v, when the
 // validation ran in this process, adds the figures the report keeps only
 // as text.
-func validationStatus(version string, rep *train.Report, v *train.Validation, reportPath string) *creditpb.ValidationStatus {
+func validationStatus(version string, rep *report.Report, v *backtest.Validation, reportPath string) *creditpb.ValidationStatus {
 	st := &creditpb.ValidationStatus{
 		ModelVersion: version,
 		Light:        lightOf(rep.Light),

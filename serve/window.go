@@ -4,7 +4,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/credence-risk/credence/train"
+	"github.com/credence-risk/credence/models/backtest"
 )
 
 // minPSISample is the fewest PDs the live PSI is computed on: with ten
@@ -40,7 +40,7 @@ func (w *pdWindow) add(version string, pd float64) {
 
 // psi returns the PSI of the window against ref when it holds PDs of
 // version, and the number of PDs it holds; NaN when too few.
-func (w *pdWindow) psi(version string, ref train.Binned) (float64, int) {
+func (w *pdWindow) psi(version string, ref backtest.Binned) (float64, int) {
 	w.mu.Lock()
 	if w.version != version {
 		w.mu.Unlock()

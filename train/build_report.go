@@ -8,36 +8,34 @@ import (
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
-	"github.com/credence-risk/credence/models/grade"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
 )
 
-// curvePoints caps the points of a drawn curve.
-const curvePoints = 200
-
 // buildReport writes the training report; trainPD are the champion's
 // calibrated PDs of the training part, the baseline of the score's PSI.
-func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, trainPD []float64, split Split, counts Counts, cfg Config, res *Result) *Report {
+func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *backtest.Sample, trainPD []float64, split Split, counts backtest.Counts, cfg Config, res *Result) *report.Report {
 	champ := res.Champion
-	r := &Report{
+	r := &report.Report{
 		Kind:     "training",
 		Title:    fmt.Sprintf("Credence PD model: %s on %s", champ.Family, book.Dir),
 		Created:  time.Now().UTC().Format(time.RFC3339),
-		Credence: Version,
+		Credence: report.Version,
 		Light:    string(champ.Light),
 	}
 	// Headline and light.
 	t := champ.Test
-	r.Headline = []Metric{
-		{"AUC", Num(t.AUC), fmt.Sprintf("test, 95%% CI %.4f–%.4f (DeLong)", t.AUCLow, t.AUCHigh)},
-		{"Gini", Num(t.Gini), "2·AUC − 1"},
-		{"KS", Num(t.KS), ""},
-		{"Brier", Num(t.Brier), ""},
-		{"Log loss", Num(t.LogLoss), ""},
-		{"Observed default rate", Num(t.DefaultRate), fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
-		{"Mean PD", Num(t.MeanPD), fmt.Sprintf("Jeffreys p = %.4f (%s)", champ.Portfolio.JeffreysP, champ.Portfolio.Light)},
-		{"Hosmer–Lemeshow p", Num(champ.HLP), "10 groups"},
+	r.Headline = []report.Metric{
+		{Name: "AUC", Value: report.Num(t.AUC), Note: fmt.Sprintf("test, 95%% CI %.4f–%.4f (DeLong)", t.AUCLow, t.AUCHigh)},
+		{Name: "Gini", Value: report.Num(t.Gini), Note: "2·AUC − 1"},
+		{Name: "KS", Value: report.Num(t.KS)},
+		{Name: "Brier", Value: report.Num(t.Brier)},
+		{Name: "Log loss", Value: report.Num(t.LogLoss)},
+		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Note: fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
+		{Name: "Mean PD", Value: report.Num(t.MeanPD), Note: fmt.Sprintf("Jeffreys p = %.4f (%s)", champ.Portfolio.JeffreysP, champ.Portfolio.Light)},
+		{Name: "Hosmer–Lemeshow p", Value: report.Num(champ.HLP), Note: "10 groups"},
 	}
 	if !champ.CalibrationPasses {
 		r.LightReasons = append(r.LightReasons, "calibration fails: the portfolio Jeffreys test is red or more than one grade is red; the model is registered but not labelled champion")
@@ -50,14 +48,14 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 	}
 	// Candidates and ROC.
 	for _, c := range res.Candidates {
-		r.Candidates = append(r.Candidates, Candidate{
-			Family: c.Family, AUC: Num(c.Test.AUC), AUCLow: Num(c.Test.AUCLow), AUCHigh: Num(c.Test.AUCHigh),
-			Gini: Num(c.Test.Gini), KS: Num(c.Test.KS), Brier: Num(c.Test.Brier), LogLoss: Num(c.Test.LogLoss),
+		r.Candidates = append(r.Candidates, report.Candidate{
+			Family: c.Family, AUC: report.Num(c.Test.AUC), AUCLow: report.Num(c.Test.AUCLow), AUCHigh: report.Num(c.Test.AUCHigh),
+			Gini: report.Num(c.Test.Gini), KS: report.Num(c.Test.KS), Brier: report.Num(c.Test.Brier), LogLoss: report.Num(c.Test.LogLoss),
 			Calibration: string(c.Light), Champion: c == champ, Note: fmt.Sprintf("fit %.1f s", c.FitSeconds),
 		})
 		if fpr, tpr, _, err := eval.ROC(testS.Y, c.TestPD); err == nil {
-			x, y := thin(fpr, tpr)
-			r.ROC = append(r.ROC, Curve{Name: c.Family, X: Nums(x), Y: Nums(y)})
+			x, y := report.Thin(fpr, tpr)
+			r.ROC = append(r.ROC, report.Curve{Name: c.Family, X: report.Nums(x), Y: report.Nums(y)})
 		}
 	}
 	if pts, err := eval.KSCurve(testS.Y, champ.TestPD); err == nil {
@@ -65,17 +63,14 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 		for _, p := range pts {
 			pop, def, non = append(pop, p.Population), append(def, p.Defaults), append(non, p.NonDefaults)
 		}
-		x, y := thin(pop, def)
-		x2, y2 := thin(pop, non)
-		r.KS = []Curve{{Name: "defaults", X: Nums(x), Y: Nums(y)}, {Name: "non-defaults", X: Nums(x2), Y: Nums(y2)}}
+		x, y := report.Thin(pop, def)
+		x2, y2 := report.Thin(pop, non)
+		r.KS = []report.Curve{{Name: "defaults", X: report.Nums(x), Y: report.Nums(y)}, {Name: "non-defaults", X: report.Nums(x2), Y: report.Nums(y2)}}
 	}
-	for _, g := range champ.Grades {
-		r.Calibration = append(r.Calibration, GradeRow{Grade: g.Grade, N: g.N, Defaults: g.Defaults, ObservedDR: Num(g.DefaultRate),
-			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)})
-	}
-	r.Scores = scoreHistogram(testS.Y, champ.TestPD)
+	r.Calibration = report.GradeRows(champ.Grades)
+	r.Scores = report.ScoreHistogram(testS.Y, champ.TestPD)
 
-	// Stability of the score and of each feature, training against test.
+	// report.Stability of the score and of each feature, training against test.
 	if psi, table, err := eval.PSI(trainPD, champ.TestPD, 10); err == nil {
 		r.ScorePSI = psiTable(psi, table)
 		if psi >= 0.25 {
@@ -88,8 +83,8 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 	for _, c := range res.Candidates {
 		if sc, ok := c.Model.(*scorecard.Model); ok {
 			for _, b := range sc.Table() {
-				r.Scorecard = append(r.Scorecard, BinRow{Feature: b.Feature, Bin: b.Bin, Count: int(b.Count), Share: Num(b.Share),
-					EventRate: Num(b.EventRate), WoE: Num(b.WoE), IV: Num(b.IV), Points: Num(b.Points)})
+				r.Scorecard = append(r.Scorecard, report.BinRow{Feature: b.Feature, Bin: b.Bin, Count: int(b.Count), Share: report.Num(b.Share),
+					EventRate: report.Num(b.EventRate), WoE: report.Num(b.WoE), IV: report.Num(b.IV), Points: report.Num(b.Points)})
 			}
 		}
 	}
@@ -100,7 +95,7 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 		splitText += fmt.Sprintf(" (as of %s–%s, %s–%s, %s–%s)", split.TrainDates[0], split.TrainDates[1],
 			split.ValidDates[0], split.ValidDates[1], split.TestDates[0], split.TestDates[1])
 	}
-	r.Model = ModelCard{
+	r.Model = report.ModelCard{
 		Family:          champ.Family,
 		Purpose:         fmt.Sprintf("Probability that a customer defaults within %s of the scoring date, with a grade on the 10-grade master scale, for credit decisions and limits.", prep.Horizon),
 		Book:            book.Dir,
@@ -122,104 +117,48 @@ func buildReport(book *datasets.Book, prep *Prepared, trainS, testS *Sample, tra
 	return r
 }
 
-func defaultSource(book *datasets.Book, prep *Prepared) string {
+func defaultSource(book *datasets.Book, prep *backtest.Prepared) string {
 	if prep.DPDThreshold > 0 {
 		return fmt.Sprintf("the default rule (%d days past due)", prep.DPDThreshold)
 	}
 	return "the book's defaults table"
 }
 
-// thin keeps at most curvePoints points of a curve, always the ends.
-func thin(x, y []float64) ([]float64, []float64) {
-	if len(x) <= curvePoints {
-		return x, y
-	}
-	step := float64(len(x)-1) / float64(curvePoints-1)
-	ox, oy := make([]float64, curvePoints), make([]float64, curvePoints)
-	for i := range ox {
-		k := int(math.Round(float64(i) * step))
-		ox[i], oy[i] = x[k], y[k]
-	}
-	return ox, oy
-}
-
-func scoreHistogram(y, pd []float64) *Histogram {
-	const bins = 20
-	points := grade.DefaultPoints()
-	pts := make([]float64, len(pd))
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, p := range pd {
-		pts[i] = points.Score(p)
-		lo, hi = math.Min(lo, pts[i]), math.Max(hi, pts[i])
-	}
-	if !(hi > lo) {
-		return nil
-	}
-	h := &Histogram{Label: "score (points)", Edges: make([]Num, bins+1), Goods: make([]Num, bins), Bads: make([]Num, bins)}
-	for i := range h.Edges {
-		h.Edges[i] = Num(lo + (hi-lo)*float64(i)/bins)
-	}
-	var goods, bads float64
-	for i, s := range pts {
-		k := min(int((s-lo)/(hi-lo)*bins), bins-1)
-		if y[i] == 1 {
-			h.Bads[k]++
-			bads++
-		} else {
-			h.Goods[k]++
-			goods++
-		}
-	}
-	for k := range h.Goods {
-		h.Goods[k] /= Num(max(goods, 1))
-		h.Bads[k] /= Num(max(bads, 1))
-	}
-	return h
-}
-
-func psiTable(psi float64, table []eval.PSIBin) *PSITable {
-	t := &PSITable{PSI: Num(psi), Band: eval.Stability(psi)}
+func psiTable(psi float64, table []eval.PSIBin) *report.PSITable {
+	t := &report.PSITable{PSI: report.Num(psi), Band: eval.Stability(psi)}
 	for _, b := range table {
 		label := fmt.Sprintf("(%.4g, %.4g]", b.Lower, b.Upper)
 		if b.Missing {
 			label = "missing"
 		}
 		t.Bins = append(t.Bins, label)
-		t.Expected = append(t.Expected, Num(b.ExpectedShare))
-		t.Actual = append(t.Actual, Num(b.ActualShare))
+		t.Expected = append(t.Expected, report.Num(b.ExpectedShare))
+		t.Actual = append(t.Actual, report.Num(b.ActualShare))
 	}
 	return t
 }
 
-func column(s *Sample, j int) []float64 {
-	out := make([]float64, s.X.Rows)
-	for i := range out {
-		out[i] = s.X.At(i, j)
-	}
-	return out
-}
-
 // featurePSI returns the features' PSI, training against test, largest first.
-func featurePSI(trainS, testS *Sample, limit int) []Stability {
-	var out []Stability
+func featurePSI(trainS, testS *backtest.Sample, limit int) []report.Stability {
+	var out []report.Stability
 	for j, name := range trainS.X.Names {
-		psi, _, err := eval.PSI(column(trainS, j), column(testS, j), 10)
+		psi, _, err := eval.PSI(trainS.Column(j), testS.Column(j), 10)
 		if err != nil || math.IsNaN(psi) {
 			continue
 		}
-		out = append(out, Stability{Feature: name, PSI: Num(psi), Band: eval.Stability(psi)})
+		out = append(out, report.Stability{Feature: name, PSI: report.Num(psi), Band: eval.Stability(psi)})
 	}
-	slices.SortStableFunc(out, func(a, b Stability) int { return cmp.Compare(b.PSI, a.PSI) })
+	slices.SortStableFunc(out, func(a, b report.Stability) int { return cmp.Compare(b.PSI, a.PSI) })
 	return out[:min(len(out), limit)]
 }
 
 // featureIV returns each feature's information value over decile bins
 // (missing values in a bin of their own) on the training part.
-func featureIV(s *Sample, limit int) []Ranked {
-	var out []Ranked
+func featureIV(s *backtest.Sample, limit int) []report.Ranked {
+	var out []report.Ranked
 	bins := make([]int, s.X.Rows)
 	for j, name := range s.X.Names {
-		col := column(s, j)
+		col := s.Column(j)
 		edges := eval.QuantileEdges(col, 10)
 		for i, v := range col {
 			if math.IsNaN(v) {
@@ -230,21 +169,21 @@ func featureIV(s *Sample, limit int) []Ranked {
 		}
 		iv := eval.IV(s.Y, bins)
 		if !math.IsNaN(iv) {
-			out = append(out, Ranked{Feature: name, Value: Num(iv)})
+			out = append(out, report.Ranked{Feature: name, Value: report.Num(iv)})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Ranked) int { return cmp.Compare(b.Value, a.Value) })
+	slices.SortStableFunc(out, func(a, b report.Ranked) int { return cmp.Compare(b.Value, a.Value) })
 	return out[:min(len(out), limit)]
 }
 
-func importance(c *CandidateResult) []Ranked {
-	var out []Ranked
+func importance(c *CandidateResult) []report.Ranked {
+	var out []report.Ranked
 	if m, ok := c.Model.(interface{ Importance() map[string]float64 }); ok {
 		for f, v := range m.Importance() {
-			out = append(out, Ranked{Feature: f, Value: Num(v)})
+			out = append(out, report.Ranked{Feature: f, Value: report.Num(v)})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Ranked) int {
+	slices.SortStableFunc(out, func(a, b report.Ranked) int {
 		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Feature, b.Feature))
 	})
 	return out[:min(len(out), 40)]

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 )
 
@@ -24,15 +25,15 @@ type FoldResult struct {
 // fold, so no customer is both trained and judged on), and measures the
 // held-out AUC. Within the training folds one customer in eight is kept
 // aside for early stopping.
-func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) ([]FoldResult, Counts, error) {
+func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) ([]FoldResult, backtest.Counts, error) {
 	if k < 2 {
-		return nil, Counts{}, fmt.Errorf("cross-validation needs at least 2 folds, got %d", k)
+		return nil, backtest.Counts{}, fmt.Errorf("cross-validation needs at least 2 folds, got %d", k)
 	}
-	prep, err := Prepare(ctx, book, cfg.Observations)
+	prep, err := backtest.Prepare(ctx, book, cfg.Observations)
 	if err != nil {
-		return nil, Counts{}, err
+		return nil, backtest.Counts{}, err
 	}
-	sample, counts, err := Collect(ctx, book, prep, cfg.Observations.Workers)
+	sample, counts, err := backtest.Collect(ctx, book, prep, cfg.Observations.Workers)
 	if err != nil {
 		return nil, counts, err
 	}
@@ -85,7 +86,7 @@ type hashedCustomer struct {
 
 // hashedCustomers lists the customers of s ordered by a seeded hash of
 // their id: the same seed gives the same order.
-func hashedCustomers(s *Sample, seed uint64) []*hashedCustomer {
+func hashedCustomers(s *backtest.Sample, seed uint64) []*hashedCustomer {
 	byID := map[string]*hashedCustomer{}
 	var custs []*hashedCustomer
 	for i, id := range s.CustomerIDs {
@@ -116,7 +117,7 @@ func hashedCustomers(s *Sample, seed uint64) []*hashedCustomer {
 // customerFolds assigns each row the fold of its customer: customers in
 // hashed order are dealt round-robin within each label, so folds are
 // balanced in defaults.
-func customerFolds(s *Sample, k int, seed uint64) []int {
+func customerFolds(s *backtest.Sample, k int, seed uint64) []int {
 	foldOf := map[string]int{}
 	var nDef, nGood int
 	for _, c := range hashedCustomers(s, seed) {

@@ -1,3 +1,5 @@
-// Package train turns a book into labelled observations and feature
-// matrices, and (with models) into validated PD models.
+// Package train fits PD models: it splits the labelled sample of a book
+// (models/backtest builds it) out of time and out of sample, fits and
+// calibrates every model family, chooses the champion, cross-validates,
+// and writes the artifact and its training report (models/report).
 package train

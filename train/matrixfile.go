@@ -20,6 +20,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
 )
 
 // MatrixWriter writes observations as a flat table: customer_id, as_of,
@@ -89,7 +90,7 @@ func NewMatrixWriter(path string, names []string) (*MatrixWriter, error) {
 }
 
 // Write appends observations; unlabelled ones get a null label.
-func (w *MatrixWriter) Write(obs []Observation) error {
+func (w *MatrixWriter) Write(obs []backtest.Observation) error {
 	for i := range obs {
 		o := &obs[i]
 		if w.csv != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 )
 
@@ -44,11 +45,11 @@ func TestGBDTNearOracle(t *testing.T) {
 	tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 	tc.Observations.Plan = features.Plan{Start: datasets.YMD(2023, 7, 1), End: datasets.YMD(2024, 12, 1), EveryMonths: 3}
 	// Reproduce Run's split to know which observations are the test part.
-	prep, err := Prepare(ctx, book, tc.Observations)
+	prep, err := backtest.Prepare(ctx, book, tc.Observations)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sample, _, err := Collect(ctx, book, prep, 0)
+	sample, _, err := backtest.Collect(ctx, book, prep, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,12 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/logistic"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
 )
 
@@ -26,7 +28,7 @@ var Families = []string{"scorecard", "gbdt", "logistic"}
 // Config is everything a training run depends on; it is stored in the
 // model artifact so the model can be rebuilt.
 type Config struct {
-	Observations ObservationConfig `json:"observations"`
+	Observations backtest.ObservationConfig `json:"observations"`
 	// Families to fit; the champion is chosen among them. Default all.
 	Families  []string         `json:"families"`
 	Scorecard scorecard.Config `json:"scorecard"`
@@ -51,7 +53,7 @@ type Config struct {
 // DefaultConfig fits every family with its defaults.
 func DefaultConfig() Config {
 	return Config{
-		Observations: ObservationConfig{Features: defaultFeatures()},
+		Observations: backtest.ObservationConfig{Features: defaultFeatures()},
 		Families:     slices.Clone(Families),
 		Scorecard:    defaultScorecard(),
 		GBDT:         defaultGBDT(),
@@ -93,8 +95,8 @@ type Result struct {
 	// Passed: the champion's calibration passes, so it may be labelled
 	// champion in the registry.
 	Passed bool
-	Report *Report
-	Counts Counts
+	Report *report.Report
+	Counts backtest.Counts
 	Split  Split
 }
 
@@ -110,7 +112,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		return nil, err
 	}
 	progress("reading the book")
-	prep, err := Prepare(ctx, book, cfg.Observations)
+	prep, err := backtest.Prepare(ctx, book, cfg.Observations)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +122,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	cfg.Observations.Plan = prep.Plan
 	cfg.Observations.DPDThreshold = prep.DPDThreshold
 	progress("building features")
-	sample, counts, err := Collect(ctx, book, prep, cfg.Observations.Workers)
+	sample, counts, err := backtest.Collect(ctx, book, prep, cfg.Observations.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +134,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		return nil, err
 	}
 	trainS, validS, testS := sample.Subset(split.Train), sample.Subset(split.Valid), sample.Subset(split.Test)
-	for name, s := range map[string]*Sample{"train": trainS, "validation": validS, "test": testS} {
+	for name, s := range map[string]*backtest.Sample{"train": trainS, "validation": validS, "test": testS} {
 		if !hasBothLabels(s.Y, allRows(len(s.Y))) {
 			return nil, fmt.Errorf("the %s part has %d rows but not both defaults and non-defaults; the book needs more history or defaults", name, len(s.Y))
 		}
@@ -167,7 +169,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		trainPD[i] = champ.Calibrator.Calibrate(trainPD[i])
 	}
 	stored := artifactMetrics(champ, cands)
-	stored["reference"] = newReference(trainS, trainPD)
+	stored["reference"] = backtest.NewReference(trainS, trainPD)
 	fingerprint := sample.Fingerprint()
 	metrics, err := json.Marshal(stored)
 	if err != nil {
@@ -211,7 +213,7 @@ func allRows(n int) []int {
 	return idx
 }
 
-func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, testS *Sample) (*CandidateResult, error) {
+func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, testS *backtest.Sample) (*CandidateResult, error) {
 	var tr models.Trainer
 	switch fam {
 	case "scorecard":

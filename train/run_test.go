@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/report"
 )
 
 func TestRunOnSyntheticBook(t *testing.T) {
@@ -38,7 +41,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if err := res.Report.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	var back Report
+	var back report.Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
@@ -55,4 +58,19 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if !bytes.Equal(m1, m2) || res.Artifact.DataFingerprint != again.Artifact.DataFingerprint {
 		t.Error("two runs with the same seed and data gave different models")
 	}
+}
+
+func synthBook(t *testing.T, customers int) *datasets.Book {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "book")
+	cfg := synth.DefaultConfig()
+	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart = customers, 24, 3, customers/3+1
+	if _, err := synth.Generate(context.Background(), cfg, dir, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := datasets.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -37,7 +38,7 @@ func (a *app) featuresCmd() *cobra.Command {
 			defer done()
 			cfg.Progress = update
 			t0 := time.Now()
-			prep, err := train.Prepare(cmd.Context(), book, cfg)
+			prep, err := backtest.Prepare(cmd.Context(), book, cfg)
 			if err != nil {
 				return err
 			}
@@ -46,8 +47,8 @@ func (a *app) featuresCmd() *cobra.Command {
 				return err
 			}
 			var rows int64
-			counts, err := train.Observe(cmd.Context(), book, prep, a.v.GetInt("workers"), a.v.GetBool("unlabelled"),
-				func(obs []train.Observation) error {
+			counts, err := backtest.Observe(cmd.Context(), book, prep, a.v.GetInt("workers"), a.v.GetBool("unlabelled"),
+				func(obs []backtest.Observation) error {
 					rows += int64(len(obs))
 					return w.Write(obs)
 				})
@@ -101,8 +102,8 @@ func (a *app) openBook() (*datasets.Book, error) {
 	return b, nil
 }
 
-func (a *app) observationConfig() (train.ObservationConfig, error) {
-	cfg := train.ObservationConfig{
+func (a *app) observationConfig() (backtest.ObservationConfig, error) {
+	cfg := backtest.ObservationConfig{
 		Features:       features.DefaultConfig(),
 		DPDThreshold:   a.v.GetInt("dpd-threshold"),
 		DeriveDefaults: a.v.GetBool("derive-defaults"),

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credence-risk/credence/train"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -57,7 +57,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 // else the flag's default.
 func (a *app) load(cmd *cobra.Command) error {
 	a.cmd = cmd
-	train.Version = version
+	report.Version = version
 	a.v.SetEnvPrefix(envPrefix)
 	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
 	a.v.AutomaticEnv()

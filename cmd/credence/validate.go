@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credence-risk/credence/serve"
+	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/models/registry"
 )
 
 func (a *app) validateCmd() *cobra.Command {
@@ -32,21 +34,33 @@ func (a *app) validateCmd() *cobra.Command {
 			}
 			update, done := a.passes(book.CustomerRows())
 			cfg.Progress = update
-			r, err := serve.Revalidate(cmd.Context(), reg, book, serve.RevalidateConfig{Model: a.v.GetString("model"), Observations: cfg})
-			done()
+			ref := a.v.GetString("model")
+			if ref == "" {
+				ref = registry.Champion
+			}
+			art, err := catalog.Load(reg, ref)
 			if err != nil {
+				done()
 				return err
 			}
-			v, version := r.Validation, r.Status.ModelVersion
+			v, err := backtest.Validate(cmd.Context(), book, art, cfg)
+			done()
+			if err != nil {
+				return fmt.Errorf("validate %s: %w", art.Version, err)
+			}
+			name, err := v.Store(reg)
+			if err != nil {
+				return fmt.Errorf("store the validation of %s: %w", art.Version, err)
+			}
 			m := v.Metrics
-			fmt.Fprintf(a.stdout, "model %s (%s) on %s: %d observations, %d defaults\n", version, v.Report.Model.Family, book.Dir, m.N, m.Defaults)
+			fmt.Fprintf(a.stdout, "model %s (%s) on %s: %d observations, %d defaults\n", v.Version, art.Family, book.Dir, m.N, m.Defaults)
 			fmt.Fprintf(a.stdout, "AUC %.4f (%.4f–%.4f), at training %.4f, drop p = %.4g\n", m.AUC, m.AUCLow, m.AUCHigh, v.AUCInit, v.DropP)
 			fmt.Fprintf(a.stdout, "default rate %.3f%%, mean PD %.3f%% (%s); score PSI %.4f\n", 100*m.DefaultRate, 100*m.MeanPD, v.Portfolio.Light, v.ScorePSI)
 			fmt.Fprintf(a.stdout, "light: %s\n", v.Light)
 			for _, reason := range v.Reasons {
 				fmt.Fprintf(a.stdout, "  %s\n", reason)
 			}
-			fmt.Fprintf(a.stdout, "report: %s\n", r.Status.ReportPath)
+			fmt.Fprintf(a.stdout, "report: %s\n", reg.Path(v.Version, name+".html"))
 			return nil
 		},
 	}

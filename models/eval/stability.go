@@ -83,6 +83,25 @@ const DefaultPSIBins = 10
 //
 //	PSI = Σ (a_i − e_i)·ln(a_i / e_i)    over bins, in shares
 //
+// Empty bins: a bin empty in either sample would make its term infinite.
+// When any bin is empty in either sample, ½ is added to every bin count of
+// both samples (the Jeffreys prior's pseudo-count) before taking shares;
+// otherwise the shares are the raw ones. This is Credence's one PSI: the
+// training report, the reference distributions kept in an artifact, the
+// back-test, the server's live PSI and rescoring all compute it here.
+//
+// Why pseudo-counts rather than a floor on empty shares (0.0001 is
+// common): a validator recomputing the PSI needs it to follow from the
+// data and the table alone. With no empty bin both give the textbook
+// value on raw shares. With an empty bin a floor's term depends on the
+// chosen constant: a bin that held 10% and is now empty adds
+// 0.1·ln(0.1/ε), which moves by 0.46, across the 0.25 "shifted" line,
+// between ε = 10⁻⁴ and 10⁻⁶. Half an observation is instead a statement
+// about the sample at hand: an empty bin weighs more in a larger sample,
+// where it is stronger evidence of a shift; the smoothed shares still sum
+// to one and are the ones the table reports; and it is the same rule as
+// IV's and as the Jeffreys interval of the calibration tests.
+//
 // The bins are cut at the k/bins quantiles (k = 1 … bins−1; bins 0 means
 // DefaultPSIBins) of expected's non-NaN values. The quantile is the
 // inverted-CDF one (Hyndman-Fan type 1), computed in integers: the sorted
@@ -92,9 +111,8 @@ const DefaultPSIBins = 10
 // and no bin that is empty by construction: equal cut points merge, and a
 // cut at expected's largest value, which would leave nothing above it, is
 // dropped. NaN values, in either sample, are a bin of their own, so a
-// feature's CSI sees a change in its missing rate. For the smoothing of
-// empty bins see PSIFromEdges. Values may not be infinite, and each sample
-// needs at least one value.
+// feature's CSI sees a change in its missing rate. Values may not be
+// infinite, and each sample needs at least one value.
 func PSI(expected, actual []float64, bins int) (psi float64, table []PSIBin, err error) {
 	if bins == 0 {
 		bins = DefaultPSIBins
@@ -136,39 +154,82 @@ func QuantileEdges(x []float64, bins int) []float64 {
 // PSIFromEdges is PSI with fixed cut points: edges, strictly increasing
 // and finite, cut the line into len(edges)+1 bins (−Inf, e₀], (e₀, e₁],
 // …, (e_last, +Inf), plus a missing bin when either sample has NaN values.
-//
-// Smoothing: an empty bin would make ln(a/e) infinite. When any bin is
-// empty in either sample, ½ is added to every bin count of both samples
-// (a Jeffreys-style pseudo-count) before taking shares; otherwise the
-// shares are the raw ones.
+// Empty bins are smoothed as PSI says.
 func PSIFromEdges(expected, actual, edges []float64) (psi float64, table []PSIBin, err error) {
 	if err := checkPSIInput(expected, actual); err != nil {
 		return math.NaN(), nil, err
 	}
+	if err := checkEdges(edges); err != nil {
+		return math.NaN(), nil, err
+	}
+	exp, act := binCounts(expected, edges), binCounts(actual, edges)
+	psi, table = psiTable(exp, act, edges)
+	return psi, table, nil
+}
+
+// PSIFromShares is PSIFromEdges for an expected distribution kept as its
+// shares rather than its values, as a model artifact keeps the training
+// distribution of its score and features: shares[i] of bin i of edges
+// (len(edges)+1 of them) and missing of the missing bin. Without counts,
+// the expected distribution counts as a sample as large as actual when
+// empty bins are smoothed, so that on either side an empty bin weighs
+// half of one of actual's observations; the table's Expected counts are
+// the shares of that size, rounded.
+func PSIFromShares(edges, shares []float64, missing float64, actual []float64) (psi float64, table []PSIBin, err error) {
+	if len(shares) != len(edges)+1 {
+		return math.NaN(), nil, fmt.Errorf("psi: %d shares for %d edges; want %d", len(shares), len(edges), len(edges)+1)
+	}
+	for _, e := range append(slices.Clone(shares), missing) {
+		if !(e >= 0 && e <= 1) {
+			return math.NaN(), nil, fmt.Errorf("psi: expected shares %v (missing %v) are not in [0, 1]", shares, missing)
+		}
+	}
+	if err := checkPSIInput([]float64{0}, actual); err != nil {
+		return math.NaN(), nil, err
+	}
+	if err := checkEdges(edges); err != nil {
+		return math.NaN(), nil, err
+	}
+	n := float64(len(actual))
+	exp := make([]float64, len(shares)+1)
+	for i, e := range shares {
+		exp[i] = e * n
+	}
+	exp[len(shares)] = missing * n
+	psi, table = psiTable(exp, binCounts(actual, edges), edges)
+	return psi, table, nil
+}
+
+func checkEdges(edges []float64) error {
 	for i, e := range edges {
 		if math.IsNaN(e) || math.IsInf(e, 0) || (i > 0 && !(e > edges[i-1])) {
-			return math.NaN(), nil, fmt.Errorf("psi: edges %v are not finite and strictly increasing", edges)
+			return fmt.Errorf("psi: edges %v are not finite and strictly increasing", edges)
 		}
 	}
-	nb := len(edges) + 1
-	missing := nb // index of the missing bin
-	exp := make([]int, nb+1)
-	act := make([]int, nb+1)
-	count := func(values []float64, into []int) {
-		for _, v := range values {
-			if math.IsNaN(v) {
-				into[missing]++
-			} else {
-				into[sort.SearchFloat64s(edges, v)]++
-			}
-		}
-	}
-	count(expected, exp)
-	count(actual, act)
-	if exp[missing] == 0 && act[missing] == 0 {
-		exp, act = exp[:nb], act[:nb]
-	}
+	return nil
+}
 
+// binCounts counts values into the bins of edges, the missing bin last.
+func binCounts(values, edges []float64) []float64 {
+	counts := make([]float64, len(edges)+2)
+	for _, v := range values {
+		if math.IsNaN(v) {
+			counts[len(edges)+1]++
+		} else {
+			counts[sort.SearchFloat64s(edges, v)]++
+		}
+	}
+	return counts
+}
+
+// psiTable is the PSI formula, with its smoothing of empty bins (see PSI),
+// over the counts of two samples binned by edges, the missing bin last;
+// the missing bin is left out when both samples have none.
+func psiTable(exp, act, edges []float64) (psi float64, table []PSIBin) {
+	missing := len(edges) + 1
+	if exp[missing] == 0 && act[missing] == 0 {
+		exp, act = exp[:missing], act[:missing]
+	}
 	smooth := 0.0
 	for i := range exp {
 		if exp[i] == 0 || act[i] == 0 {
@@ -176,14 +237,18 @@ func PSIFromEdges(expected, actual, edges []float64) (psi float64, table []PSIBi
 		}
 	}
 	nBins := float64(len(exp))
-	te := float64(len(expected)) + smooth*nBins
-	ta := float64(len(actual)) + smooth*nBins
+	var ne, na float64
+	for i := range exp {
+		ne += exp[i]
+		na += act[i]
+	}
+	te, ta := ne+smooth*nBins, na+smooth*nBins
 	table = make([]PSIBin, len(exp))
 	for i := range exp {
-		e := (float64(exp[i]) + smooth) / te
-		a := (float64(act[i]) + smooth) / ta
+		e := (exp[i] + smooth) / te
+		a := (act[i] + smooth) / ta
 		b := PSIBin{
-			Expected: exp[i], Actual: act[i],
+			Expected: int(math.Round(exp[i])), Actual: int(math.Round(act[i])),
 			ExpectedShare: e, ActualShare: a,
 			PSI: (a - e) * math.Log(a/e),
 		}
@@ -202,7 +267,7 @@ func PSIFromEdges(expected, actual, edges []float64) (psi float64, table []PSIBi
 		table[i] = b
 		psi += b.PSI
 	}
-	return psi, table, nil
+	return psi, table
 }
 
 func checkPSIInput(expected, actual []float64) error {

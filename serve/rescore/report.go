@@ -11,7 +11,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/eval"
-	"github.com/credence-risk/credence/train"
+	"github.com/credence-risk/credence/models/report"
 )
 
 // Report is the summary of a rescoring run for a credit manager: one
@@ -31,17 +31,17 @@ type Report struct {
 	// expected loss and the PD's stability against training.
 	Headline  []Metric         `json:"headline"`
 	Grades    []GradeRow       `json:"grades"`
-	PSI       *train.PSITable  `json:"pd_psi,omitempty"`
+	PSI       *report.PSITable `json:"pd_psi,omitempty"`
 	Migration *MigrationReport `json:"migration,omitempty"`
 	Notes     []string         `json:"notes,omitempty"`
 }
 
 // Metric is one headline figure.
 type Metric struct {
-	Name  string    `json:"name"`
-	Value train.Num `json:"value"`
-	Unit  string    `json:"unit"` // UnitCount, UnitAmount, UnitShare or UnitIndex
-	Note  string    `json:"note,omitempty"`
+	Name  string     `json:"name"`
+	Value report.Num `json:"value"`
+	Unit  string     `json:"unit"` // UnitCount, UnitAmount, UnitShare or UnitIndex
+	Note  string     `json:"note,omitempty"`
 }
 
 // Units of a Metric.
@@ -72,12 +72,12 @@ type Counts struct {
 
 // GradeRow is one grade of the distribution.
 type GradeRow struct {
-	Grade        int       `json:"grade"`
-	Rows         int64     `json:"rows"`
-	Share        train.Num `json:"share"`
-	MeanPD       train.Num `json:"mean_pd"`
-	Limits       train.Num `json:"recommended_limits"`
-	ExpectedLoss train.Num `json:"expected_loss"`
+	Grade        int        `json:"grade"`
+	Rows         int64      `json:"rows"`
+	Share        report.Num `json:"share"`
+	MeanPD       report.Num `json:"mean_pd"`
+	Limits       report.Num `json:"recommended_limits"`
+	ExpectedLoss report.Num `json:"expected_loss"`
 }
 
 // MigrationReport is the comparison with an earlier output.
@@ -109,24 +109,24 @@ func NewReport(sum *Summary, book *datasets.Book, output, credenceVersion string
 		r.Counts.FirstLimitError = sum.FirstLimitError.Error()
 	}
 	r.Headline = []Metric{
-		{"Rows scored", train.Num(sum.Rows), UnitCount, fmt.Sprintf("%s customers read, %s skipped", fmtAmount(float64(sum.Customers)), fmtAmount(float64(sum.SkippedTotal())))},
-		{"Mean PD", train.Num(sum.MeanPD()), UnitShare, fmt.Sprintf("%s rows in default (PD 1)", fmtAmount(float64(sum.InDefault)))},
-		{"Recommended limits", train.Num(sum.Limits), UnitAmount, "sum over the rows of what the policy allows"},
-		{"Expected loss", train.Num(sum.ExpectedLoss), UnitAmount, fmt.Sprintf("Σ max(PD, PD floor) × LGD %.0f%% × recommended limit", 100*sum.LGD)},
-		{"Expected loss / limits", train.Num(ratio(sum.ExpectedLoss, sum.Limits)), UnitShare, ""},
-		{"PD PSI against training", train.Num(sum.PSI), UnitIndex, sum.Stability()},
+		{"Rows scored", report.Num(sum.Rows), UnitCount, fmt.Sprintf("%s customers read, %s skipped", fmtAmount(float64(sum.Customers)), fmtAmount(float64(sum.SkippedTotal())))},
+		{"Mean PD", report.Num(sum.MeanPD()), UnitShare, fmt.Sprintf("%s rows in default (PD 1)", fmtAmount(float64(sum.InDefault)))},
+		{"Recommended limits", report.Num(sum.Limits), UnitAmount, "sum over the rows of what the policy allows"},
+		{"Expected loss", report.Num(sum.ExpectedLoss), UnitAmount, fmt.Sprintf("Σ max(PD, PD floor) × LGD %.0f%% × recommended limit", 100*sum.LGD)},
+		{"Expected loss / limits", report.Num(ratio(sum.ExpectedLoss, sum.Limits)), UnitShare, ""},
+		{"PD PSI against training", report.Num(sum.PSI), UnitIndex, sum.Stability()},
 	}
 	for g := 1; g <= gradeCount; g++ {
 		t := sum.Grades[g-1]
-		r.Grades = append(r.Grades, GradeRow{Grade: g, Rows: t.Rows, Share: train.Num(ratio(float64(t.Rows), float64(sum.Rows))),
-			MeanPD: train.Num(ratio(t.SumPD, float64(t.Rows))), Limits: train.Num(t.Limits), ExpectedLoss: train.Num(t.ExpectedLoss)})
+		r.Grades = append(r.Grades, GradeRow{Grade: g, Rows: t.Rows, Share: report.Num(ratio(float64(t.Rows), float64(sum.Rows))),
+			MeanPD: report.Num(ratio(t.SumPD, float64(t.Rows))), Limits: report.Num(t.Limits), ExpectedLoss: report.Num(t.ExpectedLoss)})
 	}
 	if len(sum.PSIBins) > 0 {
-		t := &train.PSITable{PSI: train.Num(sum.PSI), Band: eval.Stability(sum.PSI)}
+		t := &report.PSITable{PSI: report.Num(sum.PSI), Band: eval.Stability(sum.PSI)}
 		for _, b := range sum.PSIBins {
 			t.Bins = append(t.Bins, b.Label)
-			t.Expected = append(t.Expected, train.Num(b.Expected))
-			t.Actual = append(t.Actual, train.Num(b.Actual))
+			t.Expected = append(t.Expected, report.Num(b.Expected))
+			t.Actual = append(t.Actual, report.Num(b.Actual))
 		}
 		r.PSI = t
 	} else {

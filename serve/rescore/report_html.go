@@ -6,13 +6,13 @@ import (
 	"math"
 	"strings"
 
-	"github.com/credence-risk/credence/train"
+	"github.com/credence-risk/credence/models/report"
 )
 
 var reportTemplate = template.Must(template.New("rescore").Funcs(template.FuncMap{
-	"f":       func(prec int, x train.Num) string { return fmtFloat(float64(x), prec) },
-	"pct":     func(x train.Num) string { return fmtPercent(float64(x)) },
-	"amount":  func(x train.Num) string { return fmtAmount(float64(x)) },
+	"f":       func(prec int, x report.Num) string { return fmtFloat(float64(x), prec) },
+	"pct":     func(x report.Num) string { return fmtPercent(float64(x)) },
+	"amount":  func(x report.Num) string { return fmtAmount(float64(x)) },
 	"count":   func(n int64) string { return fmtAmount(float64(n)) },
 	"bars":    gradeChart,
 	"matrix":  migrationTable,

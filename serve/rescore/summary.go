@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/scoring"
-	"github.com/credence-risk/credence/train"
 )
 
 // Summary is what a rescoring run counted and totalled.
@@ -45,7 +44,7 @@ type Summary struct {
 	PSIBins   []PSIBin
 	Migration *Migration
 
-	reference *train.Binned
+	reference *backtest.Binned
 	pds       []float64
 	mg        *migration
 }
@@ -59,13 +58,13 @@ type GradeTotal struct {
 // PSIBin is one bin of the PD's stability index.
 type PSIBin struct {
 	Label            string
-	Expected, Actual float64 // shares
+	Expected, Actual float64 // shares, smoothed as the PSI was (eval.PSI)
 }
 
 // storedMetrics is the part of a model's stored metrics that rescoring
 // reads.
 type storedMetrics struct {
-	Reference *train.Reference `json:"reference"`
+	Reference *backtest.Reference `json:"reference"`
 }
 
 func newSummary(s *scoring.Scorer, cfg Config) *Summary {
@@ -120,31 +119,14 @@ func (sum *Summary) add(c *chunk) {
 // finish computes what needs every row.
 func (sum *Summary) finish() {
 	if sum.reference != nil && len(sum.pds) > 0 {
-		ref := sum.reference
-		sum.PSI = ref.PSI(sum.pds)
-		actual := make([]float64, len(ref.Edges)+1)
-		missing := 0.0
-		for _, pd := range sum.pds {
-			if math.IsNaN(pd) {
-				missing++
-				continue
+		var table []eval.PSIBin
+		sum.PSI, table = sum.reference.Compare(sum.pds)
+		for _, b := range table {
+			label := fmt.Sprintf("(%.4g, %.4g]", b.Lower, b.Upper)
+			if b.Missing {
+				label = "missing"
 			}
-			k, _ := slices.BinarySearch(ref.Edges, pd)
-			actual[k]++
-		}
-		n := float64(len(sum.pds))
-		for k := range actual {
-			lo, hi := math.Inf(-1), math.Inf(1)
-			if k > 0 {
-				lo = ref.Edges[k-1]
-			}
-			if k < len(ref.Edges) {
-				hi = ref.Edges[k]
-			}
-			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: fmt.Sprintf("(%.4g, %.4g]", lo, hi), Expected: ref.Shares[k], Actual: actual[k] / n})
-		}
-		if ref.Missing > 0 || missing > 0 {
-			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: "missing", Expected: ref.Missing, Actual: missing / n})
+			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: label, Expected: b.ExpectedShare, Actual: b.ActualShare})
 		}
 	}
 	sum.pds = nil

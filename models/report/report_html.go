@@ -1,4 +1,4 @@
-package train
+package report
 
 const reportHTML = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

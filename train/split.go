@@ -1,71 +1,14 @@
 package train
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/backtest"
 )
-
-// Sample is a labelled feature matrix with the (customer, as_of) of each row.
-type Sample struct {
-	models.Dataset
-	CustomerIDs []string
-	AsOf        []datasets.Date
-}
-
-// Collect builds the labelled observations of the book into a Sample.
-func Collect(ctx context.Context, book *datasets.Book, p *Prepared, workers int) (*Sample, Counts, error) {
-	s := &Sample{Dataset: models.Dataset{X: &models.Matrix{Cols: p.Set.Len(), Names: p.Set.Names()}}}
-	counts, err := Observe(ctx, book, p, workers, false, func(obs []Observation) error {
-		for i := range obs {
-			o := &obs[i]
-			s.X.Data = append(s.X.Data, o.X...)
-			s.Y = append(s.Y, float64(o.Label))
-			s.CustomerIDs = append(s.CustomerIDs, o.CustomerID)
-			s.AsOf = append(s.AsOf, o.AsOf)
-		}
-		return nil
-	})
-	s.X.Rows = len(s.Y)
-	return s, counts, err
-}
-
-// Fingerprint is a SHA-256 over every row's customer, date, label and
-// feature bits: the same data gives the same fingerprint.
-func (s *Sample) Fingerprint() string {
-	h := sha256.New()
-	var b [8]byte
-	for i := range s.Y {
-		h.Write([]byte(s.CustomerIDs[i]))
-		binary.LittleEndian.PutUint32(b[:4], uint32(s.AsOf[i]))
-		h.Write(b[:4])
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(s.Y[i]))
-		h.Write(b[:])
-		for _, x := range s.X.Row(i) {
-			binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
-			h.Write(b[:])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// Subset returns the rows idx of s.
-func (s *Sample) Subset(idx []int) *Sample {
-	out := &Sample{Dataset: *s.Dataset.Subset(idx)}
-	for _, i := range idx {
-		out.CustomerIDs = append(out.CustomerIDs, s.CustomerIDs[i])
-		out.AsOf = append(out.AsOf, s.AsOf[i])
-	}
-	return out
-}
 
 // Split is how a sample was divided into training, validation (early
 // stopping and calibration) and test (the reported metrics) rows.
@@ -84,7 +27,7 @@ type Split struct {
 // never saw, later than it was trained: a customer's attributes and
 // overlapping outcome windows cannot leak from training into the test.
 // Otherwise the split is stratified at random by label.
-func SplitSample(s *Sample, validShare, testShare float64, seed uint64) (Split, error) {
+func SplitSample(s *backtest.Sample, validShare, testShare float64, seed uint64) (Split, error) {
 	if s.X.Rows == 0 {
 		return Split{}, fmt.Errorf("split: no labelled observations")
 	}
@@ -100,7 +43,7 @@ func SplitSample(s *Sample, validShare, testShare float64, seed uint64) (Split, 
 // customerGroups deals customers into train (0), valid (1) and test (2)
 // groups by a seeded hash of their id, separately for customers with and
 // without a default so each group holds its share of both.
-func customerGroups(s *Sample, validShare, testShare float64, seed uint64) []int {
+func customerGroups(s *backtest.Sample, validShare, testShare float64, seed uint64) []int {
 	custs := hashedCustomers(s, seed)
 	group := map[string]int{}
 	for _, defaulted := range []bool{false, true} {
@@ -128,7 +71,7 @@ func customerGroups(s *Sample, validShare, testShare float64, seed uint64) []int
 	return out
 }
 
-func splitOutOfTime(s *Sample, dates []datasets.Date, validShare, testShare float64, seed uint64) (Split, error) {
+func splitOutOfTime(s *backtest.Sample, dates []datasets.Date, validShare, testShare float64, seed uint64) (Split, error) {
 	// Walk dates from the latest back, giving whole dates to test, then
 	// validation, until each holds its share of rows.
 	perDate := map[datasets.Date]int{}
@@ -184,7 +127,7 @@ func hasBothLabels(y []float64, idx []int) bool {
 	return pos && neg
 }
 
-func splitStratified(s *Sample, validShare, testShare float64, seed uint64) Split {
+func splitStratified(s *backtest.Sample, validShare, testShare float64, seed uint64) Split {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	sp := Split{Method: "stratified"}
 	for _, label := range []float64{0, 1} {

@@ -1,4 +1,4 @@
-package train
+package backtest
 
 import (
 	"cmp"
@@ -13,6 +13,7 @@ import (
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
+	"github.com/credence-risk/credence/models/report"
 )
 
 // Validation is a back-test of a stored model on a book with outcomes it
@@ -27,11 +28,11 @@ type Validation struct {
 	// current AUC against it (the ECB's AUC-drop test).
 	AUCInit, DropZ, DropP float64
 	ScorePSI              float64
-	FeaturePSI            []Stability
+	FeaturePSI            []report.Stability
 	Light                 eval.Light
 	Reasons               []string
 	Counts                Counts
-	Report                *Report
+	Report                *report.Report
 	CheckedAt             time.Time
 }
 
@@ -50,7 +51,11 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	if art.FeatureSet == nil {
 		return nil, fmt.Errorf("model %s has no feature set: it cannot score a book", art.Version)
 	}
-	var trained Config
+	// The observations of the training configuration: the same features,
+	// horizon and default rule as the model was trained on.
+	var trained struct {
+		Observations ObservationConfig `json:"observations"`
+	}
 	if len(art.TrainingConfig) > 0 {
 		if err := json.Unmarshal(art.TrainingConfig, &trained); err != nil {
 			return nil, fmt.Errorf("model %s: training config: %w", art.Version, err)
@@ -116,13 +121,13 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	}
 	for j, name := range sample.X.Names {
 		if ref, ok := stored.Reference.Features[name]; ok {
-			psi := ref.PSI(column(sample, j))
+			psi := ref.PSI(sample.Column(j))
 			if !math.IsNaN(psi) {
-				v.FeaturePSI = append(v.FeaturePSI, Stability{Feature: name, PSI: Num(psi), Band: eval.Stability(psi)})
+				v.FeaturePSI = append(v.FeaturePSI, report.Stability{Feature: name, PSI: report.Num(psi), Band: eval.Stability(psi)})
 			}
 		}
 	}
-	slices.SortStableFunc(v.FeaturePSI, func(a, b Stability) int { return cmp.Compare(b.PSI, a.PSI) })
+	slices.SortStableFunc(v.FeaturePSI, func(a, b report.Stability) int { return cmp.Compare(b.PSI, a.PSI) })
 	v.judge()
 	v.Report = v.report(book, art, prep, sample, pd)
 	return v, nil
@@ -167,38 +172,35 @@ func (v *Validation) judge() {
 	}
 }
 
-func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *Prepared, sample *Sample, pd []float64) *Report {
+func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *Prepared, sample *Sample, pd []float64) *report.Report {
 	m := v.Metrics
-	r := &Report{
+	r := &report.Report{
 		Kind:         "validation",
 		Title:        fmt.Sprintf("Credence validation of model %s (%s) on %s", art.Version, art.Family, book.Dir),
 		Created:      v.CheckedAt.Format(time.RFC3339),
-		Credence:     Version,
+		Credence:     report.Version,
 		Light:        string(v.Light),
 		LightReasons: v.Reasons,
-		Headline: []Metric{
-			{"AUC", Num(m.AUC), fmt.Sprintf("95%% CI %.4f–%.4f (DeLong)", m.AUCLow, m.AUCHigh)},
-			{"AUC at training", Num(v.AUCInit), fmt.Sprintf("drop test z = %.3f, p = %.4g", v.DropZ, v.DropP)},
-			{"Gini", Num(m.Gini), ""},
-			{"KS", Num(m.KS), ""},
-			{"Brier", Num(m.Brier), ""},
-			{"Observed default rate", Num(m.DefaultRate), fmt.Sprintf("%d defaults in %d observations", m.Defaults, m.N)},
-			{"Mean PD", Num(m.MeanPD), fmt.Sprintf("Jeffreys p = %.4f (%s)", v.Portfolio.JeffreysP, v.Portfolio.Light)},
-			{"Hosmer–Lemeshow p", Num(v.HLP), "10 groups"},
-			{"Score PSI", Num(v.ScorePSI), "against training"},
+		Headline: []report.Metric{
+			{Name: "AUC", Value: report.Num(m.AUC), Note: fmt.Sprintf("95%% CI %.4f–%.4f (DeLong)", m.AUCLow, m.AUCHigh)},
+			{Name: "AUC at training", Value: report.Num(v.AUCInit), Note: fmt.Sprintf("drop test z = %.3f, p = %.4g", v.DropZ, v.DropP)},
+			{Name: "Gini", Value: report.Num(m.Gini)},
+			{Name: "KS", Value: report.Num(m.KS)},
+			{Name: "Brier", Value: report.Num(m.Brier)},
+			{Name: "Observed default rate", Value: report.Num(m.DefaultRate), Note: fmt.Sprintf("%d defaults in %d observations", m.Defaults, m.N)},
+			{Name: "Mean PD", Value: report.Num(m.MeanPD), Note: fmt.Sprintf("Jeffreys p = %.4f (%s)", v.Portfolio.JeffreysP, v.Portfolio.Light)},
+			{Name: "Hosmer–Lemeshow p", Value: report.Num(v.HLP), Note: "10 groups"},
+			{Name: "Score PSI", Value: report.Num(v.ScorePSI), Note: "against training"},
 		},
 		FeaturePSI: v.FeaturePSI[:min(len(v.FeaturePSI), 40)],
 	}
 	if fpr, tpr, _, err := eval.ROC(sample.Y, pd); err == nil {
-		x, y := thin(fpr, tpr)
-		r.ROC = []Curve{{Name: art.Family, X: Nums(x), Y: Nums(y)}}
+		x, y := report.Thin(fpr, tpr)
+		r.ROC = []report.Curve{{Name: art.Family, X: report.Nums(x), Y: report.Nums(y)}}
 	}
-	for _, g := range v.Grades {
-		r.Calibration = append(r.Calibration, GradeRow{Grade: g.Grade, N: g.N, Defaults: g.Defaults, ObservedDR: Num(g.DefaultRate),
-			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)})
-	}
-	r.Scores = scoreHistogram(sample.Y, pd)
-	r.Model = ModelCard{
+	r.Calibration = report.GradeRows(v.Grades)
+	r.Scores = report.ScoreHistogram(sample.Y, pd)
+	r.Model = report.ModelCard{
 		Version: art.Version, Family: art.Family, Book: book.Dir,
 		DataWindow:      fmt.Sprintf("history %s to %s; observed until %s", prep.First, prep.Last, prep.ObservedUntil),
 		Horizon:         prep.Horizon.String(),

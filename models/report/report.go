@@ -1,4 +1,9 @@
-package train
+// Package report is the content of Credence's training and validation
+// reports, the numbers a model-risk committee reads, and their rendering:
+// one self-contained HTML page with inline SVG charts, and JSON with the
+// same numbers. Training (train) and the back-test (models/backtest) both
+// fill a Report.
+package report
 
 import (
 	"encoding/json"
@@ -7,6 +12,10 @@ import (
 	"io"
 	"math"
 )
+
+// Version is the Credence version written into reports; the binary sets
+// it at start-up.
+var Version = "dev"
 
 // Report is the content of a training or validation report: the numbers a
 // model-risk committee reads. It renders as one self-contained HTML file

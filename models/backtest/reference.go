@@ -1,4 +1,4 @@
-package train
+package backtest
 
 import (
 	"math"
@@ -57,37 +57,34 @@ func (b Binned) shares(x []float64) ([]float64, float64) {
 	return counts, missing / n
 }
 
-// psiFloor stands in for an empty bin's share, so that a bin empty on one
-// side adds a large but finite term.
-const psiFloor = 1e-4
-
-// PSI compares x with the reference: Σ (a − e)·ln(a/e) over the bins and
-// the missing share.
+// PSI compares x with the reference (eval.PSIFromShares: the one PSI,
+// with its smoothing of empty bins); NaN when x is empty or the reference
+// holds no distribution.
 func (b Binned) PSI(x []float64) float64 {
-	if len(x) == 0 || len(b.Shares) == 0 {
-		return math.NaN()
-	}
-	act, miss := b.shares(x)
-	psi := 0.0
-	term := func(a, e float64) {
-		if a == 0 && e == 0 {
-			return
-		}
-		a, e = math.Max(a, psiFloor), math.Max(e, psiFloor)
-		psi += (a - e) * math.Log(a/e)
-	}
-	for k := range act {
-		term(act[k], b.Shares[k])
-	}
-	term(miss, b.Missing)
+	psi, _ := b.Compare(x)
 	return psi
 }
 
-// newReference records the training distributions of PDs and features.
-func newReference(s *Sample, pd []float64) Reference {
+// Compare is PSI with its table: each bin's bounds and the smoothed shares
+// the PSI was computed from. NaN and no table when x is empty or the
+// reference holds no distribution.
+func (b Binned) Compare(x []float64) (float64, []eval.PSIBin) {
+	if len(x) == 0 || len(b.Shares) == 0 {
+		return math.NaN(), nil
+	}
+	psi, table, err := eval.PSIFromShares(b.Edges, b.Shares, b.Missing, x)
+	if err != nil {
+		return math.NaN(), nil
+	}
+	return psi, table
+}
+
+// NewReference records the distributions of the PDs and of every feature
+// of a sample; training keeps that of its training part in the artifact.
+func NewReference(s *Sample, pd []float64) Reference {
 	r := Reference{PD: NewBinned(pd), Features: map[string]Binned{}}
 	for j, name := range s.X.Names {
-		r.Features[name] = NewBinned(column(s, j))
+		r.Features[name] = NewBinned(s.Column(j))
 	}
 	return r
 }
