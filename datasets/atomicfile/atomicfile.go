@@ -29,8 +29,8 @@ type File struct {
 	done bool
 }
 
-// Create starts writing path, creating its directory if needed. Nothing
-// appears at path until Commit.
+// Create starts writing path, whose directory must exist. Nothing appears
+// at path until Commit.
 func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -38,9 +38,6 @@ func Create(path string) (*File, error) {
 	}
 	if base == "" {
 		return nil, fmt.Errorf("create %s: not a file name", path)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, TempPrefix(base)+"*")
 	if err != nil {

@@ -26,7 +26,10 @@ func entries(t *testing.T, dir string) []string {
 
 func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "sub", "report.json")
+	path := filepath.Join(dir, "report.json")
+	if err := atomicfile.WriteFile(filepath.Join(dir, "missing", "report.json"), nil); err == nil {
+		t.Error("got no error writing into a missing directory")
+	}
 	for _, data := range [][]byte{[]byte("old"), []byte("new, longer content"), nil} {
 		if err := atomicfile.WriteFile(path, data); err != nil {
 			t.Fatal(err)
