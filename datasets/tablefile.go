@@ -28,6 +28,7 @@ type TableFile struct {
 
 // OpenTable opens path and selects the named columns; column j of the
 // accessors is names[j]. A column the file lacks reads as null (see Has).
+// nil names selects every column of the file, in its order.
 func OpenTable(ctx context.Context, path string, names []string) (*TableFile, error) {
 	src, cols, err := openSource(ctx, path, names)
 	if err != nil {
@@ -38,8 +39,12 @@ func OpenTable(ctx context.Context, path string, names []string) (*TableFile, er
 		return nil, err
 	}
 	inFile := make(map[string]bool, len(cols))
+	all := names == nil
 	for _, c := range cols {
 		inFile[c.Name] = true
+		if all {
+			names = append(names, c.Name)
+		}
 	}
 	t := &TableFile{path: path, names: names, have: make([]bool, len(names)), src: src}
 	for j, n := range names {
@@ -50,6 +55,9 @@ func OpenTable(ctx context.Context, path string, names []string) (*TableFile, er
 
 // Path is the file being read.
 func (t *TableFile) Path() string { return t.path }
+
+// Columns are the names of the selected columns.
+func (t *TableFile) Columns() []string { return t.names }
 
 // Has reports whether the file has column j.
 func (t *TableFile) Has(j int) bool { return t.have[j] }
