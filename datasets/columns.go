@@ -421,6 +421,9 @@ func parseBool(s string) (bool, error) {
 // ---- CSV ----
 
 type csvSource struct {
+	path   string
+	read   int64 // data rows read
+	header []string
 	f      *os.File
 	gz     *gzip.Reader
 	r      *csv.Reader
@@ -435,7 +438,7 @@ func openCSV(path string, gz bool, names []string) (source, []fileColumn, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &csvSource{f: f}
+	s := &csvSource{path: path, f: f}
 	var in io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if gz {
 		if s.gz, err = gzip.NewReader(in); err != nil {
@@ -457,6 +460,7 @@ func openCSV(path string, gz bool, names []string) (source, []fileColumn, error)
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheet exports add a BOM
 	}
+	s.header = header
 	cols := make([]fileColumn, len(header))
 	byName := map[string]int{}
 	for i, h := range header {
@@ -489,12 +493,9 @@ func (s *csvSource) Next() (*batch, error) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("line %d: %w", pe.Line, pe.Err)
-			}
-			return nil, err
+			return nil, s.readErr(rec, err)
 		}
+		s.read++
 		s.rows = append(s.rows, rec)
 	}
 	if len(s.rows) == 0 {
@@ -509,6 +510,23 @@ func (s *csvSource) Next() (*batch, error) {
 		}
 	}
 	return &s.batch, nil
+}
+
+// readErr locates a CSV syntax error at its data row; a row with too few
+// fields names the first missing column.
+func (s *csvSource) readErr(rec []string, err error) error {
+	e := &InputError{File: s.path, Row: s.read + 1, Err: err}
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount):
+		e.Err = fmt.Errorf("%d fields; the header has %d", len(rec), len(s.header))
+		if len(rec) < len(s.header) {
+			e.Column = strings.TrimSpace(s.header[len(rec)])
+		}
+	case errors.As(err, &pe):
+		e.Err = fmt.Errorf("line %d, position %d: %w", pe.Line, pe.Column, pe.Err)
+	}
+	return e
 }
 
 func (s *csvSource) Close() error {

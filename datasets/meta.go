@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // MetaFile is the name of a book's optional description.
@@ -67,16 +69,5 @@ func WriteMeta(dir string, m Meta) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, MetaFile), b)
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return nil
+	return atomicfile.WriteFile(filepath.Join(dir, MetaFile), b)
 }

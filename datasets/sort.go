@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // DefaultSortRunRows is how many rows SortBook sorts in memory at a time
@@ -54,7 +56,7 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 		if err != nil {
 			return err
 		}
-		return writeFileAtomic(filepath.Join(outDir, MetaFile), b)
+		return atomicfile.WriteFile(filepath.Join(outDir, MetaFile), b)
 	}
 	return nil
 }

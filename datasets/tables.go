@@ -381,7 +381,10 @@ func (r *tableReader[T]) fill() error {
 			continue
 		}
 		if err != nil {
-			return &InputError{File: r.file, Err: err}
+			if _, ok := err.(*InputError); !ok {
+				err = &InputError{File: r.file, Err: err}
+			}
+			return err
 		}
 		return r.decodeBatch(b)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/snappy"
+
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // RowGroupRows is the number of rows per Parquet row group that Credence
@@ -22,12 +24,12 @@ import (
 // streaming reader holds only a few MiB of one table at a time.
 const RowGroupRows = 64 * 1024
 
-// Writer writes one table file. The file is written under a temporary name
-// and renamed into place by Close, so a failed or interrupted write never
+// Writer writes one table file. The file is written through atomicfile
+// and moved into place by Close, so a failed or interrupted write never
 // leaves a file that looks complete. Call Abort to discard it.
 type Writer[T any] struct {
-	path, tmp string
-	f         *os.File
+	path      string
+	f         *atomicfile.File
 	buf       *bufio.Writer
 	gz        *gzip.Writer
 	csv       *csv.Writer
@@ -68,8 +70,8 @@ func newWriter[T any](path string, header []string, csvRow func(*T, []string) []
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	w := &Writer[T]{path: path, tmp: path + ".tmp", csvRow: csvRow}
-	w.f, err = os.Create(w.tmp)
+	w := &Writer[T]{path: path, csvRow: csvRow}
+	w.f, err = atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +129,10 @@ func (w *Writer[T]) Close() error {
 	err := w.finish()
 	w.done = true
 	if err != nil {
-		return errors.Join(fmt.Errorf("write %s: %w", w.path, err), os.Remove(w.tmp))
+		w.f.Abort()
+		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	return os.Rename(w.tmp, w.path)
+	return w.f.Commit()
 }
 
 func (w *Writer[T]) finish() error {
@@ -144,8 +147,7 @@ func (w *Writer[T]) finish() error {
 			err = errors.Join(err, w.gz.Close())
 		}
 	}
-	err = errors.Join(err, w.buf.Flush(), w.f.Sync())
-	return errors.Join(err, w.f.Close())
+	return errors.Join(err, w.buf.Flush())
 }
 
 // Abort discards the file being written.
@@ -154,8 +156,7 @@ func (w *Writer[T]) Abort() {
 		return
 	}
 	w.done = true
-	w.f.Close()
-	os.Remove(w.tmp)
+	w.f.Abort()
 }
 
 // Parquet row layouts. Dates are DATE, amounts DECIMAL(18,4): exact, and

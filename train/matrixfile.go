@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -19,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/atomicfile"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
 )
@@ -26,19 +26,19 @@ import (
 // MatrixWriter writes observations as a flat table: customer_id, as_of,
 // label, then one column per feature in the feature set's order. Parquet
 // keeps that order (Arrow's writer) and writes NaN as null; CSV writes it
-// as an empty cell. Like every Credence writer it writes a temporary file
-// and renames it on Close.
+// as an empty cell. Like every Credence writer it writes through
+// atomicfile: the file appears on Close, complete, or not at all.
 type MatrixWriter struct {
-	path, tmp string
-	f         *os.File
-	buf       *bufio.Writer
-	gz        *gzip.Writer
-	csv       *csv.Writer
-	rec       []string
-	pq        *pqarrow.FileWriter
-	rb        *array.RecordBuilder
-	rows      int
-	done      bool
+	path string
+	f    *atomicfile.File
+	buf  *bufio.Writer
+	gz   *gzip.Writer
+	csv  *csv.Writer
+	rec  []string
+	pq   *pqarrow.FileWriter
+	rb   *array.RecordBuilder
+	rows int
+	done bool
 }
 
 // matrixBatch is the number of rows buffered per Parquet record batch.
@@ -51,8 +51,8 @@ func NewMatrixWriter(path string, names []string) (*MatrixWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &MatrixWriter{path: path, tmp: path + ".tmp"}
-	if w.f, err = os.Create(w.tmp); err != nil {
+	w := &MatrixWriter{path: path}
+	if w.f, err = atomicfile.Create(path); err != nil {
 		return nil, err
 	}
 	w.buf = bufio.NewWriterSize(w.f, 1<<20)
@@ -171,12 +171,11 @@ func (w *MatrixWriter) Close() error {
 		// bufio.Writer is not, so flush it here.
 		err = errors.Join(err, w.buf.Flush())
 	}
-	err = errors.Join(err, w.f.Sync(), w.f.Close())
 	if err != nil {
-		os.Remove(w.tmp)
+		w.f.Abort()
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	return os.Rename(w.tmp, w.path)
+	return w.f.Commit()
 }
 
 // Abort discards the file being written.
@@ -188,6 +187,5 @@ func (w *MatrixWriter) Abort() {
 	if w.rb != nil {
 		w.rb.Release()
 	}
-	w.f.Close()
-	os.Remove(w.tmp)
+	w.f.Abort()
 }

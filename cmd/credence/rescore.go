@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/atomicfile"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/limit"
@@ -167,13 +168,8 @@ func writeReport(base string, r *rescore.Report) error {
 		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 			return err
 		}
-		tmp := f.path + ".tmp"
-		if err := os.WriteFile(tmp, f.data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", f.path, err)
-		}
-		if err := os.Rename(tmp, f.path); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("write %s: %w", f.path, err)
+		if err := atomicfile.WriteFile(f.path, f.data); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -124,7 +124,7 @@ type creditRecords struct {
 }
 
 func readCreditRecords(ctx context.Context, path string) (*creditRecords, error) {
-	r, err := openCSV(path)
+	r, err := openInput(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func readApplications(ctx context.Context, path string, credit *creditRecords, s
 	for _, n := range applicationCategorical {
 		schema.Categorical = append(schema.Categorical, strings.ToLower(n))
 	}
-	r, err := openCSV(path)
+	r, err := openInput(ctx, path)
 	if err != nil {
 		return nil, schema, err
 	}

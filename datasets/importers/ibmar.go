@@ -76,7 +76,7 @@ func IBMAR(ctx context.Context, in, outDir string) (Stats, error) {
 }
 
 func readIBMAR(ctx context.Context, path string) ([]ibmARInvoice, error) {
-	r, err := openCSV(path)
+	r, err := openInput(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func UCITaiwan(ctx context.Context, in, outDir string) (Stats, error) {
 }
 
 func readTaiwan(ctx context.Context, path string) ([]taiwanClient, error) {
-	r, err := openCSV(path)
+	r, err := openInput(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // Generate writes the book described by cfg to outDir, which must be empty
@@ -195,19 +196,19 @@ type truthRow struct {
 
 // truthWriter writes the truth file under a temporary name until close.
 type truthWriter struct {
-	path, tmp string
-	f         *os.File
-	buf       *bufio.Writer
-	pw        *parquet.GenericWriter[truthRow]
-	rows      []truthRow
+	path string
+	f    *atomicfile.File
+	buf  *bufio.Writer
+	pw   *parquet.GenericWriter[truthRow]
+	rows []truthRow
 }
 
 func newTruthWriter(path string) (*truthWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	tw := &truthWriter{path: path, tmp: path + ".tmp"}
-	f, err := os.Create(tw.tmp)
+	tw := &truthWriter{path: path}
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
@@ -248,15 +249,11 @@ func (tw *truthWriter) flush() error {
 }
 
 func (tw *truthWriter) close() error {
-	err := errors.Join(tw.pw.Close(), tw.buf.Flush(), tw.f.Sync())
-	err = errors.Join(err, tw.f.Close())
-	if err != nil {
-		return errors.Join(fmt.Errorf("write %s: %w", tw.path, err), os.Remove(tw.tmp))
+	if err := errors.Join(tw.pw.Close(), tw.buf.Flush()); err != nil {
+		tw.f.Abort()
+		return fmt.Errorf("write %s: %w", tw.path, err)
 	}
-	return os.Rename(tw.tmp, tw.path)
+	return tw.f.Commit()
 }
 
-func (tw *truthWriter) abort() {
-	tw.f.Close()
-	os.Remove(tw.tmp)
-}
+func (tw *truthWriter) abort() { tw.f.Abort() }

@@ -108,7 +108,7 @@ func (r *Registry) change(edit func(st *state) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("registry %s: %w", r.dir, err)
 	}
-	if err := writeFileAtomic(filepath.Join(r.dir, stateFile), b); err != nil {
+	if err := writeFile(filepath.Join(r.dir, stateFile), b); err != nil {
 		return fmt.Errorf("registry %s: write labels: %w", r.dir, err)
 	}
 	return nil

@@ -50,6 +50,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/credence-risk/credence/datasets/atomicfile"
 	"github.com/credence-risk/credence/models/artifact"
 )
 
@@ -310,7 +311,7 @@ func (r *Registry) Add(a *artifact.Artifact, files ...File) (version string, err
 		next = vs[len(vs)-1] + 1
 	}
 	v := versionName(next)
-	tmp, err := os.MkdirTemp(r.versionsDir(), ".tmp-"+v+"-")
+	tmp, err := atomicfile.MkdirTemp(r.versionsDir(), v)
 	if err != nil {
 		return "", fmt.Errorf("add %s: %w", v, err)
 	}
@@ -319,9 +320,6 @@ func (r *Registry) Add(a *artifact.Artifact, files ...File) (version string, err
 			err = errors.Join(err, os.RemoveAll(tmp))
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return "", fmt.Errorf("add %s: %w", v, err)
-	}
 
 	c := *a
 	c.Version = v
@@ -332,7 +330,7 @@ func (r *Registry) Add(a *artifact.Artifact, files ...File) (version string, err
 		return "", fmt.Errorf("add %s: %w", v, err)
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(tmp, f.Name), f.Data); err != nil {
+		if err := writeFile(filepath.Join(tmp, f.Name), f.Data); err != nil {
 			return "", fmt.Errorf("add %s: attach %s: %w", v, f.Name, err)
 		}
 	}
@@ -340,7 +338,7 @@ func (r *Registry) Add(a *artifact.Artifact, files ...File) (version string, err
 	if err := os.Rename(tmp, filepath.Join(r.versionsDir(), v)); err != nil {
 		return "", fmt.Errorf("add %s: %w", v, err)
 	}
-	if err := syncDir(r.versionsDir()); err != nil {
+	if err := atomicfile.SyncDir(r.versionsDir()); err != nil {
 		return v, fmt.Errorf("add %s: %w", v, err)
 	}
 	return v, nil
@@ -366,7 +364,7 @@ func (r *Registry) AddFile(ref, name string, data []byte) (err error) {
 	if err := removeStale(dir); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+	if err := writeFile(filepath.Join(dir, name), data); err != nil {
 		return fmt.Errorf("attach %s to %s: %w", name, v, err)
 	}
 	return nil
@@ -392,57 +390,28 @@ func removeStale(dir string) error {
 	return nil
 }
 
-// isTemp reports a name this package or artifact.WriteFile gives a file
-// before renaming it into place.
-func isTemp(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
-}
+// isTemp reports a name atomicfile gives a file or directory before
+// renaming it into place.
+func isTemp(name string) bool { return atomicfile.IsTemp(name) }
 
-// writeFileAtomic replaces path with b through a synced temporary file
-// beside it, then syncs the directory.
-func writeFileAtomic(path string, b []byte) (err error) {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+// writeFile replaces path with b through atomicfile, with crash points
+// for the tests either side of the rename.
+func writeFile(path string, b []byte) error {
+	base := filepath.Base(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	renamed := false
-	defer func() {
-		if err != nil && !renamed {
-			err = errors.Join(err, os.Remove(f.Name()))
-		}
-	}()
 	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	crashPoint("write " + base + ": before rename")
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := f.Commit(); err != nil {
 		return err
 	}
-	renamed = true
 	crashPoint("write " + base + ": after rename")
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
+	return nil
 }
 
 // crashHook, when set by a test, is called at the points where a crash

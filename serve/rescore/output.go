@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/snappy"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // Columns are the output's columns, in order. Their names and types are
@@ -43,13 +44,13 @@ type parquetRow struct {
 // own tables: a reader of the output holds one group at a time.
 var rowGroupRows int64 = datasets.RowGroupRows
 
-// Writer writes scored rows to a Parquet or CSV file. It writes under a
-// temporary name in the same directory and renames the file into place
-// on Close, so a failed, cancelled or killed run never leaves a file that
-// looks complete. Abort discards it.
+// Writer writes scored rows to a Parquet or CSV file. It writes through
+// atomicfile, which moves the file into place on Close, so a failed,
+// cancelled or killed run never leaves a file that looks complete. Abort
+// discards it.
 type Writer struct {
 	path string
-	f    *os.File
+	f    *atomicfile.File
 	buf  *bufio.Writer
 	pq   *parquet.GenericWriter[parquetRow]
 	pqs  []parquetRow
@@ -70,15 +71,9 @@ func Create(path string) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
-	}
-	// CreateTemp makes the file private; the scores are read by others.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, err
 	}
 	w := &Writer{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20)}
 	switch format {
@@ -179,15 +174,11 @@ func (w *Writer) Close() error {
 			err = errors.Join(err, w.gz.Close())
 		}
 	}
-	err = errors.Join(err, w.buf.Flush(), w.f.Sync(), w.f.Close())
-	if err == nil {
-		err = os.Rename(w.f.Name(), w.path)
-	}
-	if err != nil {
-		os.Remove(w.f.Name())
+	if err = errors.Join(err, w.buf.Flush()); err != nil {
+		w.f.Abort()
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	return nil
+	return w.f.Commit()
 }
 
 // Abort discards what was written.
@@ -196,6 +187,5 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.done = true
-	w.f.Close()
-	os.Remove(w.f.Name())
+	w.f.Abort()
 }
