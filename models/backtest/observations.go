@@ -71,16 +71,7 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 			p.Horizon = h
 		}
 	}
-	threshold := cfg.DPDThreshold
-	if threshold <= 0 {
-		threshold = book.Meta.DPDThreshold
-	}
-	if threshold <= 0 {
-		threshold = features.DefaultDPDThreshold
-	}
-	if !book.Has(datasets.Defaults) || cfg.DeriveDefaults {
-		p.DPDThreshold = threshold
-	}
+	p.DPDThreshold = features.RuleForBook(book, cfg.DPDThreshold, cfg.DeriveDefaults).DPDThreshold
 
 	// One parallel pass: each chunk counts its levels and dates, merged in
 	// book order.

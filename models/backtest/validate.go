@@ -14,6 +14,7 @@ import (
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/report"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // Validation is a back-test of a stored model on a book with outcomes it
@@ -83,7 +84,13 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 			return nil, fmt.Errorf("model %s: scale: %w", art.Version, err)
 		}
 	}
-	prep, err := PrepareFor(ctx, book, obs, art.FeatureSet)
+	// The one scorer's features and PDs, as the server and rescoring
+	// give them.
+	sc, err := scoring.New(art, book.Schema)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := prepare(ctx, book, obs, sc.Set)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +102,7 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 		return nil, fmt.Errorf("book %s has no labelled observations for a %s horizon (observed until %s)", book.Dir, prep.Horizon, prep.ObservedUntil)
 	}
 	pd := make([]float64, sample.X.Rows)
-	art.PDs(sample.X, pd)
+	sc.PDs(sample.X, pd)
 	v := &Validation{Version: art.Version, Counts: counts, CheckedAt: time.Now().UTC(), AUCInit: stored.Test.AUC}
 	if v.Metrics, err = eval.Summary(sample.Y, pd); err != nil {
 		return nil, err

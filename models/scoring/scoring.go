@@ -124,6 +124,11 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 	return r, nil
 }
 
+// PDs writes the PD of every row of X, feature vectors built by s.Set, to
+// out: the batch form of Score for customers not in default (the same model
+// and calibration), which back-tests use on labelled observations.
+func (s *Scorer) PDs(X *models.Matrix, out []float64) { s.Artifact.PDs(X, out) }
+
 // dbtFeature is the feature a limit reads for how late a customer pays.
 const dbtFeature = "inv_dbt_wavg_12m"
 

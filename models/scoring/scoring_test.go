@@ -1,14 +1,17 @@
-package scoring
+package scoring_test
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/grade"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -30,7 +33,7 @@ func TestScoreMatchesTrainedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(res.Artifact, book.Schema)
+	s, err := scoring.New(res.Artifact, book.Schema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +43,9 @@ func TestScoreMatchesTrainedModel(t *testing.T) {
 	}
 	asOf := datasets.YMD(2024, 6, 1)
 	inDefault := 0
+	// The batch path of back-tests gives the same PDs bit for bit.
+	X := models.NewMatrix(0, s.Set.Names())
+	var online []float64
 	for _, h := range hs[:300] {
 		r, err := s.Score(h, asOf, 3, nil)
 		if err != nil {
@@ -60,6 +66,16 @@ func TestScoreMatchesTrainedModel(t *testing.T) {
 			if r.Reasons[i].Effect > r.Reasons[i-1].Effect {
 				t.Errorf("%s: reasons not largest first", h.CustomerID)
 			}
+		}
+		X.Data = append(X.Data, r.Features...)
+		X.Rows++
+		online = append(online, r.PD)
+	}
+	batch := make([]float64, X.Rows)
+	s.PDs(X, batch)
+	for i := range online {
+		if math.Float64bits(batch[i]) != math.Float64bits(online[i]) {
+			t.Fatalf("row %d: batch PD %v; Score gave %v", i, batch[i], online[i])
 		}
 	}
 	// The book has a defaults table, so only recorded defaults put a
