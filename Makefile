@@ -5,7 +5,7 @@ BIN      := bin/credence
 DEMO     := out/demo
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test bench vet fuzz clean parity-uci bench-scale
+.PHONY: all build demo test race bench vet fuzz clean parity-uci bench-scale
 
 all: build
 
@@ -24,8 +24,17 @@ demo: build
 	$(BIN) validate --registry $(DEMO)/registry --book $(DEMO)/later-book --horizon 12mo
 	@bash cmd/credence/demo-serve.sh $(BIN) $(DEMO)
 
+# CREDENCE_REQUIRE_ALL=1 turns the skips of tests whose tool (protoc, chromium, sqlite3) or shared
+# data (../shared/data) is missing into failures; .ci/run sets it.
 test: vet
 	$(GO) test -count=1 ./...
+	$(MAKE) race
+
+# The race detector on the concurrent packages: the server, the registry, the book scan and streaming,
+# scoring and batch rescoring (about a minute on 2 cores).
+RACE_PKGS ?= ./serve/ ./models/registry/ ./datasets/ ./models/scoring/ ./serve/rescore/
+race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -45,11 +54,17 @@ bench-scale: build
 	$(TIME) $(BIN) features --book $(BENCH_DIR)/book1m --plan-start 2024-06-01 --plan-end 2024-06-01 \
 	  --horizon 6mo --out $(BENCH_DIR)/features1m.parquet
 
-# A short run of every fuzz target (go test -fuzz takes one target per package at a time).
+# A short run of every fuzz target of every package (go test -fuzz takes one target per package at a
+# time); the targets are found with go test -list, so a new one runs without an edit here.
+FUZZTIME ?= 10s
 fuzz:
-	@for pkg in ./datasets ./datasets/importers ./features; do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 10s $$pkg || exit 1; \
+	@mkdir -p out
+	$(GO) test -list '^Fuzz' ./... > out/fuzz-list.txt
+	@awk '/^Fuzz/ { t = t " " $$1 } /^ok / { if (t != "") print $$2 t; t = "" }' out/fuzz-list.txt | \
+	while read -r pkg targets; do \
+	  for t in $$targets; do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 

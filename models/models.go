@@ -1,7 +1,8 @@
 // Package models holds what every probability-of-default model family
 // shares: the feature matrix they learn from, the Model interface that
-// training, serving and rescoring call, and per-prediction reasons. The
-// families (scorecard, gbdt, logistic), calibration, the master grade
+// training, serving and rescoring call, per-prediction reasons and the
+// Family each family declares itself with. The families (scorecard, gbdt,
+// logistic) and the catalog that lists them, calibration, the master grade
 // scale, validation metrics (eval) and versioned artifacts with their
 // registry live in the packages below it.
 package models
@@ -91,7 +92,8 @@ type Reason struct {
 // as the matrix it was fitted on. Implementations are safe for concurrent
 // use once fitted.
 type Model interface {
-	// Family names the model family: "scorecard", "gbdt" or "logistic".
+	// Family names the model family: the Name of its Family (the
+	// families are listed in models/catalog).
 	Family() string
 	// Features names the columns the model expects, in order.
 	Features() []string

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
@@ -17,23 +17,22 @@ import (
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
-	"github.com/credence-risk/credence/models/logistic"
 	"github.com/credence-risk/credence/models/report"
-	"github.com/credence-risk/credence/models/scorecard"
 )
-
-// Families names the model families training can fit.
-var Families = []string{"scorecard", "gbdt", "logistic"}
 
 // Config is everything a training run depends on; it is stored in the
 // model artifact so the model can be rebuilt.
 type Config struct {
 	Observations backtest.ObservationConfig `json:"observations"`
-	// Families to fit; the champion is chosen among them. Default all.
-	Families  []string         `json:"families"`
-	Scorecard scorecard.Config `json:"scorecard"`
-	GBDT      GBDTConfig       `json:"gbdt"`
-	Logistic  logistic.Config  `json:"logistic"`
+	// Families to fit; the champion is chosen among them. Default all
+	// the registered families (Families).
+	Families []string `json:"families"`
+	// FamilyConfig holds each family's configuration by family name, as
+	// the JSON its models.Family.Trainer takes; a family without one
+	// trains with its Default. DefaultConfig holds every registered
+	// family's Default. In JSON each is a key named for its family, beside
+	// the fields below: {"families": [...], "gbdt": {"trees": 500, ...}}.
+	FamilyConfig map[string]json.RawMessage `json:"-"`
 	// Calibration is "isotonic", "platt" or "none", fitted on the
 	// validation part.
 	Calibration string      `json:"calibration"`
@@ -55,9 +54,7 @@ func DefaultConfig() Config {
 	return Config{
 		Observations: backtest.ObservationConfig{Features: defaultFeatures()},
 		Families:     slices.Clone(Families),
-		Scorecard:    defaultScorecard(),
-		GBDT:         defaultGBDT(),
-		Logistic:     logistic.DefaultConfig(),
+		FamilyConfig: defaultFamilyConfigs(),
 		Calibration:  calibrate.MethodIsotonic,
 		Scale:        grade.DefaultScale(),
 		PDFloor:      0.0003,
@@ -111,6 +108,22 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err := cfg.Scale.Validate(); err != nil {
 		return nil, err
 	}
+	families := cfg.Families
+	if len(families) == 0 {
+		families = Families
+	}
+	// Store every fitted family's configuration, defaults included, so
+	// the artifact rebuilds the same models.
+	cfg.FamilyConfig = maps.Clone(cfg.FamilyConfig)
+	if cfg.FamilyConfig == nil {
+		cfg.FamilyConfig = map[string]json.RawMessage{}
+	}
+	for _, fam := range families {
+		if _, err := lookupFamily(fam); err != nil {
+			return nil, err
+		}
+		cfg.FamilyConfig[fam] = familyConfig(cfg, fam)
+	}
 	progress("reading the book")
 	prep, err := backtest.Prepare(ctx, book, cfg.Observations)
 	if err != nil {
@@ -138,10 +151,6 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		if !hasBothLabels(s.Y, allRows(len(s.Y))) {
 			return nil, fmt.Errorf("the %s part has %d rows but not both defaults and non-defaults; the book needs more history or defaults", name, len(s.Y))
 		}
-	}
-	families := cfg.Families
-	if len(families) == 0 {
-		families = Families
 	}
 	var cands []*CandidateResult
 	for _, fam := range families {
@@ -195,16 +204,6 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	return res, nil
 }
 
-// defaultScorecard keeps more and finer bins and more features than a
-// hand-built scorecard would: on the uci-taiwan book this lifts the 5-fold
-// AUC from 0.762 to 0.770 (credence train --cv 5).
-func defaultScorecard() scorecard.Config {
-	c := scorecard.DefaultConfig()
-	c.PreBins, c.MaxBins, c.MinBinShare = 30, 10, 0.02
-	c.MaxCorrelation, c.MaxFeatures = 0.95, 60
-	return c
-}
-
 func allRows(n int) []int {
 	idx := make([]int, n)
 	for i := range idx {
@@ -214,16 +213,13 @@ func allRows(n int) []int {
 }
 
 func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, testS *backtest.Sample) (*CandidateResult, error) {
-	var tr models.Trainer
-	switch fam {
-	case "scorecard":
-		tr = scorecard.Trainer{Config: cfg.Scorecard}
-	case "logistic":
-		tr = logistic.Trainer{Config: cfg.Logistic}
-	case "gbdt":
-		tr = gbdtTrainer(cfg.GBDT, cfg.Seed)
-	default:
-		return nil, fmt.Errorf("unknown family %q (want one of %s)", fam, strings.Join(Families, ", "))
+	f, err := lookupFamily(fam)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := f.Trainer(familyConfig(cfg, fam), cfg.Seed)
+	if err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	m, err := tr.Fit(ctx, &trainS.Dataset, &validS.Dataset)

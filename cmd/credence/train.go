@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/train"
 )
@@ -17,13 +18,14 @@ func (a *app) trainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --book BOOK --registry DIR [--config FILE] [--horizon 12mo] [--seed N]",
 		Short: "Fit, calibrate and validate PD models and register the champion with its report",
-		Long: "Build point-in-time observations and features from the book, split them (out of time when the\n" +
-			"book spans several as-of dates, stratified otherwise), fit every family (scorecard, gbdt, logistic),\n" +
-			"calibrate each on the validation part and measure it on the test part. The champion is the best\n" +
-			"test AUC among the families whose calibration passes; it is registered as a new version with its\n" +
-			"report (report.html, report.json) and labelled champion when it passes.\n\n" +
-			"A --config file may hold a `train:` section with the full training configuration (families,\n" +
-			"scorecard, gbdt, logistic, calibration, scale, valid_share, test_share, observations.features).",
+		Long: fmt.Sprintf("Build point-in-time observations and features from the book, split them (out of time when the\n"+
+			"book spans several as-of dates, stratified otherwise), fit every family (%s),\n"+
+			"calibrate each on the validation part and measure it on the test part. The champion is the best\n"+
+			"test AUC among the families whose calibration passes; it is registered as a new version with its\n"+
+			"report (report.html, report.json) and labelled champion when it passes.\n\n"+
+			"A --config file may hold a `train:` section with the full training configuration (families,\n"+
+			"%s, calibration, scale, valid_share, test_share, observations.features).",
+			strings.Join(catalog.Names(), ", "), strings.Join(catalog.Names(), ", ")),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			book, err := a.openBook()
@@ -102,7 +104,7 @@ func (a *app) trainCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.String("registry", "", "model registry directory")
 	f.Uint64("seed", 1, "seed of the split and of subsampling: the same seed and data give the same model")
-	f.String("families", strings.Join(train.Families, ","), "model families to fit, comma-separated")
+	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", "))
 	f.Int("cv", 0, "instead of training, report k-fold cross-validated AUC per family (folds by customer); nothing is registered")
 	f.String("calibration", "isotonic", "calibration fitted on the validation part: isotonic, platt or none")
 	return cmd
@@ -125,9 +127,7 @@ func (a *app) trainConfig() (train.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfg); err != nil {
+		if err := train.DecodeConfig(b, &cfg); err != nil {
 			return cfg, fmt.Errorf("config train section: %w", err)
 		}
 	}

@@ -12,32 +12,15 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/testenv"
 )
 
 // realData returns the path of a file or folder of the shared real data
 // (../shared/data beside the repository root), skipping the test when it is
-// absent.
+// absent (failing it under CREDENCE_REQUIRE_ALL=1).
 func realData(t testing.TB, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real data %s is absent (%v); skipping", rel, err)
-	}
-	return path
+	return testenv.SharedData(t, rel)
 }
 
 // writeFile writes content to name in a fresh temporary directory, gzipped

@@ -1,9 +1,12 @@
-// Package catalog wires Credence's model families and calibrators into
-// artifact decoding, so that every command and the server load a stored
-// model the same way.
+// Package catalog lists Credence's model families and wires them and the
+// calibrators into artifact decoding, so that training, every command and
+// the server know the same families and load a stored model the same way.
 package catalog
 
 import (
+	"slices"
+
+	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/gbdt"
@@ -12,13 +15,44 @@ import (
 	"github.com/credence-risk/credence/models/scorecard"
 )
 
-// Decoders decodes every model family Credence trains.
-func Decoders() artifact.Decoders {
-	return artifact.Decoders{
-		"gbdt":      gbdt.Decode,
-		"scorecard": scorecard.Decode,
-		"logistic":  logistic.Decode,
+// families are the model families Credence trains and loads, in the order
+// training fits them (a tie for champion goes to the one listed first). A
+// new family is a package that declares a models.Family and one line here.
+var families = []models.Family{
+	scorecard.Family,
+	gbdt.Family,
+	logistic.Family,
+}
+
+// Families returns the registered model families, in training order.
+func Families() []models.Family { return slices.Clone(families) }
+
+// Names returns the names of the registered families, in training order.
+func Names() []string {
+	names := make([]string, len(families))
+	for i, f := range families {
+		names[i] = f.Name
 	}
+	return names
+}
+
+// Lookup returns the family called name.
+func Lookup(name string) (models.Family, bool) {
+	for _, f := range families {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return models.Family{}, false
+}
+
+// Decoders decodes every registered model family.
+func Decoders() artifact.Decoders {
+	d := artifact.Decoders{}
+	for _, f := range families {
+		d[f.Name] = f.Decode
+	}
+	return d
 }
 
 // Calibrator decodes a stored calibrator.

@@ -24,8 +24,8 @@ import (
 	"github.com/credence-risk/credence/models"
 )
 
-// Family is the model family name of a gbdt Model.
-const Family = "gbdt"
+// Name is the family name its models report and artifacts store.
+const Name = "gbdt"
 
 // maxTreeDepth bounds every tree's depth, also when MaxDepth is 0: the
 // TreeSHAP scratch grows with its square.

@@ -41,7 +41,7 @@ type treeJSON struct {
 // MarshalJSON writes the model in the form Decode reads.
 func (m *Model) MarshalJSON() ([]byte, error) {
 	j := modelJSON{
-		Family:    Family,
+		Family:    Name,
 		Version:   formatVersion,
 		Features:  m.features,
 		BaseScore: m.base,
@@ -81,8 +81,8 @@ func Decode(b []byte) (models.Model, error) {
 	if dec.More() {
 		return nil, errors.New("gbdt: decode: data after the model")
 	}
-	if j.Family != Family {
-		return nil, fmt.Errorf("gbdt: decode: family %q; want %q", j.Family, Family)
+	if j.Family != Name {
+		return nil, fmt.Errorf("gbdt: decode: family %q; want %q", j.Family, Name)
 	}
 	if j.Version != formatVersion {
 		return nil, fmt.Errorf("gbdt: decode: version %d; want %d", j.Version, formatVersion)

@@ -51,7 +51,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if got.Family() != Family || dm.Trees() != m.Trees() || dm.Config().Monotone["fAb"] != -1 {
+	if got.Family() != Name || dm.Trees() != m.Trees() || dm.Config().Monotone["fAb"] != -1 {
 		t.Errorf("decoded family %q, %d trees, config %+v", got.Family(), dm.Trees(), dm.Config())
 	}
 }

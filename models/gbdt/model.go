@@ -137,7 +137,7 @@ func newModel(features []string, base float64, trees []*tree, cfg Config) *Model
 }
 
 // Family returns "gbdt".
-func (m *Model) Family() string { return Family }
+func (m *Model) Family() string { return Name }
 
 // Features returns the names of the columns the model reads, in order.
 // The slice is the model's own: callers must not change it.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/eval"
 )
@@ -44,10 +45,7 @@ type parityFile struct {
 // XGBoost's settings and split and compares held-out AUCs with the ones
 // XGBoost reached (testdata/parity.json, made by make_parity.py).
 func TestParityWithXGBoost(t *testing.T) {
-	path := filepath.Join(sharedData(t), "uci-taiwan", "train.csv")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("no UCI Taiwan data at %s: %v", path, err)
-	}
+	path := testenv.SharedData(t, "uci-taiwan/train.csv")
 	var want parityFile
 	raw, err := os.ReadFile(filepath.Join("testdata", "parity.json"))
 	if err != nil {
@@ -131,23 +129,4 @@ func readTaiwan(t testing.TB, path string) (train, test *models.Dataset) {
 	}
 	all := &models.Dataset{X: X, Y: y}
 	return all.Subset(trainRows), all.Subset(testRows)
-}
-
-// sharedData returns ../shared/data beside the repository root.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory")
-		}
-		dir = parent
-	}
 }

@@ -32,7 +32,7 @@ type modelJSON struct {
 // MarshalJSON writes the model in the form Decode reads.
 func (m *Model) MarshalJSON() ([]byte, error) {
 	return json.Marshal(modelJSON{
-		Family:     Family,
+		Family:     Name,
 		Version:    formatVersion,
 		Features:   m.features,
 		Mean:       m.mean,
@@ -56,8 +56,8 @@ func Decode(b []byte) (models.Model, error) {
 	if dec.More() {
 		return nil, errors.New("logistic: decode: data after the model")
 	}
-	if j.Family != Family {
-		return nil, fmt.Errorf("logistic: decode: family %q; want %q", j.Family, Family)
+	if j.Family != Name {
+		return nil, fmt.Errorf("logistic: decode: family %q; want %q", j.Family, Name)
 	}
 	if j.Version != formatVersion {
 		return nil, fmt.Errorf("logistic: decode: version %d; want %d", j.Version, formatVersion)

@@ -21,8 +21,8 @@ import (
 	"github.com/credence-risk/credence/models"
 )
 
-// Family is the family name logistic models report.
-const Family = "logistic"
+// Name is the family name its models report and artifacts store.
+const Name = "logistic"
 
 // Config sets the regression's regularisation and effort.
 type Config struct {
@@ -142,7 +142,7 @@ type Model struct {
 }
 
 // Family returns "logistic".
-func (m *Model) Family() string { return Family }
+func (m *Model) Family() string { return Name }
 
 // Features returns the columns the model expects, in order.
 func (m *Model) Features() []string { return slices.Clone(m.features) }

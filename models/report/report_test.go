@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credence-risk/credence/datasets/testenv"
 )
 
 func sampleReport() *Report {
@@ -68,10 +70,7 @@ func TestReportJSONWritesNaNAsNull(t *testing.T) {
 // TestReportRendersInChromium loads the report in headless Chromium (Debian's
 // chromium package) and checks the rendered DOM holds every chart.
 func TestReportRendersInChromium(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed (apt-get install chromium); skipping the browser check")
-	}
+	browser := testenv.Tool(t, "chromium", "apt-get install chromium")
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	f, err := os.Create(page)

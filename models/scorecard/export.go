@@ -36,7 +36,7 @@ type modelJSON struct {
 // MarshalJSON writes the scorecard in the form Decode reads.
 func (m *Model) MarshalJSON() ([]byte, error) {
 	return json.Marshal(modelJSON{
-		Family:      Family,
+		Family:      Name,
 		Version:     formatVersion,
 		Features:    m.features,
 		Scaling:     m.scaling,
@@ -158,8 +158,8 @@ func Decode(b []byte) (models.Model, error) {
 }
 
 func (j *modelJSON) check() error {
-	if j.Family != Family {
-		return fmt.Errorf("family %q; want %q", j.Family, Family)
+	if j.Family != Name {
+		return fmt.Errorf("family %q; want %q", j.Family, Name)
 	}
 	if j.Version != formatVersion {
 		return fmt.Errorf("version %d; want %d", j.Version, formatVersion)

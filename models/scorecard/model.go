@@ -126,7 +126,7 @@ func (m *Model) compile() {
 }
 
 // Family returns "scorecard".
-func (m *Model) Family() string { return Family }
+func (m *Model) Family() string { return Name }
 
 // Features returns the columns the model expects, in order; the scorecard
 // uses those of Variables, the rest are ignored.

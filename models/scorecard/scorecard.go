@@ -28,8 +28,8 @@ import (
 	"github.com/credence-risk/credence/models/logistic"
 )
 
-// Family is the family name scorecards report.
-const Family = "scorecard"
+// Name is the family name its models report and artifacts store.
+const Name = "scorecard"
 
 // Trends a feature's default rate may be held to across its bins.
 const (

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/models"
 )
 
@@ -289,10 +290,7 @@ func TestRoundTrip(t *testing.T) {
 // TestSQL runs the SQL export in SQLite (the sqlite3 command-line shell)
 // on 200 rows with missing and special values, and compares with Score.
 func TestSQL(t *testing.T) {
-	sqlite, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("sqlite3 not installed (apt-get install sqlite3); skipping the SQL export check")
-	}
+	sqlite := testenv.Tool(t, "sqlite3", "apt-get install sqlite3")
 	d := bookLike(3000, 4)
 	for _, round := range []bool{true, false} {
 		t.Run(fmt.Sprintf("round %v", round), func(t *testing.T) {

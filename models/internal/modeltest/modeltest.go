@@ -4,45 +4,22 @@ package modeltest
 
 import (
 	"encoding/csv"
-	"errors"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/eval"
 )
-
-// RepoRoot is the directory holding go.mod, above the test's directory.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
 
 // Taiwan reads ../shared/data/uci-taiwan/train.csv: its 23 raw columns and
 // the default label. The test skips when the file is absent.
 func Taiwan(t testing.TB) *models.Dataset {
 	t.Helper()
-	path := filepath.Join(RepoRoot(t), "..", "shared", "data", "uci-taiwan", "train.csv")
+	path := testenv.SharedData(t, "uci-taiwan/train.csv")
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("UCI Taiwan data absent (%s); skipping", path)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@
 # Run from the repository root after `make build`. Needs about 6 GB under BENCH; books and the
 # model are reused when present. Peer: /usr/bin/python3 with pandas, numpy and xgboost.
 #
-#   serve/rescore/bench/run.sh            # BENCH=/work/bench by default
-#   CUSTOMERS=200000 serve/rescore/bench/run.sh
+#   cmd/bench/rescore/run.sh            # BENCH=/work/bench by default
+#   CUSTOMERS=200000 cmd/bench/rescore/run.sh
 set -eu
 BENCH=${BENCH:-/work/bench}
 BIN=${BIN:-bin/credence}
@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 [ -d "$PQ" ] || $BIN synth --customers "$CUSTOMERS" --months 24 --seed 1 --out "$PQ"
 if [ ! -d "$CSV" ]; then
   $BIN synth --customers "$CUSTOMERS" --months 24 --seed 1 --format csv --out "$CSV"
-  go run ./serve/rescore/bench/samebook "$PQ" "$CSV"
+  go run ./cmd/bench/rescore/samebook "$PQ" "$CSV"
 fi
 
 # A model trained on a smaller book of the same kind (another seed).
@@ -41,4 +41,4 @@ t $BIN rescore --registry "$BENCH/reg" --book "$PQ" --as-of 2024-12-01 --out "$O
 t $BIN rescore --registry "$BENCH/reg" --book "$PQ" --as-of $AS_OF --out "$OUT/rescore-$NAME.csv" \
   --previous "$OUT/rescore-$NAME-prev.parquet"
 echo "== peer: pandas + XGBoost on the CSV book"
-t $PY serve/rescore/bench/peer.py "$CSV" $AS_OF "$OUT/peer-$NAME.csv"
+t $PY cmd/bench/rescore/peer.py "$CSV" $AS_OF "$OUT/peer-$NAME.csv"

@@ -15,7 +15,7 @@
 # (9651).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 GHZ=${GHZ:-/tmp/ghzbin/ghz}
 CUSTOMERS=${CUSTOMERS:-20000}
 FAMILY=${FAMILY:-gbdt}

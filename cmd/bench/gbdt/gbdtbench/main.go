@@ -1,5 +1,5 @@
 // Command gbdtbench times Credence's gradient-boosted trees on a synthetic
-// data set that bench/compare.py also trains XGBoost on.
+// data set that cmd/bench/gbdt/compare.py also trains XGBoost on.
 //
 //	gbdtbench gen -dir DIR [-rows N -cols P -seed S]
 //	gbdtbench fit -dir DIR [-trees T -depth D -lr R -workers W]

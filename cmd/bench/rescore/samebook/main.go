@@ -5,7 +5,7 @@
 // compared by column name, since the formats order the columns
 // differently. It streams both books in step, in bounded memory.
 //
-// usage: go run ./serve/rescore/bench/samebook BOOK_A BOOK_B
+// usage: go run ./cmd/bench/rescore/samebook BOOK_A BOOK_B
 package main
 
 import (
