@@ -137,3 +137,21 @@ func (h *History) FirstDefault() Date {
 	}
 	return first
 }
+
+// LatestDate returns the latest date on which something happened in h: an
+// invoice issued or paid, a statement period ended, a default recorded.
+// Due dates are promises, not events, and do not count. NoDate when h has
+// no dates.
+func (h *History) LatestDate() Date {
+	d := NoDate // the smallest Date, so max skips it
+	for i := range h.Invoices {
+		d = max(d, h.Invoices[i].IssueDate, h.Invoices[i].PaidDate)
+	}
+	for i := range h.Statements {
+		d = max(d, h.Statements[i].PeriodEnd)
+	}
+	for i := range h.Defaults {
+		d = max(d, h.Defaults[i].DefaultDate)
+	}
+	return d
+}

@@ -58,6 +58,10 @@ type Config struct {
 	// Zero: DefaultConfig's 10,000.
 	PSIWindow int
 
+	// Alerts says when a change in a customer of the live store raises an
+	// early warning.
+	Alerts AlertConfig
+
 	// Policy is the credit-limit policy of RecommendLimit.
 	Policy limit.Policy
 	// Reasons is the number of reasons Score and ScoreStream return when a
@@ -114,6 +118,7 @@ func DefaultConfig() Config {
 		MetricsAddr:    ":9090",
 		MaxMsgBytes:    4 << 20,
 		DrainTimeout:   15 * time.Second,
+		Alerts:         AlertConfig{GradeNotches: 2, WatchGrade: 8, PDFactor: 2, PDFloor: 0.01, OverdueDays: []int{30, 60, 90}},
 	}
 }
 
@@ -142,12 +147,33 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	a, da := &c.Alerts, def.Alerts
+	if a.GradeNotches == 0 {
+		a.GradeNotches = da.GradeNotches
+	}
+	if a.WatchGrade == 0 {
+		a.WatchGrade = da.WatchGrade
+	}
+	if a.PDFactor == 0 {
+		a.PDFactor, a.PDFloor = da.PDFactor, da.PDFloor
+	}
+	if len(a.OverdueDays) == 0 {
+		a.OverdueDays = da.OverdueDays
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	var errs []error
 	if c.OnRed != OnRedAlert && c.OnRed != OnRedRollback {
 		errs = append(errs, fmt.Errorf("on-red: %q is neither %s nor %s", c.OnRed, OnRedAlert, OnRedRollback))
+	}
+	for _, d := range c.Alerts.OverdueDays {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("alert-overdue-days: %d is not a number of days > 0", d))
+		}
+	}
+	if c.Alerts.WatchGrade > 10 {
+		errs = append(errs, fmt.Errorf("alert-watch-grade: %d is not a grade 1–10", c.Alerts.WatchGrade))
 	}
 	if c.Reasons < 0 || c.LimitReasons < 0 {
 		errs = append(errs, fmt.Errorf("reasons: %d or %d is negative", c.Reasons, c.LimitReasons))

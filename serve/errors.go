@@ -19,6 +19,10 @@ var (
 	ErrNoModel = errors.New("no model is ready to serve")
 	// ErrUnauthenticated reports a call without a valid bearer token.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrFutureAsOf reports an as_of past what the book knows.
+	ErrFutureAsOf = errors.New("as_of is after the data date")
+	// ErrNotLive reports events sent to a server without a live store.
+	ErrNotLive = errors.New("the server holds no live store")
 )
 
 // FieldError is a malformed request: Field names the field in the API's
@@ -66,6 +70,8 @@ func statusOf(err error) *status.Status {
 		return status.New(codes.Unauthenticated, err.Error())
 	case errors.Is(err, ErrNoModel):
 		return status.New(codes.Unavailable, err.Error())
+	case errors.Is(err, ErrFutureAsOf), errors.Is(err, ErrNotLive):
+		return status.New(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):

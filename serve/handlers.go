@@ -26,6 +26,8 @@ type scoreArgs struct {
 	defaultReasons int
 	// limit asks for the history's limit inputs too.
 	limit bool
+	// allowFuture lets as_of pass the day after the data date.
+	allowFuture bool
 }
 
 // scored is a score with what it was computed from.
@@ -42,6 +44,7 @@ func (s *Server) scoreArgsOf(req *creditpb.ScoreRequest) scoreArgs {
 	return scoreArgs{
 		customerID: req.GetCustomerId(), asOf: req.GetAsOf(), modelVersion: req.GetModelVersion(), requestID: req.GetRequestId(),
 		history: req.GetHistory(), maxReasons: req.GetMaxReasons(), defaultReasons: s.cfg.Reasons,
+		allowFuture: req.GetAllowFutureAsOf(),
 	}
 }
 
@@ -95,11 +98,17 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 	if a.customerID == "" {
 		return scored{}, badField("customer_id", "required")
 	}
-	asOf := s.today()
+	dataDate := s.book.DataDate()
+	asOf := dataDate + 1
 	if a.asOf != "" {
 		var err error
 		if asOf, err = parseDay("as_of", a.asOf); err != nil {
 			return scored{}, err
+		}
+		if a.history == nil && asOf > dataDate+1 && !a.allowFuture {
+			return scored{}, &kindError{kind: ErrFutureAsOf, msg: fmt.Sprintf(
+				"as_of: %s is after the data date %s: the book holds nothing past it, so open invoices would age as if unpaid (set allow_future_as_of to score anyway)",
+				asOf, dataDate)}
 		}
 	}
 	reasons := int(a.maxReasons)
@@ -115,14 +124,11 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 	}
 	var h *datasets.History
 	if a.history != nil {
-		if h, err = historyOf(a.customerID, a.history, s.idx.Schema()); err != nil {
+		if h, err = historyOf(a.customerID, a.history, s.book.Schema()); err != nil {
 			return scored{}, err
 		}
-	} else {
-		var ok bool
-		if h, ok = s.idx.Get(a.customerID); !ok {
-			return scored{}, notFound("customer_id: %q is not in the book", a.customerID)
-		}
+	} else if h, err = s.book.History(a.customerID); err != nil {
+		return scored{}, err
 	}
 	if s.beforeScore != nil {
 		s.beforeScore(ctx)
@@ -149,6 +155,9 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 		ModelVersion:      m.version,
 		FeatureSetVersion: m.scorer.Set.Version,
 		RequestId:         a.requestID,
+	}
+	if a.history == nil {
+		resp.DataDate = dataDate.String()
 	}
 	if len(r.Reasons) > 0 {
 		resp.Reasons = make([]*creditpb.Reason, len(r.Reasons))
@@ -212,7 +221,7 @@ func (s *Server) modelFor(ref string) (*model, error) {
 	if m, ok := s.others[v]; ok {
 		return m, nil
 	}
-	m, err := loadModel(s.reg, v, s.idx, s.cfg.WarmCustomers, s.today())
+	m, err := loadModel(s.reg, v, s.book, s.cfg.WarmCustomers, s.defaultAsOf())
 	if err != nil {
 		return nil, &kindError{kind: ErrNoModel, msg: fmt.Sprintf("model_version: %s cannot be served: %v", v, err)}
 	}
@@ -266,6 +275,7 @@ func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.LimitRequest)
 	r, err := s.score(ctx, scoreArgs{
 		customerID: req.GetCustomerId(), asOf: req.GetAsOf(), modelVersion: req.GetModelVersion(),
 		history: req.GetHistory(), maxReasons: req.GetMaxReasons(), defaultReasons: s.cfg.LimitReasons, limit: true,
+		allowFuture: req.GetAllowFutureAsOf(),
 	})
 	if err != nil {
 		return nil, err

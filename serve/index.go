@@ -18,6 +18,8 @@ type Index struct {
 	ids  []string // in book order (sorted by customer_id)
 	// Bytes is the heap the histories took when they were read, measured.
 	Bytes uint64
+	// dataDate is the book's observed_until, else its latest date.
+	dataDate datasets.Date
 }
 
 // LoadIndex reads every history of book into memory. The index needs
@@ -25,7 +27,7 @@ type Index struct {
 // much it took).
 func LoadIndex(ctx context.Context, book *datasets.Book) (*Index, error) {
 	before := heapInUse()
-	x := &Index{Book: book, byID: map[string]*datasets.History{}}
+	x := &Index{Book: book, byID: map[string]*datasets.History{}, dataDate: datasets.NoDate}
 	r := book.Histories(ctx)
 	defer r.Close()
 	for {
@@ -38,6 +40,10 @@ func LoadIndex(ctx context.Context, book *datasets.Book) (*Index, error) {
 		}
 		x.byID[h.CustomerID] = h
 		x.ids = append(x.ids, h.CustomerID)
+		x.dataDate = max(x.dataDate, h.LatestDate())
+	}
+	if book.Meta.ObservedUntil != datasets.NoDate {
+		x.dataDate = book.Meta.ObservedUntil
 	}
 	if after := heapInUse(); after > before {
 		x.Bytes = after - before
@@ -47,12 +53,17 @@ func LoadIndex(ctx context.Context, book *datasets.Book) (*Index, error) {
 
 // NewIndex indexes histories already in memory (e.g. from Book.ReadAll).
 func NewIndex(book *datasets.Book, hs []*datasets.History) *Index {
-	x := &Index{Book: book, byID: make(map[string]*datasets.History, len(hs))}
+	x := &Index{Book: book, byID: make(map[string]*datasets.History, len(hs)), dataDate: book.Meta.ObservedUntil}
+	last := datasets.NoDate
 	for _, h := range hs {
 		if _, dup := x.byID[h.CustomerID]; !dup {
 			x.ids = append(x.ids, h.CustomerID)
 		}
 		x.byID[h.CustomerID] = h
+		last = max(last, h.LatestDate())
+	}
+	if x.dataDate == datasets.NoDate {
+		x.dataDate = last
 	}
 	return x
 }
@@ -74,6 +85,18 @@ func (x *Index) Get(id string) (*datasets.History, bool) {
 	h, ok := x.byID[id]
 	return h, ok
 }
+
+// History returns the history of a customer, or an error that says it is
+// not in the book.
+func (x *Index) History(id string) (*datasets.History, error) {
+	if h, ok := x.byID[id]; ok {
+		return h, nil
+	}
+	return nil, errNotInBook(id)
+}
+
+// DataDate is the book's observed_until, else its latest date.
+func (x *Index) DataDate() datasets.Date { return x.dataDate }
 
 // Len is the number of customers.
 func (x *Index) Len() int { return len(x.ids) }

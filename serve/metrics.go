@@ -29,6 +29,8 @@ type metrics struct {
 	validated *prometheus.GaugeVec
 	livePSI   prometheus.Gauge
 	window    prometheus.Gauge
+	events    *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
 
 	mu     sync.Mutex
 	codes  map[methodCode]prometheus.Counter // children of requests, cached
@@ -82,6 +84,14 @@ func newMetrics() *metrics {
 			Name: "credence_live_pd_window",
 			Help: "PDs in the window of the live PSI.",
 		}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credence_events_total",
+			Help: "Events ingested, by outcome (accepted, unchanged, refused).",
+		}, []string{"status"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credence_alerts_total",
+			Help: "Early warnings raised, by kind.",
+		}, []string{"kind"}),
 		codes:  map[methodCode]prometheus.Counter{},
 		timers: map[string]prometheus.Observer{},
 	}
@@ -92,9 +102,23 @@ func newMetrics() *metrics {
 	for g := 1; g < len(m.grades); g++ {
 		m.grades[g] = grades.WithLabelValues(strconv.Itoa(g))
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.pd, grades, m.light, m.validated, m.livePSI, m.window,
+	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.pd, grades, m.light, m.validated, m.livePSI, m.window, m.events, m.alerts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// dataDate exports the data date and its age by the server's clock.
+func (m *metrics) dataDate(book Book, now func() time.Time) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "credence_data_date_seconds",
+			Help: "The data date (the latest date on which anything happened in the book), as Unix time.",
+		}, func() float64 { return float64(book.DataDate().Time().Unix()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "credence_data_age_seconds",
+			Help: "How far the data date is behind the server's clock: stale data when it grows past a day or two.",
+		}, func() float64 { return now().Sub(book.DataDate().Time()).Seconds() }),
+	)
 }
 
 // observe records one call.

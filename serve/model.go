@@ -33,12 +33,12 @@ type model struct {
 // loadModel loads version v from the registry, builds its scorer for the
 // book's schema and warms it on the first customers of the index: a model
 // that cannot score them is refused before it serves.
-func loadModel(reg *registry.Registry, v string, idx *Index, warm int, asOf datasets.Date) (*model, error) {
+func loadModel(reg *registry.Registry, v string, book Book, warm int, asOf datasets.Date) (*model, error) {
 	art, err := catalog.Load(reg, v)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scoring.New(art, idx.Schema())
+	sc, err := scoring.New(art, book.Schema())
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +53,11 @@ func loadModel(reg *registry.Registry, v string, idx *Index, warm int, asOf data
 		m.reference = stored.Reference.PD
 	}
 	buf := make([]float64, sc.Set.Len())
-	for _, id := range idx.IDs(warm) {
-		h, _ := idx.Get(id)
+	for _, id := range book.IDs(warm) {
+		h, err := book.History(id)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: warm-up: %w", v, err)
+		}
 		r, err := sc.Score(h, asOf, 3, buf)
 		if err != nil {
 			return nil, fmt.Errorf("model %s: warm-up: %w", v, err)

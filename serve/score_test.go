@@ -106,13 +106,23 @@ func TestScore(t *testing.T) {
 		}
 	}
 
-	// No as_of: the server's today; no max_reasons: none.
+	// No as_of: the day after the data date, never the wall clock; no
+	// max_reasons: none.
 	got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := datasets.DateOf(testAsOf).String(); got.AsOf != want || len(got.Reasons) > 0 {
-		t.Errorf("default as_of %q with %d reasons; want %q with none", got.AsOf, len(got.Reasons), want)
+	dataDate := f.idx.DataDate()
+	if want := (dataDate + 1).String(); got.AsOf != want || got.DataDate != dataDate.String() || len(got.Reasons) > 0 {
+		t.Errorf("default as_of %q, data date %q, %d reasons; want %q, %q, none", got.AsOf, got.DataDate, len(got.Reasons), want, dataDate)
+	}
+	// Past the data date: refused unless asked for.
+	later := (dataDate + 2).String()
+	if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("as_of %s past the data date: %v; want FailedPrecondition", later, err)
+	}
+	if got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later, AllowFutureAsOf: true}); err != nil || got.AsOf != later {
+		t.Errorf("as_of %s allowed: %v, %v", later, got, err)
 	}
 }
 

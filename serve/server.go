@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/serve/creditpb"
+	"github.com/credence-risk/credence/serve/store"
 )
 
 // serviceName is the Credence service's name for health checking.
@@ -38,13 +40,15 @@ type Server struct {
 
 	cfg     Config
 	reg     *registry.Registry
-	idx     *Index
+	book    Book
+	live    *store.Store // nil when the book is not the live store
 	log     *slog.Logger
 	grpc    *grpc.Server
 	health  *health.Server
 	metrics *metrics
 	tokens  tokens
 	window  *pdWindow
+	alerts  *alerter
 	bufs    sync.Pool // *[]float64, feature vectors
 
 	champion atomic.Pointer[model]
@@ -67,9 +71,10 @@ type Server struct {
 	beforeScore func(context.Context)
 }
 
-// NewServer prepares a server over a registry and a book held in memory.
-// It loads nothing yet: Serve loads the model and starts serving.
-func NewServer(cfg Config, reg *registry.Registry, idx *Index) (*Server, error) {
+// NewServer prepares a server over a registry and a book: the live store
+// (Live), which takes events, or a book held in memory (Index). It loads
+// nothing yet: Serve loads the model and starts serving.
+func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("server config: %w", err)
@@ -77,7 +82,7 @@ func NewServer(cfg Config, reg *registry.Registry, idx *Index) (*Server, error) 
 	s := &Server{
 		cfg:         cfg,
 		reg:         reg,
-		idx:         idx,
+		book:        book,
 		log:         cfg.Logger,
 		health:      health.NewServer(),
 		metrics:     newMetrics(),
@@ -88,6 +93,11 @@ func NewServer(cfg Config, reg *registry.Registry, idx *Index) (*Server, error) 
 		others:      map[string]*model{},
 		validations: map[string]*creditpb.ValidationStatus{},
 	}
+	if l, ok := book.(Live); ok {
+		s.live = l.Store
+	}
+	s.alerts = newAlerter(s, cfg.Alerts)
+	s.metrics.dataDate(book, cfg.Now)
 	s.bufs.New = func() any { b := make([]float64, 0, 512); return &b }
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMsgBytes),
@@ -132,6 +142,9 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	defer stop()
 	var wg sync.WaitGroup
 	wg.Go(func() { s.watch(bg) })
+	if s.live != nil {
+		wg.Go(func() { s.alerts.run(bg) })
+	}
 	if s.cfg.RevalidateEvery > 0 {
 		wg.Go(func() { s.revalidateEvery(bg) })
 	}
@@ -151,7 +164,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		})
 		s.log.Info("metrics", "addr", ml.Addr().String())
 	}
-	s.log.Info("serving", "addr", lis.Addr().String(), "customers", s.idx.Len(), "tls", s.cfg.TLSCert != "",
+	s.log.Info("serving", "addr", lis.Addr().String(), "customers", s.book.Len(), "data_date", s.book.DataDate().String(), "tls", s.cfg.TLSCert != "",
 		"mutual_tls", s.cfg.TLSClientCA != "", "auth", len(s.tokens) > 0)
 
 	served := make(chan error, 1)
@@ -196,8 +209,9 @@ func (s *Server) drain() {
 	}
 }
 
-// today is the default as-of date.
-func (s *Server) today() datasets.Date { return datasets.DateOf(s.cfg.Now()) }
+// defaultAsOf is the as-of date of a request that gives none: the day
+// after the data date, so that every fact of the book counts.
+func (s *Server) defaultAsOf() datasets.Date { return s.book.DataDate() + 1 }
 
 // watch polls the registry until ctx is done.
 func (s *Server) watch(ctx context.Context) {
@@ -272,7 +286,7 @@ func (s *Server) next(role, ref string, cur *model) (*model, bool) {
 		return nil, false
 	}
 	t0 := time.Now()
-	m, err := loadModel(s.reg, v, s.idx, s.cfg.WarmCustomers, s.today())
+	m, err := loadModel(s.reg, v, s.book, s.cfg.WarmCustomers, s.defaultAsOf())
 	if err != nil {
 		s.failed[v] = err.Error()
 		s.metrics.reloads.WithLabelValues("failed").Inc()
@@ -316,15 +330,12 @@ func (s *Server) revalidate(ctx context.Context) {
 	if m == nil {
 		return
 	}
-	book := s.idx.Book
-	if s.cfg.RevalidateBook != "" {
-		var err error
-		if book, err = datasets.Open(s.cfg.RevalidateBook); err != nil {
-			s.log.Warn("revalidation", "version", m.version, "err", err)
-			return
-		}
-		book.Tolerant = s.idx.Book.Tolerant
+	book, cleanup, err := s.revalidationBook(ctx)
+	if err != nil {
+		s.log.Warn("revalidation", "version", m.version, "err", err)
+		return
 	}
+	defer cleanup()
 	s.validMu.Lock()
 	onRed := s.cfg.OnRed
 	if s.rolledBack {
@@ -353,6 +364,44 @@ func (s *Server) revalidate(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("revalidation failed", "version", m.version, "err", err)
 	}
+}
+
+// revalidationBook is the book the back-test runs on: Config.RevalidateBook,
+// else the book served (the live store exported to a temporary book).
+func (s *Server) revalidationBook(ctx context.Context) (*datasets.Book, func(), error) {
+	tolerant := false
+	if x, ok := s.book.(*Index); ok {
+		tolerant = x.Book.Tolerant
+		if s.cfg.RevalidateBook == "" {
+			return x.Book, func() {}, nil
+		}
+	}
+	if s.cfg.RevalidateBook != "" {
+		b, err := datasets.Open(s.cfg.RevalidateBook)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.Tolerant = tolerant
+		return b, func() {}, nil
+	}
+	if s.live == nil {
+		return nil, nil, errors.New("no book to back-test on: set the revalidation book")
+	}
+	dir, err := os.MkdirTemp("", "credence-revalidate-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := s.live.Export(ctx, dir); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	b, err := datasets.Open(dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return b, cleanup, nil
 }
 
 func lightName(l creditpb.Light) string {

@@ -158,8 +158,10 @@ type ScoreRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The customer, as customer_id in the book. Required.
 	CustomerId string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
-	// The date the customer is scored at, "YYYY-MM-DD"; only what was known
-	// on or before it is used. Empty: today.
+	// The date the customer is scored at, "YYYY-MM-DD"; only what happened
+	// before it is used. Empty: the day after the server's data date (the
+	// latest date on which anything happened in its book), so that every
+	// fact the server holds counts; never the wall clock.
 	AsOf string `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	// The customer's history. When set, the customer is scored from it
 	// instead of the server's book, and customer_id only labels the answer.
@@ -171,9 +173,13 @@ type ScoreRequest struct {
 	MaxReasons int32 `protobuf:"varint,5,opt,name=max_reasons,json=maxReasons,proto3" json:"max_reasons,omitempty"`
 	// Free text echoed in the response, to match answers to requests on
 	// ScoreStream.
-	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// An as_of later than the day after the data date scores facts the
+	// server does not have yet (open invoices age as if nothing was paid) and
+	// is refused with FAILED_PRECONDITION unless this is set.
+	AllowFutureAsOf bool `protobuf:"varint,7,opt,name=allow_future_as_of,json=allowFutureAsOf,proto3" json:"allow_future_as_of,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ScoreRequest) Reset() {
@@ -246,6 +252,13 @@ func (x *ScoreRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *ScoreRequest) GetAllowFutureAsOf() bool {
+	if x != nil {
+		return x.AllowFutureAsOf
+	}
+	return false
 }
 
 // History is what is known of one customer, laid out as the tables of the
@@ -598,8 +611,8 @@ type ScoreResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The customer scored.
 	CustomerId string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
-	// The as-of date used, "YYYY-MM-DD" (today's date when the request left
-	// it empty).
+	// The as-of date used, "YYYY-MM-DD" (the day after data_date when the
+	// request left it empty).
 	AsOf string `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	// The calibrated probability of default over the model's horizon, in
 	// [0, 1].
@@ -625,7 +638,10 @@ type ScoreResponse struct {
 	RequestId string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Set on ScoreStream when this request failed; the other fields are then
 	// empty except customer_id and request_id.
-	Error         *Error `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	Error *Error `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	// The server's data date when it scored, "YYYY-MM-DD": what it knew of
+	// the book was complete up to this day. Empty for an inline history.
+	DataDate      string `protobuf:"bytes,11,opt,name=data_date,json=dataDate,proto3" json:"data_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -728,6 +744,13 @@ func (x *ScoreResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *ScoreResponse) GetDataDate() string {
+	if x != nil {
+		return x.DataDate
+	}
+	return ""
 }
 
 // Reason is one feature's part in a score.
@@ -893,9 +916,11 @@ type LimitRequest struct {
 	// A seasonal or temporary limit in force for the customer. Unset: none.
 	TemporaryLimit *TemporaryLimit `protobuf:"bytes,10,opt,name=temporary_limit,json=temporaryLimit,proto3" json:"temporary_limit,omitempty"`
 	// The most reasons to return; 0: the server's default.
-	MaxReasons    int32 `protobuf:"varint,11,opt,name=max_reasons,json=maxReasons,proto3" json:"max_reasons,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxReasons int32 `protobuf:"varint,11,opt,name=max_reasons,json=maxReasons,proto3" json:"max_reasons,omitempty"`
+	// As in ScoreRequest.
+	AllowFutureAsOf bool `protobuf:"varint,12,opt,name=allow_future_as_of,json=allowFutureAsOf,proto3" json:"allow_future_as_of,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *LimitRequest) Reset() {
@@ -1003,6 +1028,13 @@ func (x *LimitRequest) GetMaxReasons() int32 {
 		return x.MaxReasons
 	}
 	return 0
+}
+
+func (x *LimitRequest) GetAllowFutureAsOf() bool {
+	if x != nil {
+		return x.AllowFutureAsOf
+	}
+	return false
 }
 
 // TemporaryLimit is a limit granted for a period. It is in force through
@@ -1833,11 +1865,1045 @@ func (x *ValidationStatus) GetReportPath() string {
 	return ""
 }
 
+// Event is one fact about one customer, for the live book. Its business
+// date (issued, paid, posted, defaulted; never a due date) may move the
+// server's data date forward. Events of one customer may arrive in any
+// order: each is applied by its dates. Every event is idempotent; what
+// makes two events the same is given for each kind.
+type Event struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's key for the event, optional. Two payments or credit notes
+	// of one invoice on one day with the same amount are one unless their
+	// event_ids differ.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The customer. Required.
+	CustomerId string `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Event_InvoiceIssued
+	//	*Event_PaymentReceived
+	//	*Event_InvoiceDisputed
+	//	*Event_DisputeResolved
+	//	*Event_CreditNote
+	//	*Event_WriteOff
+	//	*Event_StatementPosted
+	//	*Event_DefaultRecorded
+	//	*Event_DefaultCured
+	//	*Event_AttributesUpdated
+	//	*Event_InvoiceRow
+	Kind          isEvent_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Event) Reset() {
+	*x = Event{}
+	mi := &file_credence_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Event) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Event) ProtoMessage() {}
+
+func (x *Event) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Event.ProtoReflect.Descriptor instead.
+func (*Event) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Event) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Event) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Event) GetKind() isEvent_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Event) GetInvoiceIssued() *Invoice {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_InvoiceIssued); ok {
+			return x.InvoiceIssued
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPaymentReceived() *Payment {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_PaymentReceived); ok {
+			return x.PaymentReceived
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetInvoiceDisputed() *InvoiceChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_InvoiceDisputed); ok {
+			return x.InvoiceDisputed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetDisputeResolved() *InvoiceChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_DisputeResolved); ok {
+			return x.DisputeResolved
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetCreditNote() *Payment {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_CreditNote); ok {
+			return x.CreditNote
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWriteOff() *InvoiceChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_WriteOff); ok {
+			return x.WriteOff
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetStatementPosted() *Statement {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_StatementPosted); ok {
+			return x.StatementPosted
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetDefaultRecorded() *Default {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_DefaultRecorded); ok {
+			return x.DefaultRecorded
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetDefaultCured() *Default {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_DefaultCured); ok {
+			return x.DefaultCured
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAttributesUpdated() *Attributes {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_AttributesUpdated); ok {
+			return x.AttributesUpdated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetInvoiceRow() *Invoice {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_InvoiceRow); ok {
+			return x.InvoiceRow
+		}
+	}
+	return nil
+}
+
+type isEvent_Kind interface {
+	isEvent_Kind()
+}
+
+type Event_InvoiceIssued struct {
+	// A new invoice: every field but paid_date and paid_amount. Same
+	// customer and invoice_id: the same invoice (new fields correct it).
+	InvoiceIssued *Invoice `protobuf:"bytes,10,opt,name=invoice_issued,json=invoiceIssued,proto3,oneof"`
+}
+
+type Event_PaymentReceived struct {
+	// Money received against an invoice. Same customer, invoice_id, date
+	// and amount (or event_id): the same payment.
+	PaymentReceived *Payment `protobuf:"bytes,11,opt,name=payment_received,json=paymentReceived,proto3,oneof"`
+}
+
+type Event_InvoiceDisputed struct {
+	// An invoice disputed, or its dispute resolved. Same customer and
+	// invoice_id: one state.
+	InvoiceDisputed *InvoiceChange `protobuf:"bytes,12,opt,name=invoice_disputed,json=invoiceDisputed,proto3,oneof"`
+}
+
+type Event_DisputeResolved struct {
+	DisputeResolved *InvoiceChange `protobuf:"bytes,13,opt,name=dispute_resolved,json=disputeResolved,proto3,oneof"`
+}
+
+type Event_CreditNote struct {
+	// A credit note reduces what an invoice owes; one for all of it cancels
+	// the invoice. Same key as a payment.
+	CreditNote *Payment `protobuf:"bytes,14,opt,name=credit_note,json=creditNote,proto3,oneof"`
+}
+
+type Event_WriteOff struct {
+	// What is still owed on an invoice is written off on the date: the
+	// invoice closes short. Same customer and invoice_id: one write-off.
+	WriteOff *InvoiceChange `protobuf:"bytes,15,opt,name=write_off,json=writeOff,proto3,oneof"`
+}
+
+type Event_StatementPosted struct {
+	// A statement. Same customer and period_end: one statement (the later
+	// replaces the earlier).
+	StatementPosted *Statement `protobuf:"bytes,16,opt,name=statement_posted,json=statementPosted,proto3,oneof"`
+}
+
+type Event_DefaultRecorded struct {
+	// A default recorded, or withdrawn when cured. Same customer and
+	// default_date: one default.
+	DefaultRecorded *Default `protobuf:"bytes,17,opt,name=default_recorded,json=defaultRecorded,proto3,oneof"`
+}
+
+type Event_DefaultCured struct {
+	DefaultCured *Default `protobuf:"bytes,18,opt,name=default_cured,json=defaultCured,proto3,oneof"`
+}
+
+type Event_AttributesUpdated struct {
+	// Attributes of the customers row; those not named keep their value.
+	// Only the book's customers columns are accepted.
+	AttributesUpdated *Attributes `protobuf:"bytes,19,opt,name=attributes_updated,json=attributesUpdated,proto3,oneof"`
+}
+
+type Event_InvoiceRow struct {
+	// A row of an invoices table exported from the ledger: the invoice's
+	// whole state, its settlement (paid_date, paid_amount) included. A row
+	// that reappears with a paid_date is the invoice's payment. Same
+	// customer and invoice_id: one invoice.
+	InvoiceRow *Invoice `protobuf:"bytes,20,opt,name=invoice_row,json=invoiceRow,proto3,oneof"`
+}
+
+func (*Event_InvoiceIssued) isEvent_Kind() {}
+
+func (*Event_PaymentReceived) isEvent_Kind() {}
+
+func (*Event_InvoiceDisputed) isEvent_Kind() {}
+
+func (*Event_DisputeResolved) isEvent_Kind() {}
+
+func (*Event_CreditNote) isEvent_Kind() {}
+
+func (*Event_WriteOff) isEvent_Kind() {}
+
+func (*Event_StatementPosted) isEvent_Kind() {}
+
+func (*Event_DefaultRecorded) isEvent_Kind() {}
+
+func (*Event_DefaultCured) isEvent_Kind() {}
+
+func (*Event_AttributesUpdated) isEvent_Kind() {}
+
+func (*Event_InvoiceRow) isEvent_Kind() {}
+
+// Payment is money against an invoice: a payment or a credit note.
+type Payment struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	InvoiceId string                 `protobuf:"bytes,1,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	// "YYYY-MM-DD". Required.
+	Date string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// > 0. Unset: all that is still owed.
+	Amount        *float64 `protobuf:"fixed64,3,opt,name=amount,proto3,oneof" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Payment) Reset() {
+	*x = Payment{}
+	mi := &file_credence_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Payment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Payment) ProtoMessage() {}
+
+func (x *Payment) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Payment.ProtoReflect.Descriptor instead.
+func (*Payment) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Payment) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *Payment) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *Payment) GetAmount() float64 {
+	if x != nil && x.Amount != nil {
+		return *x.Amount
+	}
+	return 0
+}
+
+// InvoiceChange names an invoice and the date of what happened to it.
+type InvoiceChange struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	InvoiceId string                 `protobuf:"bytes,1,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	// "YYYY-MM-DD". Required.
+	Date          string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvoiceChange) Reset() {
+	*x = InvoiceChange{}
+	mi := &file_credence_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvoiceChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvoiceChange) ProtoMessage() {}
+
+func (x *InvoiceChange) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvoiceChange.ProtoReflect.Descriptor instead.
+func (*InvoiceChange) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *InvoiceChange) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *InvoiceChange) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+// Attributes are customers-table values by column name.
+type Attributes struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Numeric       map[string]float64     `protobuf:"bytes,1,rep,name=numeric,proto3" json:"numeric,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	Categorical   map[string]string      `protobuf:"bytes,2,rep,name=categorical,proto3" json:"categorical,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attributes) Reset() {
+	*x = Attributes{}
+	mi := &file_credence_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attributes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attributes) ProtoMessage() {}
+
+func (x *Attributes) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attributes.ProtoReflect.Descriptor instead.
+func (*Attributes) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *Attributes) GetNumeric() map[string]float64 {
+	if x != nil {
+		return x.Numeric
+	}
+	return nil
+}
+
+func (x *Attributes) GetCategorical() map[string]string {
+	if x != nil {
+		return x.Categorical
+	}
+	return nil
+}
+
+type IngestRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*Event               `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestRequest) Reset() {
+	*x = IngestRequest{}
+	mi := &file_credence_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestRequest) ProtoMessage() {}
+
+func (x *IngestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestRequest.ProtoReflect.Descriptor instead.
+func (*IngestRequest) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *IngestRequest) GetEvents() []*Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+// IngestResponse counts what became of the events.
+type IngestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Applied and durable.
+	Accepted int64 `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Already in the book: retries and repeats.
+	Unchanged int64 `protobuf:"varint,2,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
+	// Invalid, each with its reason; the book is as it was.
+	Refused  int64      `protobuf:"varint,3,opt,name=refused,proto3" json:"refused,omitempty"`
+	Refusals []*Refusal `protobuf:"bytes,4,rep,name=refusals,proto3" json:"refusals,omitempty"`
+	// The data date after the events, "YYYY-MM-DD".
+	DataDate      string `protobuf:"bytes,5,opt,name=data_date,json=dataDate,proto3" json:"data_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestResponse) Reset() {
+	*x = IngestResponse{}
+	mi := &file_credence_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestResponse) ProtoMessage() {}
+
+func (x *IngestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestResponse.ProtoReflect.Descriptor instead.
+func (*IngestResponse) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *IngestResponse) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *IngestResponse) GetUnchanged() int64 {
+	if x != nil {
+		return x.Unchanged
+	}
+	return 0
+}
+
+func (x *IngestResponse) GetRefused() int64 {
+	if x != nil {
+		return x.Refused
+	}
+	return 0
+}
+
+func (x *IngestResponse) GetRefusals() []*Refusal {
+	if x != nil {
+		return x.Refusals
+	}
+	return nil
+}
+
+func (x *IngestResponse) GetDataDate() string {
+	if x != nil {
+		return x.DataDate
+	}
+	return ""
+}
+
+// Refusal is one event refused.
+type Refusal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's position: in the request, or on IngestStream in the whole
+	// stream (0-based).
+	Index      int64  `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	EventId    string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	CustomerId string `protobuf:"bytes,3,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The field at fault, e.g. "invoice_issued.due_date".
+	Field         string `protobuf:"bytes,4,opt,name=field,proto3" json:"field,omitempty"`
+	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Refusal) Reset() {
+	*x = Refusal{}
+	mi := &file_credence_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Refusal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Refusal) ProtoMessage() {}
+
+func (x *Refusal) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Refusal.ProtoReflect.Descriptor instead.
+func (*Refusal) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Refusal) GetIndex() int64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *Refusal) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Refusal) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Refusal) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *Refusal) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type WatchAlertsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cursor of the last alert seen; empty: from the first alert kept.
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Keep the stream open and send new alerts as they are raised.
+	Follow        bool `protobuf:"varint,2,opt,name=follow,proto3" json:"follow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchAlertsRequest) Reset() {
+	*x = WatchAlertsRequest{}
+	mi := &file_credence_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchAlertsRequest) ProtoMessage() {}
+
+func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchAlertsRequest.ProtoReflect.Descriptor instead.
+func (*WatchAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WatchAlertsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *WatchAlertsRequest) GetFollow() bool {
+	if x != nil {
+		return x.Follow
+	}
+	return false
+}
+
+// Alert is an early warning about one customer.
+type Alert struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resume WatchAlerts after this alert with it.
+	Cursor     string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	CustomerId string `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// "grade_worsened", "watch_grade", "pd_rise" or "overdue".
+	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The data date when the alert was raised.
+	DataDate string `protobuf:"bytes,4,opt,name=data_date,json=dataDate,proto3" json:"data_date,omitempty"`
+	// The customer's score before (absent for a customer not scored before)
+	// and after what happened.
+	Before *AlertScore `protobuf:"bytes,5,opt,name=before,proto3" json:"before,omitempty"`
+	After  *AlertScore `protobuf:"bytes,6,opt,name=after,proto3" json:"after,omitempty"`
+	// Reasons of the new score that the old one did not give.
+	ReasonsMoved []string `protobuf:"bytes,7,rep,name=reasons_moved,json=reasonsMoved,proto3" json:"reasons_moved,omitempty"`
+	// What caused it: the event's kind ("payment_received", …) or "sweep".
+	Cause   string `protobuf:"bytes,8,opt,name=cause,proto3" json:"cause,omitempty"`
+	EventId string `protobuf:"bytes,9,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The business date of the cause.
+	CauseDate string `protobuf:"bytes,10,opt,name=cause_date,json=causeDate,proto3" json:"cause_date,omitempty"`
+	// The invoice, for an overdue alert.
+	InvoiceId string `protobuf:"bytes,11,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	// One line for a credit manager.
+	Detail string `protobuf:"bytes,12,opt,name=detail,proto3" json:"detail,omitempty"`
+	// When the server raised it, RFC 3339 with nanoseconds.
+	RaisedAt      string `protobuf:"bytes,13,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Alert) Reset() {
+	*x = Alert{}
+	mi := &file_credence_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Alert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Alert) ProtoMessage() {}
+
+func (x *Alert) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Alert.ProtoReflect.Descriptor instead.
+func (*Alert) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *Alert) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *Alert) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Alert) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Alert) GetDataDate() string {
+	if x != nil {
+		return x.DataDate
+	}
+	return ""
+}
+
+func (x *Alert) GetBefore() *AlertScore {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *Alert) GetAfter() *AlertScore {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *Alert) GetReasonsMoved() []string {
+	if x != nil {
+		return x.ReasonsMoved
+	}
+	return nil
+}
+
+func (x *Alert) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+func (x *Alert) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Alert) GetCauseDate() string {
+	if x != nil {
+		return x.CauseDate
+	}
+	return ""
+}
+
+func (x *Alert) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *Alert) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *Alert) GetRaisedAt() string {
+	if x != nil {
+		return x.RaisedAt
+	}
+	return ""
+}
+
+type AlertScore struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pd            float64                `protobuf:"fixed64,1,opt,name=pd,proto3" json:"pd,omitempty"`
+	Grade         int32                  `protobuf:"varint,2,opt,name=grade,proto3" json:"grade,omitempty"`
+	AsOf          string                 `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	ModelVersion  string                 `protobuf:"bytes,4,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
+	Reasons       []string               `protobuf:"bytes,5,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlertScore) Reset() {
+	*x = AlertScore{}
+	mi := &file_credence_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertScore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertScore) ProtoMessage() {}
+
+func (x *AlertScore) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertScore.ProtoReflect.Descriptor instead.
+func (*AlertScore) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AlertScore) GetPd() float64 {
+	if x != nil {
+		return x.Pd
+	}
+	return 0
+}
+
+func (x *AlertScore) GetGrade() int32 {
+	if x != nil {
+		return x.Grade
+	}
+	return 0
+}
+
+func (x *AlertScore) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+func (x *AlertScore) GetModelVersion() string {
+	if x != nil {
+		return x.ModelVersion
+	}
+	return ""
+}
+
+func (x *AlertScore) GetReasons() []string {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+type SweepRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sweep up to this date, "YYYY-MM-DD". Empty: the data date.
+	AsOf          string `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepRequest) Reset() {
+	*x = SweepRequest{}
+	mi := &file_credence_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepRequest) ProtoMessage() {}
+
+func (x *SweepRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepRequest.ProtoReflect.Descriptor instead.
+func (*SweepRequest) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SweepRequest) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+type SweepResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Invoices found past a threshold, and the alerts raised for them.
+	Overdue       int64  `protobuf:"varint,1,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	Alerts        int64  `protobuf:"varint,2,opt,name=alerts,proto3" json:"alerts,omitempty"`
+	SweptUntil    string `protobuf:"bytes,3,opt,name=swept_until,json=sweptUntil,proto3" json:"swept_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepResponse) Reset() {
+	*x = SweepResponse{}
+	mi := &file_credence_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepResponse) ProtoMessage() {}
+
+func (x *SweepResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_credence_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepResponse.ProtoReflect.Descriptor instead.
+func (*SweepResponse) Descriptor() ([]byte, []int) {
+	return file_credence_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SweepResponse) GetOverdue() int64 {
+	if x != nil {
+		return x.Overdue
+	}
+	return 0
+}
+
+func (x *SweepResponse) GetAlerts() int64 {
+	if x != nil {
+		return x.Alerts
+	}
+	return 0
+}
+
+func (x *SweepResponse) GetSweptUntil() string {
+	if x != nil {
+		return x.SweptUntil
+	}
+	return ""
+}
+
 var File_credence_proto protoreflect.FileDescriptor
 
 const file_credence_proto_rawDesc = "" +
 	"\n" +
-	"\x0ecredence.proto\x12\vcredence.v1\"\xd9\x01\n" +
+	"\x0ecredence.proto\x12\vcredence.v1\"\x86\x02\n" +
 	"\fScoreRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x13\n" +
@@ -1847,7 +2913,8 @@ const file_credence_proto_rawDesc = "" +
 	"\vmax_reasons\x18\x05 \x01(\x05R\n" +
 	"maxReasons\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"\xf9\x03\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\x12+\n" +
+	"\x12allow_future_as_of\x18\a \x01(\bR\x0fallowFutureAsOf\"\xf9\x03\n" +
 	"\aHistory\x120\n" +
 	"\binvoices\x18\x01 \x03(\v2\x14.credence.v1.InvoiceR\binvoices\x126\n" +
 	"\n" +
@@ -1891,7 +2958,7 @@ const file_credence_proto_rawDesc = "" +
 	"\b_payment\"D\n" +
 	"\aDefault\x12!\n" +
 	"\fdefault_date\x18\x01 \x01(\tR\vdefaultDate\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xce\x02\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xeb\x02\n" +
 	"\rScoreResponse\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x13\n" +
@@ -1905,7 +2972,8 @@ const file_credence_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\t \x01(\tR\trequestId\x12(\n" +
 	"\x05error\x18\n" +
-	" \x01(\v2\x12.credence.v1.ErrorR\x05error\"r\n" +
+	" \x01(\v2\x12.credence.v1.ErrorR\x05error\x12\x1b\n" +
+	"\tdata_date\x18\v \x01(\tR\bdataDate\"r\n" +
 	"\x06Reason\x12\x18\n" +
 	"\afeature\x18\x01 \x01(\tR\afeature\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12\x16\n" +
@@ -1913,7 +2981,7 @@ const file_credence_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"5\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xb0\x04\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xdd\x04\n" +
 	"\fLimitRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x13\n" +
@@ -1928,7 +2996,8 @@ const file_credence_proto_rawDesc = "" +
 	"\x0ftemporary_limit\x18\n" +
 	" \x01(\v2\x1b.credence.v1.TemporaryLimitR\x0etemporaryLimit\x12\x1f\n" +
 	"\vmax_reasons\x18\v \x01(\x05R\n" +
-	"maxReasonsB\x19\n" +
+	"maxReasons\x12+\n" +
+	"\x12allow_future_as_of\x18\f \x01(\bR\x0fallowFutureAsOfB\x19\n" +
 	"\x17_expected_monthly_salesB\x12\n" +
 	"\x10_unbilled_ordersB\x11\n" +
 	"\x0f_external_limit\"B\n" +
@@ -2003,7 +3072,96 @@ const file_credence_proto_rawDesc = "" +
 	"reportPath\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01*\x82\x01\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\"\x9b\x06\n" +
+	"\x05Event\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12=\n" +
+	"\x0einvoice_issued\x18\n" +
+	" \x01(\v2\x14.credence.v1.InvoiceH\x00R\rinvoiceIssued\x12A\n" +
+	"\x10payment_received\x18\v \x01(\v2\x14.credence.v1.PaymentH\x00R\x0fpaymentReceived\x12G\n" +
+	"\x10invoice_disputed\x18\f \x01(\v2\x1a.credence.v1.InvoiceChangeH\x00R\x0finvoiceDisputed\x12G\n" +
+	"\x10dispute_resolved\x18\r \x01(\v2\x1a.credence.v1.InvoiceChangeH\x00R\x0fdisputeResolved\x127\n" +
+	"\vcredit_note\x18\x0e \x01(\v2\x14.credence.v1.PaymentH\x00R\n" +
+	"creditNote\x129\n" +
+	"\twrite_off\x18\x0f \x01(\v2\x1a.credence.v1.InvoiceChangeH\x00R\bwriteOff\x12C\n" +
+	"\x10statement_posted\x18\x10 \x01(\v2\x16.credence.v1.StatementH\x00R\x0fstatementPosted\x12A\n" +
+	"\x10default_recorded\x18\x11 \x01(\v2\x14.credence.v1.DefaultH\x00R\x0fdefaultRecorded\x12;\n" +
+	"\rdefault_cured\x18\x12 \x01(\v2\x14.credence.v1.DefaultH\x00R\fdefaultCured\x12H\n" +
+	"\x12attributes_updated\x18\x13 \x01(\v2\x17.credence.v1.AttributesH\x00R\x11attributesUpdated\x127\n" +
+	"\vinvoice_row\x18\x14 \x01(\v2\x14.credence.v1.InvoiceH\x00R\n" +
+	"invoiceRowB\x06\n" +
+	"\x04kind\"d\n" +
+	"\aPayment\x12\x1d\n" +
+	"\n" +
+	"invoice_id\x18\x01 \x01(\tR\tinvoiceId\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12\x1b\n" +
+	"\x06amount\x18\x03 \x01(\x01H\x00R\x06amount\x88\x01\x01B\t\n" +
+	"\a_amount\"B\n" +
+	"\rInvoiceChange\x12\x1d\n" +
+	"\n" +
+	"invoice_id\x18\x01 \x01(\tR\tinvoiceId\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\"\x94\x02\n" +
+	"\n" +
+	"Attributes\x12>\n" +
+	"\anumeric\x18\x01 \x03(\v2$.credence.v1.Attributes.NumericEntryR\anumeric\x12J\n" +
+	"\vcategorical\x18\x02 \x03(\v2(.credence.v1.Attributes.CategoricalEntryR\vcategorical\x1a:\n" +
+	"\fNumericEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1a>\n" +
+	"\x10CategoricalEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\";\n" +
+	"\rIngestRequest\x12*\n" +
+	"\x06events\x18\x01 \x03(\v2\x12.credence.v1.EventR\x06events\"\xb3\x01\n" +
+	"\x0eIngestResponse\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1c\n" +
+	"\tunchanged\x18\x02 \x01(\x03R\tunchanged\x12\x18\n" +
+	"\arefused\x18\x03 \x01(\x03R\arefused\x120\n" +
+	"\brefusals\x18\x04 \x03(\v2\x14.credence.v1.RefusalR\brefusals\x12\x1b\n" +
+	"\tdata_date\x18\x05 \x01(\tR\bdataDate\"\x8b\x01\n" +
+	"\aRefusal\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1f\n" +
+	"\vcustomer_id\x18\x03 \x01(\tR\n" +
+	"customerId\x12\x14\n" +
+	"\x05field\x18\x04 \x01(\tR\x05field\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\"D\n" +
+	"\x12WatchAlertsRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x16\n" +
+	"\x06follow\x18\x02 \x01(\bR\x06follow\"\x9a\x03\n" +
+	"\x05Alert\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x1b\n" +
+	"\tdata_date\x18\x04 \x01(\tR\bdataDate\x12/\n" +
+	"\x06before\x18\x05 \x01(\v2\x17.credence.v1.AlertScoreR\x06before\x12-\n" +
+	"\x05after\x18\x06 \x01(\v2\x17.credence.v1.AlertScoreR\x05after\x12#\n" +
+	"\rreasons_moved\x18\a \x03(\tR\freasonsMoved\x12\x14\n" +
+	"\x05cause\x18\b \x01(\tR\x05cause\x12\x19\n" +
+	"\bevent_id\x18\t \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"cause_date\x18\n" +
+	" \x01(\tR\tcauseDate\x12\x1d\n" +
+	"\n" +
+	"invoice_id\x18\v \x01(\tR\tinvoiceId\x12\x16\n" +
+	"\x06detail\x18\f \x01(\tR\x06detail\x12\x1b\n" +
+	"\traised_at\x18\r \x01(\tR\braisedAt\"\x86\x01\n" +
+	"\n" +
+	"AlertScore\x12\x0e\n" +
+	"\x02pd\x18\x01 \x01(\x01R\x02pd\x12\x14\n" +
+	"\x05grade\x18\x02 \x01(\x05R\x05grade\x12\x13\n" +
+	"\x05as_of\x18\x03 \x01(\tR\x04asOf\x12#\n" +
+	"\rmodel_version\x18\x04 \x01(\tR\fmodelVersion\x12\x18\n" +
+	"\areasons\x18\x05 \x03(\tR\areasons\"#\n" +
+	"\fSweepRequest\x12\x13\n" +
+	"\x05as_of\x18\x01 \x01(\tR\x04asOf\"b\n" +
+	"\rSweepResponse\x12\x18\n" +
+	"\aoverdue\x18\x01 \x01(\x03R\aoverdue\x12\x16\n" +
+	"\x06alerts\x18\x02 \x01(\x03R\x06alerts\x12\x1f\n" +
+	"\vswept_until\x18\x03 \x01(\tR\n" +
+	"sweptUntil*\x82\x01\n" +
 	"\bDecision\x12\x18\n" +
 	"\x14DECISION_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10DECISION_APPROVE\x10\x01\x12\x1c\n" +
@@ -2014,7 +3172,7 @@ const file_credence_proto_rawDesc = "" +
 	"\rLIGHT_UNKNOWN\x10\x00\x12\x0f\n" +
 	"\vLIGHT_GREEN\x10\x01\x12\x10\n" +
 	"\fLIGHT_YELLOW\x10\x02\x12\r\n" +
-	"\tLIGHT_RED\x10\x032\xcd\x03\n" +
+	"\tLIGHT_RED\x10\x032\xe1\x05\n" +
 	"\bCredence\x12>\n" +
 	"\x05Score\x12\x19.credence.v1.ScoreRequest\x1a\x1a.credence.v1.ScoreResponse\x12H\n" +
 	"\vScoreStream\x12\x19.credence.v1.ScoreRequest\x1a\x1a.credence.v1.ScoreResponse(\x010\x01\x12G\n" +
@@ -2022,7 +3180,11 @@ const file_credence_proto_rawDesc = "" +
 	"\n" +
 	"ListModels\x12\x1e.credence.v1.ListModelsRequest\x1a\x1f.credence.v1.ListModelsResponse\x12@\n" +
 	"\bGetModel\x12\x1c.credence.v1.GetModelRequest\x1a\x16.credence.v1.ModelInfo\x12]\n" +
-	"\x13GetValidationStatus\x12'.credence.v1.GetValidationStatusRequest\x1a\x1d.credence.v1.ValidationStatusB2Z0github.com/credence-risk/credence/serve/creditpbb\x06proto3"
+	"\x13GetValidationStatus\x12'.credence.v1.GetValidationStatusRequest\x1a\x1d.credence.v1.ValidationStatus\x12A\n" +
+	"\x06Ingest\x12\x1a.credence.v1.IngestRequest\x1a\x1b.credence.v1.IngestResponse\x12I\n" +
+	"\fIngestStream\x12\x1a.credence.v1.IngestRequest\x1a\x1b.credence.v1.IngestResponse(\x01\x12D\n" +
+	"\vWatchAlerts\x12\x1f.credence.v1.WatchAlertsRequest\x1a\x12.credence.v1.Alert0\x01\x12>\n" +
+	"\x05Sweep\x12\x19.credence.v1.SweepRequest\x1a\x1a.credence.v1.SweepResponseB2Z0github.com/credence-risk/credence/serve/creditpbb\x06proto3"
 
 var (
 	file_credence_proto_rawDescOnce sync.Once
@@ -2037,7 +3199,7 @@ func file_credence_proto_rawDescGZIP() []byte {
 }
 
 var file_credence_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_credence_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_credence_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_credence_proto_goTypes = []any{
 	(Decision)(0),                      // 0: credence.v1.Decision
 	(Light)(0),                         // 1: credence.v1.Light
@@ -2060,18 +3222,32 @@ var file_credence_proto_goTypes = []any{
 	(*ScoreScaling)(nil),               // 18: credence.v1.ScoreScaling
 	(*GetValidationStatusRequest)(nil), // 19: credence.v1.GetValidationStatusRequest
 	(*ValidationStatus)(nil),           // 20: credence.v1.ValidationStatus
-	nil,                                // 21: credence.v1.History.NumericAttributesEntry
-	nil,                                // 22: credence.v1.History.CategoricalAttributesEntry
-	nil,                                // 23: credence.v1.ModelInfo.MetricsEntry
-	nil,                                // 24: credence.v1.ModelInfo.NotesEntry
-	nil,                                // 25: credence.v1.ValidationStatus.MetricsEntry
+	(*Event)(nil),                      // 21: credence.v1.Event
+	(*Payment)(nil),                    // 22: credence.v1.Payment
+	(*InvoiceChange)(nil),              // 23: credence.v1.InvoiceChange
+	(*Attributes)(nil),                 // 24: credence.v1.Attributes
+	(*IngestRequest)(nil),              // 25: credence.v1.IngestRequest
+	(*IngestResponse)(nil),             // 26: credence.v1.IngestResponse
+	(*Refusal)(nil),                    // 27: credence.v1.Refusal
+	(*WatchAlertsRequest)(nil),         // 28: credence.v1.WatchAlertsRequest
+	(*Alert)(nil),                      // 29: credence.v1.Alert
+	(*AlertScore)(nil),                 // 30: credence.v1.AlertScore
+	(*SweepRequest)(nil),               // 31: credence.v1.SweepRequest
+	(*SweepResponse)(nil),              // 32: credence.v1.SweepResponse
+	nil,                                // 33: credence.v1.History.NumericAttributesEntry
+	nil,                                // 34: credence.v1.History.CategoricalAttributesEntry
+	nil,                                // 35: credence.v1.ModelInfo.MetricsEntry
+	nil,                                // 36: credence.v1.ModelInfo.NotesEntry
+	nil,                                // 37: credence.v1.ValidationStatus.MetricsEntry
+	nil,                                // 38: credence.v1.Attributes.NumericEntry
+	nil,                                // 39: credence.v1.Attributes.CategoricalEntry
 }
 var file_credence_proto_depIdxs = []int32{
 	3,  // 0: credence.v1.ScoreRequest.history:type_name -> credence.v1.History
 	4,  // 1: credence.v1.History.invoices:type_name -> credence.v1.Invoice
 	5,  // 2: credence.v1.History.statements:type_name -> credence.v1.Statement
-	21, // 3: credence.v1.History.numeric_attributes:type_name -> credence.v1.History.NumericAttributesEntry
-	22, // 4: credence.v1.History.categorical_attributes:type_name -> credence.v1.History.CategoricalAttributesEntry
+	33, // 3: credence.v1.History.numeric_attributes:type_name -> credence.v1.History.NumericAttributesEntry
+	34, // 4: credence.v1.History.categorical_attributes:type_name -> credence.v1.History.CategoricalAttributesEntry
 	6,  // 5: credence.v1.History.defaults:type_name -> credence.v1.Default
 	8,  // 6: credence.v1.ScoreResponse.reasons:type_name -> credence.v1.Reason
 	9,  // 7: credence.v1.ScoreResponse.error:type_name -> credence.v1.Error
@@ -2081,28 +3257,53 @@ var file_credence_proto_depIdxs = []int32{
 	0,  // 11: credence.v1.LimitResponse.decision:type_name -> credence.v1.Decision
 	13, // 12: credence.v1.LimitResponse.constraints:type_name -> credence.v1.Constraint
 	17, // 13: credence.v1.ListModelsResponse.models:type_name -> credence.v1.ModelInfo
-	23, // 14: credence.v1.ModelInfo.metrics:type_name -> credence.v1.ModelInfo.MetricsEntry
+	35, // 14: credence.v1.ModelInfo.metrics:type_name -> credence.v1.ModelInfo.MetricsEntry
 	18, // 15: credence.v1.ModelInfo.score_scaling:type_name -> credence.v1.ScoreScaling
-	24, // 16: credence.v1.ModelInfo.notes:type_name -> credence.v1.ModelInfo.NotesEntry
+	36, // 16: credence.v1.ModelInfo.notes:type_name -> credence.v1.ModelInfo.NotesEntry
 	1,  // 17: credence.v1.ValidationStatus.light:type_name -> credence.v1.Light
-	25, // 18: credence.v1.ValidationStatus.metrics:type_name -> credence.v1.ValidationStatus.MetricsEntry
-	2,  // 19: credence.v1.Credence.Score:input_type -> credence.v1.ScoreRequest
-	2,  // 20: credence.v1.Credence.ScoreStream:input_type -> credence.v1.ScoreRequest
-	10, // 21: credence.v1.Credence.RecommendLimit:input_type -> credence.v1.LimitRequest
-	14, // 22: credence.v1.Credence.ListModels:input_type -> credence.v1.ListModelsRequest
-	16, // 23: credence.v1.Credence.GetModel:input_type -> credence.v1.GetModelRequest
-	19, // 24: credence.v1.Credence.GetValidationStatus:input_type -> credence.v1.GetValidationStatusRequest
-	7,  // 25: credence.v1.Credence.Score:output_type -> credence.v1.ScoreResponse
-	7,  // 26: credence.v1.Credence.ScoreStream:output_type -> credence.v1.ScoreResponse
-	12, // 27: credence.v1.Credence.RecommendLimit:output_type -> credence.v1.LimitResponse
-	15, // 28: credence.v1.Credence.ListModels:output_type -> credence.v1.ListModelsResponse
-	17, // 29: credence.v1.Credence.GetModel:output_type -> credence.v1.ModelInfo
-	20, // 30: credence.v1.Credence.GetValidationStatus:output_type -> credence.v1.ValidationStatus
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	37, // 18: credence.v1.ValidationStatus.metrics:type_name -> credence.v1.ValidationStatus.MetricsEntry
+	4,  // 19: credence.v1.Event.invoice_issued:type_name -> credence.v1.Invoice
+	22, // 20: credence.v1.Event.payment_received:type_name -> credence.v1.Payment
+	23, // 21: credence.v1.Event.invoice_disputed:type_name -> credence.v1.InvoiceChange
+	23, // 22: credence.v1.Event.dispute_resolved:type_name -> credence.v1.InvoiceChange
+	22, // 23: credence.v1.Event.credit_note:type_name -> credence.v1.Payment
+	23, // 24: credence.v1.Event.write_off:type_name -> credence.v1.InvoiceChange
+	5,  // 25: credence.v1.Event.statement_posted:type_name -> credence.v1.Statement
+	6,  // 26: credence.v1.Event.default_recorded:type_name -> credence.v1.Default
+	6,  // 27: credence.v1.Event.default_cured:type_name -> credence.v1.Default
+	24, // 28: credence.v1.Event.attributes_updated:type_name -> credence.v1.Attributes
+	4,  // 29: credence.v1.Event.invoice_row:type_name -> credence.v1.Invoice
+	38, // 30: credence.v1.Attributes.numeric:type_name -> credence.v1.Attributes.NumericEntry
+	39, // 31: credence.v1.Attributes.categorical:type_name -> credence.v1.Attributes.CategoricalEntry
+	21, // 32: credence.v1.IngestRequest.events:type_name -> credence.v1.Event
+	27, // 33: credence.v1.IngestResponse.refusals:type_name -> credence.v1.Refusal
+	30, // 34: credence.v1.Alert.before:type_name -> credence.v1.AlertScore
+	30, // 35: credence.v1.Alert.after:type_name -> credence.v1.AlertScore
+	2,  // 36: credence.v1.Credence.Score:input_type -> credence.v1.ScoreRequest
+	2,  // 37: credence.v1.Credence.ScoreStream:input_type -> credence.v1.ScoreRequest
+	10, // 38: credence.v1.Credence.RecommendLimit:input_type -> credence.v1.LimitRequest
+	14, // 39: credence.v1.Credence.ListModels:input_type -> credence.v1.ListModelsRequest
+	16, // 40: credence.v1.Credence.GetModel:input_type -> credence.v1.GetModelRequest
+	19, // 41: credence.v1.Credence.GetValidationStatus:input_type -> credence.v1.GetValidationStatusRequest
+	25, // 42: credence.v1.Credence.Ingest:input_type -> credence.v1.IngestRequest
+	25, // 43: credence.v1.Credence.IngestStream:input_type -> credence.v1.IngestRequest
+	28, // 44: credence.v1.Credence.WatchAlerts:input_type -> credence.v1.WatchAlertsRequest
+	31, // 45: credence.v1.Credence.Sweep:input_type -> credence.v1.SweepRequest
+	7,  // 46: credence.v1.Credence.Score:output_type -> credence.v1.ScoreResponse
+	7,  // 47: credence.v1.Credence.ScoreStream:output_type -> credence.v1.ScoreResponse
+	12, // 48: credence.v1.Credence.RecommendLimit:output_type -> credence.v1.LimitResponse
+	15, // 49: credence.v1.Credence.ListModels:output_type -> credence.v1.ListModelsResponse
+	17, // 50: credence.v1.Credence.GetModel:output_type -> credence.v1.ModelInfo
+	20, // 51: credence.v1.Credence.GetValidationStatus:output_type -> credence.v1.ValidationStatus
+	26, // 52: credence.v1.Credence.Ingest:output_type -> credence.v1.IngestResponse
+	26, // 53: credence.v1.Credence.IngestStream:output_type -> credence.v1.IngestResponse
+	29, // 54: credence.v1.Credence.WatchAlerts:output_type -> credence.v1.Alert
+	32, // 55: credence.v1.Credence.Sweep:output_type -> credence.v1.SweepResponse
+	46, // [46:56] is the sub-list for method output_type
+	36, // [36:46] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_credence_proto_init() }
@@ -2117,13 +3318,27 @@ func file_credence_proto_init() {
 		(*GetModelRequest_Version)(nil),
 		(*GetModelRequest_Label)(nil),
 	}
+	file_credence_proto_msgTypes[19].OneofWrappers = []any{
+		(*Event_InvoiceIssued)(nil),
+		(*Event_PaymentReceived)(nil),
+		(*Event_InvoiceDisputed)(nil),
+		(*Event_DisputeResolved)(nil),
+		(*Event_CreditNote)(nil),
+		(*Event_WriteOff)(nil),
+		(*Event_StatementPosted)(nil),
+		(*Event_DefaultRecorded)(nil),
+		(*Event_DefaultCured)(nil),
+		(*Event_AttributesUpdated)(nil),
+		(*Event_InvoiceRow)(nil),
+	}
+	file_credence_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credence_proto_rawDesc), len(file_credence_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -41,6 +41,10 @@ const (
 	Credence_ListModels_FullMethodName          = "/credence.v1.Credence/ListModels"
 	Credence_GetModel_FullMethodName            = "/credence.v1.Credence/GetModel"
 	Credence_GetValidationStatus_FullMethodName = "/credence.v1.Credence/GetValidationStatus"
+	Credence_Ingest_FullMethodName              = "/credence.v1.Credence/Ingest"
+	Credence_IngestStream_FullMethodName        = "/credence.v1.Credence/IngestStream"
+	Credence_WatchAlerts_FullMethodName         = "/credence.v1.Credence/WatchAlerts"
+	Credence_Sweep_FullMethodName               = "/credence.v1.Credence/Sweep"
 )
 
 // CredenceClient is the client API for Credence service.
@@ -66,6 +70,21 @@ type CredenceClient interface {
 	GetModel(ctx context.Context, in *GetModelRequest, opts ...grpc.CallOption) (*ModelInfo, error)
 	// GetValidationStatus returns the latest validation result of a model.
 	GetValidationStatus(ctx context.Context, in *GetValidationStatusRequest, opts ...grpc.CallOption) (*ValidationStatus, error)
+	// Ingest applies a batch of events to the live book and answers once
+	// every accepted event is durable. Events are validated one by one: a
+	// refused event leaves the book as it was and the others are applied.
+	// Events are idempotent (see Event), so a batch can be retried.
+	Ingest(ctx context.Context, in *IngestRequest, opts ...grpc.CallOption) (*IngestResponse, error)
+	// IngestStream applies each batch of a client stream as it arrives
+	// (durable before the next is read) and answers once, for them all.
+	IngestStream(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestRequest, IngestResponse], error)
+	// WatchAlerts sends the early warnings raised after a cursor, oldest
+	// first, then (with follow) each new one as it is raised.
+	WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Alert], error)
+	// Sweep looks for invoices that crossed an overdue threshold by a date
+	// with no event to tell of them (a customer who stops paying sends
+	// none). The server sweeps by itself whenever the data date moves.
+	Sweep(ctx context.Context, in *SweepRequest, opts ...grpc.CallOption) (*SweepResponse, error)
 }
 
 type credenceClient struct {
@@ -139,6 +158,58 @@ func (c *credenceClient) GetValidationStatus(ctx context.Context, in *GetValidat
 	return out, nil
 }
 
+func (c *credenceClient) Ingest(ctx context.Context, in *IngestRequest, opts ...grpc.CallOption) (*IngestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IngestResponse)
+	err := c.cc.Invoke(ctx, Credence_Ingest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *credenceClient) IngestStream(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestRequest, IngestResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Credence_ServiceDesc.Streams[1], Credence_IngestStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[IngestRequest, IngestResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Credence_IngestStreamClient = grpc.ClientStreamingClient[IngestRequest, IngestResponse]
+
+func (c *credenceClient) WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Alert], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Credence_ServiceDesc.Streams[2], Credence_WatchAlerts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchAlertsRequest, Alert]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Credence_WatchAlertsClient = grpc.ServerStreamingClient[Alert]
+
+func (c *credenceClient) Sweep(ctx context.Context, in *SweepRequest, opts ...grpc.CallOption) (*SweepResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SweepResponse)
+	err := c.cc.Invoke(ctx, Credence_Sweep_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CredenceServer is the server API for Credence service.
 // All implementations must embed UnimplementedCredenceServer
 // for forward compatibility.
@@ -162,6 +233,21 @@ type CredenceServer interface {
 	GetModel(context.Context, *GetModelRequest) (*ModelInfo, error)
 	// GetValidationStatus returns the latest validation result of a model.
 	GetValidationStatus(context.Context, *GetValidationStatusRequest) (*ValidationStatus, error)
+	// Ingest applies a batch of events to the live book and answers once
+	// every accepted event is durable. Events are validated one by one: a
+	// refused event leaves the book as it was and the others are applied.
+	// Events are idempotent (see Event), so a batch can be retried.
+	Ingest(context.Context, *IngestRequest) (*IngestResponse, error)
+	// IngestStream applies each batch of a client stream as it arrives
+	// (durable before the next is read) and answers once, for them all.
+	IngestStream(grpc.ClientStreamingServer[IngestRequest, IngestResponse]) error
+	// WatchAlerts sends the early warnings raised after a cursor, oldest
+	// first, then (with follow) each new one as it is raised.
+	WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[Alert]) error
+	// Sweep looks for invoices that crossed an overdue threshold by a date
+	// with no event to tell of them (a customer who stops paying sends
+	// none). The server sweeps by itself whenever the data date moves.
+	Sweep(context.Context, *SweepRequest) (*SweepResponse, error)
 	mustEmbedUnimplementedCredenceServer()
 }
 
@@ -189,6 +275,18 @@ func (UnimplementedCredenceServer) GetModel(context.Context, *GetModelRequest) (
 }
 func (UnimplementedCredenceServer) GetValidationStatus(context.Context, *GetValidationStatusRequest) (*ValidationStatus, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetValidationStatus not implemented")
+}
+func (UnimplementedCredenceServer) Ingest(context.Context, *IngestRequest) (*IngestResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Ingest not implemented")
+}
+func (UnimplementedCredenceServer) IngestStream(grpc.ClientStreamingServer[IngestRequest, IngestResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method IngestStream not implemented")
+}
+func (UnimplementedCredenceServer) WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[Alert]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchAlerts not implemented")
+}
+func (UnimplementedCredenceServer) Sweep(context.Context, *SweepRequest) (*SweepResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Sweep not implemented")
 }
 func (UnimplementedCredenceServer) mustEmbedUnimplementedCredenceServer() {}
 func (UnimplementedCredenceServer) testEmbeddedByValue()                  {}
@@ -308,6 +406,60 @@ func _Credence_GetValidationStatus_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Credence_Ingest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IngestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CredenceServer).Ingest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Credence_Ingest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CredenceServer).Ingest(ctx, req.(*IngestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Credence_IngestStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(CredenceServer).IngestStream(&grpc.GenericServerStream[IngestRequest, IngestResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Credence_IngestStreamServer = grpc.ClientStreamingServer[IngestRequest, IngestResponse]
+
+func _Credence_WatchAlerts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchAlertsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CredenceServer).WatchAlerts(m, &grpc.GenericServerStream[WatchAlertsRequest, Alert]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Credence_WatchAlertsServer = grpc.ServerStreamingServer[Alert]
+
+func _Credence_Sweep_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SweepRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CredenceServer).Sweep(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Credence_Sweep_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CredenceServer).Sweep(ctx, req.(*SweepRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Credence_ServiceDesc is the grpc.ServiceDesc for Credence service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -335,6 +487,14 @@ var Credence_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetValidationStatus",
 			Handler:    _Credence_GetValidationStatus_Handler,
 		},
+		{
+			MethodName: "Ingest",
+			Handler:    _Credence_Ingest_Handler,
+		},
+		{
+			MethodName: "Sweep",
+			Handler:    _Credence_Sweep_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -342,6 +502,16 @@ var Credence_ServiceDesc = grpc.ServiceDesc{
 			Handler:       _Credence_ScoreStream_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "IngestStream",
+			Handler:       _Credence_IngestStream_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "WatchAlerts",
+			Handler:       _Credence_WatchAlerts_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "credence.proto",

@@ -37,35 +37,14 @@ func DefaultAsOf(ctx context.Context, book *datasets.Book, workers int) (asOf da
 		return d + 1, false, nil
 	}
 	last := datasets.NoDate
-	later := func(d, than datasets.Date) bool { return d != datasets.NoDate && (than == datasets.NoDate || d > than) }
 	err = datasets.Scan(ctx, book, workers, func(hs []*datasets.History) (datasets.Date, error) {
 		m := datasets.NoDate
 		for _, h := range hs {
-			for i := range h.Invoices {
-				inv := &h.Invoices[i]
-				if later(inv.IssueDate, m) {
-					m = inv.IssueDate
-				}
-				if later(inv.PaidDate, m) {
-					m = inv.PaidDate
-				}
-			}
-			for i := range h.Statements {
-				if later(h.Statements[i].PeriodEnd, m) {
-					m = h.Statements[i].PeriodEnd
-				}
-			}
-			for _, d := range h.Defaults {
-				if later(d.DefaultDate, m) {
-					m = d.DefaultDate
-				}
-			}
+			m = max(m, h.LatestDate())
 		}
 		return m, nil
 	}, func(m datasets.Date) error {
-		if later(m, last) {
-			last = m
-		}
+		last = max(last, m)
 		return nil
 	})
 	if err != nil {

@@ -1,0 +1,61 @@
+package serve
+
+import (
+	"context"
+	"errors"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/serve/store"
+)
+
+// Book is where the server reads customers' histories: the live store
+// (events keep it current) or an Index of a book held in memory.
+type Book interface {
+	// History returns a customer's history; an unknown customer is an
+	// error that errNotInBook made.
+	History(id string) (*datasets.History, error)
+	// Schema is the layout of the customers table.
+	Schema() datasets.CustomerSchema
+	// DataDate is the latest date on which something happened in the
+	// book, as far as the server knows.
+	DataDate() datasets.Date
+	// Len is the number of customers.
+	Len() int
+	// IDs returns up to n customer ids, for warming a model up.
+	IDs(n int) []string
+}
+
+func errNotInBook(id string) error {
+	return notFound("customer_id: %q is not in the book", id)
+}
+
+// Live is the live store as the server's Book.
+type Live struct{ *store.Store }
+
+// NewLive serves from s.
+func NewLive(s *store.Store) Live { return Live{s} }
+
+func (l Live) History(id string) (*datasets.History, error) {
+	h, err := l.Store.History(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotInBook(id)
+	}
+	return h, err
+}
+
+func (l Live) Schema() datasets.CustomerSchema { return l.Meta().Schema }
+
+func (l Live) Len() int { return int(l.Meta().Customers) }
+
+func (l Live) IDs(n int) []string {
+	var ids []string
+	stop := errors.New("enough")
+	l.Customers(context.Background(), func(h *datasets.History) error {
+		if len(ids) >= n {
+			return stop
+		}
+		ids = append(ids, h.CustomerID)
+		return nil
+	})
+	return ids
+}
