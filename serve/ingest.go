@@ -1,11 +1,13 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/creditpb"
@@ -43,6 +45,11 @@ func (s *Server) IngestStream(stream creditpb.Credence_IngestStreamServer) error
 // ingest converts, applies and counts events; offset is the position of
 // the first in the caller's stream.
 func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.IngestResponse) error {
+	first := len(resp.Refusals)
+	defer func() {
+		// Refusals in event order, whichever check refused them.
+		slices.SortStableFunc(resp.Refusals[first:], func(a, b *creditpb.Refusal) int { return cmp.Compare(a.Index, b.Index) })
+	}()
 	if s.live == nil {
 		return &kindError{kind: ErrNotLive, msg: "the server reads a book held in memory: start it with --store to take events"}
 	}

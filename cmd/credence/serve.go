@@ -17,10 +17,13 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "serve --registry DIR --book BOOK [--addr :50051]",
-		Short: "Serve the champion model over gRPC: scores, credit limits, models and validation status",
-		Long: "Load every history of the book into memory and serve the credence.v1 gRPC API (with health\n" +
-			"checking and reflection) for the registry's champion, reloading it when the champion changes.\n" +
+		Use:   "serve --registry DIR (--store DIR [--book BOOK] | --book BOOK) [--addr :50051]",
+		Short: "Serve the champion model over gRPC: scores, credit limits, events, alerts, models and validation",
+		Long: "Serve the credence.v1 gRPC API (with health checking and reflection) for the registry's champion,\n" +
+			"reloading it when the champion changes. With --store the book is the live store on disk: it takes\n" +
+			"payment events (Ingest), keeps scores fresh and raises early warnings (WatchAlerts); an empty store\n" +
+			"is first loaded from --book, and a restart serves from the store without reading any book. Without\n" +
+			"--store every history of --book is held in memory and no event is taken.\n" +
 			"Prometheus metrics are served on --metrics-addr at /metrics. Logs are JSON lines on stderr.\n" +
 			"SIGINT or SIGTERM drains: health checks turn NOT_SERVING, running calls finish (at most\n" +
 			"--drain-timeout), then the server stops.",
@@ -38,16 +41,28 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook()
-			if err != nil {
-				return err
+			var book serve.Book
+			if dir := a.v.GetString("store"); dir != "" {
+				st, err := a.openStore(cmd, log)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				book = serve.NewLive(st)
+				log.Info("live store", "store", dir, "customers", book.Len(), "data_date", book.DataDate().String())
+			} else {
+				b, err := a.openBook()
+				if err != nil {
+					return err
+				}
+				idx, err := serve.LoadIndex(cmd.Context(), b)
+				if err != nil {
+					return err
+				}
+				log.Info("book in memory", "book", b.Dir, "customers", idx.Len(), "heap_mib", idx.Bytes>>20)
+				book = idx
 			}
-			idx, err := serve.LoadIndex(cmd.Context(), book)
-			if err != nil {
-				return err
-			}
-			log.Info("book in memory", "book", book.Dir, "customers", idx.Len(), "heap_mib", idx.Bytes>>20)
-			srv, err := serve.NewServer(cfg, reg, idx)
+			srv, err := serve.NewServer(cfg, reg, book)
 			if err != nil {
 				return err
 			}
@@ -61,6 +76,12 @@ func (a *app) serveCmd() *cobra.Command {
 	a.observationFlags(cmd)
 	f := cmd.Flags()
 	f.String("registry", "", "model registry directory")
+	f.String("store", "", "live store directory (created when missing; an empty one is loaded from --book)")
+	f.Int64("store-cache-mib", 128, "block cache of the live store in MiB: the store's memory, whatever the book's size")
+	f.Int("alert-notches", serve.DefaultConfig().Alerts.GradeNotches, "alert when a customer's grade worsens by this many notches (-1: never)")
+	f.Int("alert-watch-grade", serve.DefaultConfig().Alerts.WatchGrade, "alert when a customer enters this grade or a worse one (-1: never)")
+	f.Float64("alert-pd-factor", serve.DefaultConfig().Alerts.PDFactor, "alert when a PD rises by this factor to 1% or more (below 1: never)")
+	f.IntSlice("alert-overdue-days", serve.DefaultConfig().Alerts.OverdueDays, "alert when an invoice passes these days past due unpaid")
 	f.String("addr", ":50051", "gRPC listen address")
 	f.String("metrics-addr", ":9090", "HTTP address of /metrics (empty: none)")
 	f.Bool("pprof", false, "also serve /debug/pprof/ on --metrics-addr")
@@ -68,7 +89,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("shadow", "", "label of a model scored beside the champion and logged, never returned (e.g. challenger)")
 	f.Duration("reload-interval", serve.DefaultConfig().ReloadInterval, "how often the registry is polled for a new model")
 	f.Duration("revalidate-every", 0, "back-test the served model this often, e.g. 24h (0: never)")
-	f.String("revalidate-book", "", "book with matured outcomes for the back-test (default: --book)")
+	f.String("revalidate-book", "", "book with matured outcomes for the back-test (default: --book, or the live store exported)")
 	f.String("on-red", serve.OnRedAlert, "on a red back-test: alert (log and metric) or rollback (also roll the champion back)")
 	f.Int("psi-window", serve.DefaultConfig().PSIWindow, "served PDs the live PSI is computed on")
 	f.String("limit-policy", "", "YAML file of the credit-limit policy (default: the built-in policy)")
@@ -119,6 +140,13 @@ func (a *app) serveConfig(log *slog.Logger) (serve.Config, error) {
 	cfg.TLSClientCA = a.v.GetString("tls-client-ca")
 	cfg.MaxMsgBytes = a.v.GetInt("max-msg-bytes")
 	cfg.DrainTimeout = a.v.GetDuration("drain-timeout")
+	cfg.Alerts = serve.AlertConfig{
+		GradeNotches: a.v.GetInt("alert-notches"),
+		WatchGrade:   a.v.GetInt("alert-watch-grade"),
+		PDFactor:     a.v.GetFloat64("alert-pd-factor"),
+		PDFloor:      serve.DefaultConfig().Alerts.PDFloor,
+		OverdueDays:  a.v.GetIntSlice("alert-overdue-days"),
+	}
 	if path := a.v.GetString("limit-policy"); path != "" {
 		if cfg.Policy, err = serve.LoadPolicy(path); err != nil {
 			return cfg, err
