@@ -79,6 +79,13 @@ func (b *Book) Has(t Table) bool { return len(b.files[t]) > 0 }
 // Files lists the files of table t in reading order.
 func (b *Book) Files(t Table) []string { return b.files[t] }
 
+// TableFiles lists the files of table t in the directory dir laid out as a
+// book: dir/t.parquet (.csv, .csv.gz) or the part files of dir/t/, in
+// reading order; none when the table is absent. It is for a directory that
+// holds only some tables, such as a day's changes, which Open refuses
+// without invoices, statements or customers.
+func TableFiles(dir string, t Table) ([]string, error) { return tableFiles(dir, t) }
+
 var tableExts = []string{".parquet", ".csv", ".csv.gz"}
 
 // tableFiles finds dir/t.{parquet,csv,csv.gz} or the part files of dir/t/.

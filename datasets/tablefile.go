@@ -195,5 +195,18 @@ func (t *TableFile) Amount(j int) (Amount, error) {
 	return a, nil
 }
 
+// Bool returns column j of the current row as a boolean (false when null):
+// true/false, 1/0 and the spellings a CSV export uses.
+func (t *TableFile) Bool(j int) (bool, error) {
+	if t.Null(j) {
+		return false, nil
+	}
+	v, err := t.col(j).Bool(t.i)
+	if err != nil {
+		return false, t.fail(j, err)
+	}
+	return v, nil
+}
+
 // Close releases the file.
 func (t *TableFile) Close() error { return t.src.Close() }
