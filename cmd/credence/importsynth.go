@@ -111,5 +111,48 @@ func (a *app) synthCmd() *cobra.Command {
 	f.Int("workers", 0, "generator goroutines (0: one per core)")
 	f.String("out", "", "directory of the book to write")
 	f.String("truth", "", "file of true PDs per customer and month end (default: OUT.truth.parquet)")
+	cmd.AddCommand(a.synthDeltaCmd())
+	return cmd
+}
+
+func (a *app) synthDeltaCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "delta --book BOOK --out DELTA [--day DATE] [--late 0.05] [--seed N]",
+		Short: "Write one day of ledger changes after a book, for `credence ingest`",
+		Long: "Write the next day's rows of a book's ledger, as a daily export would hold them: invoices issued\n" +
+			"that day, open invoices paid that day (their rows again, with paid_date), customers who stop\n" +
+			"paying (their invoices stay open), invoices crossing 30, 60 and 90 days past due, and a default\n" +
+			"recorded for each customer with one crossing 90 days (its customers row with current_limit 0).\n" +
+			"The same book, day and seed write the same delta.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			book, out := a.v.GetString("book"), a.v.GetString("out")
+			if book == "" || out == "" {
+				return fmt.Errorf("synth delta: --book and --out are required")
+			}
+			cfg := synth.DeltaConfig{Late: a.v.GetFloat64("late"), Seed: a.v.GetInt64("seed"), Format: a.v.GetString("format")}
+			if s := a.v.GetString("day"); s != "" {
+				d, err := datasets.ParseDate(s)
+				if err != nil {
+					return fmt.Errorf("synth delta: --day: %w", err)
+				}
+				cfg.Day = d
+			}
+			st, err := synth.GenerateDelta(cmd.Context(), book, out, cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s: %s, %d invoices issued, %d paid, %d customers stopped paying, %d invoices crossing 30/60/90 days past due, %d defaults\n",
+				out, st.Day, st.Issued, st.Paid, st.Stopped, st.Crossing, st.Defaults)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.String("book", "", "book directory the day follows")
+	f.String("out", "", "directory of the delta to write (new or empty)")
+	f.String("day", "", "the day, YYYY-MM-DD (default: the day after the book's last day)")
+	f.Float64("late", 0.05, "share of customers who stop paying")
+	f.Int64("seed", 1, "random seed: the same seed writes the same delta")
+	f.String("format", "parquet", "parquet, csv or csv.gz")
 	return cmd
 }
