@@ -107,7 +107,11 @@ func (a *app) limitCmd() *cobra.Command {
 }
 
 // clientFlags are the connection settings of every client command.
-func (a *app) clientFlags(cmd *cobra.Command) {
+func (a *app) clientFlags(cmd *cobra.Command) { a.clientFlagsTimeout(cmd, 10*time.Second) }
+
+// clientFlagsTimeout are clientFlags with another default --timeout, for
+// calls that stream.
+func (a *app) clientFlagsTimeout(cmd *cobra.Command, timeout time.Duration) {
 	f := cmd.Flags()
 	f.String("addr", "localhost:50051", "server address, HOST:PORT")
 	f.String("token", "", "bearer token")
@@ -116,19 +120,28 @@ func (a *app) clientFlags(cmd *cobra.Command) {
 	f.String("client-cert", "", "PEM client certificate, for mutual TLS")
 	f.String("client-key", "", "PEM client key, for mutual TLS")
 	f.Bool("insecure", false, "plaintext, no TLS")
-	f.Duration("timeout", 10*time.Second, "deadline of the call")
+	f.Duration("timeout", timeout, "deadline of the call")
 	f.Bool("json", false, "print the response as JSON")
 }
 
 // call dials the server and runs fn with a client under --timeout.
 func (a *app) call(ctx context.Context, fn func(context.Context, creditpb.CredenceClient) error) error {
+	return a.callFor(ctx, a.v.GetDuration("timeout"), fn)
+}
+
+// callFor is call under a deadline of timeout (0: none, for a stream that
+// follows).
+func (a *app) callFor(ctx context.Context, timeout time.Duration, fn func(context.Context, creditpb.CredenceClient) error) error {
 	conn, err := a.dial()
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, a.v.GetDuration("timeout"))
-	defer cancel()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	return fn(ctx, creditpb.NewCredenceClient(conn))
 }
 

@@ -48,7 +48,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String("config", "", "YAML file of settings (keys are flag names)")
-	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd(), a.trainCmd(), a.modelsCmd(), a.validateCmd(), a.rescoreCmd(), a.serveCmd(), a.storeCmd(), a.revalidateCmd(), a.scoreCmd(), a.limitCmd())
+	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd(), a.trainCmd(), a.modelsCmd(), a.validateCmd(), a.rescoreCmd(), a.serveCmd(), a.storeCmd(), a.revalidateCmd(), a.scoreCmd(), a.limitCmd(), a.ingestCmd(), a.alertsCmd(), a.sweepCmd())
 	return root
 }
 
