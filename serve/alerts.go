@@ -69,10 +69,21 @@ func newAlerter(s *Server, cfg AlertConfig) *alerter {
 		wake: make(chan struct{}, 1), raised: make(chan struct{})}
 }
 
-// note queues the customer of an applied event.
-func (a *alerter) note(ev *store.Event) {
+// note queues the customers of applied events at once, so that the work
+// sees a batch whole. A customer keeps the earliest dated cause: its
+// "before" is the customer as it stood before the first of them.
+func (a *alerter) note(evs []*store.Event) {
+	if len(evs) == 0 {
+		return
+	}
 	a.mu.Lock()
-	a.pending[ev.CustomerID] = cause{kind: ev.Kind.String(), id: ev.ID, date: ev.BusinessDate(), invoiceID: ev.Invoice.InvoiceID}
+	for _, ev := range evs {
+		c := cause{kind: ev.Kind.String(), id: ev.ID, date: ev.BusinessDate(), invoiceID: ev.Invoice.InvoiceID}
+		if old, ok := a.pending[ev.CustomerID]; ok && old.date != datasets.NoDate && (c.date == datasets.NoDate || c.date >= old.date) {
+			continue
+		}
+		a.pending[ev.CustomerID] = c
+	}
 	a.mu.Unlock()
 	a.poke()
 }
@@ -192,8 +203,13 @@ func (a *alerter) process(pending map[string]cause, from, to datasets.Date) (ove
 		}
 		if (!seen || before.ModelVersion != m.version) && c.date != datasets.NoDate && c.date <= dataDate {
 			// No score of this model to compare with: the customer as it
-			// stood before the day of the event (facts dated before it).
-			if b, err := m.scorer.Score(h, c.date, 3, buf); err == nil {
+			// stood before the day of the event (facts dated before it; a
+			// default of that day is the event itself, so the day before).
+			b, err := m.scorer.Score(h, c.date, 3, buf)
+			if err == nil && b.InDefault {
+				b, err = m.scorer.Score(h, c.date-1, 3, buf)
+			}
+			if err == nil {
 				before = store.LastScore{PD: b.PD, Grade: b.Grade, AsOf: c.date, ModelVersion: m.version, Overdue: before.Overdue}
 				for _, x := range b.Reasons {
 					before.Reasons = append(before.Reasons, x.Feature)

@@ -77,11 +77,12 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 	if err != nil {
 		return err
 	}
+	var accepted []*store.Event
 	for k, o := range applied.Outcomes {
 		switch o.Status {
 		case store.Accepted:
 			resp.Accepted++
-			s.alerts.note(&evs[k])
+			accepted = append(accepted, &evs[k])
 		case store.Unchanged:
 			resp.Unchanged++
 		case store.Refused:
@@ -97,6 +98,7 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 	for range len(events) - len(evs) {
 		s.metrics.events.WithLabelValues(store.Refused.String()).Inc()
 	}
+	s.alerts.note(accepted)
 	if applied.DataDate != applied.Previous {
 		s.alerts.roll(applied.Previous, applied.DataDate)
 	}
