@@ -210,7 +210,13 @@ func (a *alerter) process(pending map[string]cause, from, to datasets.Date) (ove
 				b, err = m.scorer.Score(h, c.date-1, 3, buf)
 			}
 			if err == nil {
-				before = store.LastScore{PD: b.PD, Grade: b.Grade, AsOf: c.date, ModelVersion: m.version, Overdue: before.Overdue}
+				overdue := before.Overdue
+				if !seen {
+					// Invoices already past a threshold the day before
+					// were due an alert then, not now.
+					overdue = a.crossed(h, c.date-1)
+				}
+				before = store.LastScore{PD: b.PD, Grade: b.Grade, AsOf: c.date, ModelVersion: m.version, Overdue: overdue}
 				for _, x := range b.Reasons {
 					before.Reasons = append(before.Reasons, x.Feature)
 				}
@@ -248,30 +254,13 @@ func (a *alerter) process(pending map[string]cause, from, to datasets.Date) (ove
 			}
 		}
 		// Overdue invoices: each threshold once per invoice.
-		after.Overdue = map[string]int{}
-		for i := range h.Invoices {
-			inv := &h.Invoices[i]
-			if inv.PaidDate != datasets.NoDate || inv.DueDate == datasets.NoDate {
-				continue
-			}
-			late := int(dataDate - inv.DueDate)
-			crossed := 0
-			for _, d := range a.cfg.OverdueDays {
-				if late >= d {
-					crossed = max(crossed, d)
-				}
-			}
-			if crossed == 0 {
-				continue
-			}
-			after.Overdue[inv.InvoiceID] = crossed
-			if before.Overdue[inv.InvoiceID] < crossed {
+		after.Overdue = a.crossed(h, dataDate)
+		for _, inv := range h.Invoices {
+			crossed := after.Overdue[inv.InvoiceID]
+			if crossed > before.Overdue[inv.InvoiceID] {
 				alert(AlertOverdue, inv.InvoiceID, fmt.Sprintf("invoice %s of %s is %d days past due (due %s), unpaid", inv.InvoiceID,
-					inv.Amount, late, inv.DueDate))
+					inv.Amount, int(dataDate-inv.DueDate), inv.DueDate))
 			}
-		}
-		if len(after.Overdue) == 0 {
-			after.Overdue = nil
 		}
 		scores[id] = after
 	}
@@ -289,6 +278,32 @@ func (a *alerter) process(pending map[string]cause, from, to datasets.Date) (ove
 		a.mu.Unlock()
 	}
 	return overdue, len(stored), nil
+}
+
+// crossed returns, for each invoice of h open on date, the highest
+// overdue threshold it had passed by then; nil when none had.
+func (a *alerter) crossed(h *datasets.History, date datasets.Date) map[string]int {
+	var out map[string]int
+	for i := range h.Invoices {
+		inv := &h.Invoices[i]
+		if inv.DueDate == datasets.NoDate || inv.IssueDate > date || (inv.PaidDate != datasets.NoDate && inv.PaidDate <= date) {
+			continue
+		}
+		late := int(date - inv.DueDate)
+		top := 0
+		for _, d := range a.cfg.OverdueDays {
+			if late >= d {
+				top = max(top, d)
+			}
+		}
+		if top > 0 {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[inv.InvoiceID] = top
+		}
+	}
+	return out
 }
 
 // WatchAlerts streams the alerts after the request's cursor.
