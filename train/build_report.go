@@ -10,6 +10,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
 )
@@ -68,6 +69,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		r.KS = []report.Curve{{Name: "defaults", X: report.Nums(x), Y: report.Nums(y)}, {Name: "non-defaults", X: report.Nums(x2), Y: report.Nums(y2)}}
 	}
 	r.Calibration = report.GradeRows(champ.Grades)
+	r.CalibrationNotes = emptyGrades(cfg.Scale, champ.TestPD)
 	r.Scores = report.ScoreHistogram(testS.Y, champ.TestPD)
 
 	// report.Stability of the score and of each feature, training against test.
@@ -187,4 +189,38 @@ func importance(c *CandidateResult) []report.Ranked {
 		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Feature, b.Feature))
 	})
 	return out[:min(len(out), 40)]
+}
+
+// emptyGrades explains each grade of the scale that no test PD falls in:
+// where the champion's PDs stop below the grade's band and start again
+// above it.
+func emptyGrades(scale grade.Scale, pd []float64) []string {
+	var notes []string
+	for g := 1; g <= grade.Bands; g++ {
+		lo, hi := scale.Lower(g), scale.Upper[g-1]
+		below, above, in := math.Inf(-1), math.Inf(1), false
+		for _, p := range pd {
+			switch {
+			case p <= lo && g > 1:
+				below = max(below, p)
+			case p > hi:
+				above = min(above, p)
+			default:
+				in = true
+			}
+		}
+		if in {
+			continue
+		}
+		band := fmt.Sprintf("grade %d (PD above %.2f%% up to %.2f%%) holds no test observation: ", g, 100*lo, 100*hi)
+		switch {
+		case math.IsInf(above, 1):
+			notes = append(notes, band+fmt.Sprintf("the highest PD the model gives on the test part is %.2f%%", 100*below))
+		case math.IsInf(below, -1):
+			notes = append(notes, band+fmt.Sprintf("the lowest PD the model gives on the test part is %.2f%%", 100*above))
+		default:
+			notes = append(notes, band+fmt.Sprintf("the model's test PDs go from %.2f%% straight to %.2f%%: it tells no customers apart in that range", 100*below, 100*above))
+		}
+	}
+	return notes
 }

@@ -33,8 +33,9 @@ type Config struct {
 	// family's Default. In JSON each is a key named for its family, beside
 	// the fields below: {"families": [...], "gbdt": {"trees": 500, ...}}.
 	FamilyConfig map[string]json.RawMessage `json:"-"`
-	// Calibration is "isotonic", "platt" or "none", fitted on the
-	// validation part.
+	// Calibration is "isotonic-interpolated" (the default: isotonic that
+	// keeps the model's ranking), "isotonic", "platt" or "none", fitted on
+	// the validation part.
 	Calibration string      `json:"calibration"`
 	Scale       grade.Scale `json:"scale"`
 	// PDFloor is the smallest PD an isotonic calibration gives (default
@@ -55,7 +56,7 @@ func DefaultConfig() Config {
 		Observations: backtest.ObservationConfig{Features: defaultFeatures()},
 		Families:     slices.Clone(Families),
 		FamilyConfig: defaultFamilyConfigs(),
-		Calibration:  calibrate.MethodIsotonic,
+		Calibration:  calibrate.MethodInterpolated,
 		Scale:        grade.DefaultScale(),
 		PDFloor:      0.0003,
 		ValidShare:   0.2,
@@ -229,22 +230,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	c := &CandidateResult{Family: fam, Model: m, FitSeconds: time.Since(t0).Seconds()}
 	validRaw := make([]float64, validS.X.Rows)
 	m.PDs(validS.X, validRaw)
-	switch cfg.Calibration {
-	case calibrate.MethodIsotonic:
-		var iso *calibrate.Isotonic
-		if iso, err = calibrate.FitIsotonic(validRaw, validS.Y, nil); err == nil {
-			for i := range iso.Y {
-				iso.Y[i] = math.Max(iso.Y[i], cfg.PDFloor)
-			}
-			c.Calibrator = iso
-		}
-	case calibrate.MethodPlatt:
-		c.Calibrator, err = calibrate.FitPlatt(validRaw, validS.Y, nil)
-	case "", "none", calibrate.MethodIdentity:
-		c.Calibrator = calibrate.Identity{}
-	default:
-		err = fmt.Errorf("unknown calibration %q (want isotonic, platt or none)", cfg.Calibration)
-	}
+	c.Calibrator, err = calibrate.Fit(cfg.Calibration, validRaw, validS.Y, nil, cfg.PDFloor)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/train"
@@ -106,7 +107,7 @@ func (a *app) trainCmd() *cobra.Command {
 	f.Uint64("seed", 1, "seed of the split and of subsampling: the same seed and data give the same model")
 	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", "))
 	f.Int("cv", 0, "instead of training, report k-fold cross-validated AUC per family (folds by customer); nothing is registered")
-	f.String("calibration", "isotonic", "calibration fitted on the validation part: isotonic, platt or none")
+	f.String("calibration", calibrate.MethodInterpolated, "calibration fitted on the validation part: isotonic-interpolated (isotonic, keeping the model's ranking), isotonic (steps), platt or none")
 	return cmd
 }
 

@@ -35,13 +35,16 @@ type Report struct {
 	ROC         []Curve     `json:"roc,omitempty"`
 	KS          []Curve     `json:"ks,omitempty"`
 	Calibration []GradeRow  `json:"calibration_by_grade,omitempty"`
-	Scores      *Histogram  `json:"score_distribution,omitempty"`
-	ScorePSI    *PSITable   `json:"score_psi,omitempty"`
-	FeaturePSI  []Stability `json:"feature_psi,omitempty"`
-	IV          []Ranked    `json:"information_value,omitempty"`
-	Importance  []Ranked    `json:"importance,omitempty"`
-	Scorecard   []BinRow    `json:"scorecard,omitempty"`
-	Notes       []string    `json:"notes,omitempty"`
+	// CalibrationNotes explain the grades the calibration table leaves
+	// out (no observation in their band).
+	CalibrationNotes []string    `json:"calibration_notes,omitempty"`
+	Scores           *Histogram  `json:"score_distribution,omitempty"`
+	ScorePSI         *PSITable   `json:"score_psi,omitempty"`
+	FeaturePSI       []Stability `json:"feature_psi,omitempty"`
+	IV               []Ranked    `json:"information_value,omitempty"`
+	Importance       []Ranked    `json:"importance,omitempty"`
+	Scorecard        []BinRow    `json:"scorecard,omitempty"`
+	Notes            []string    `json:"notes,omitempty"`
 }
 
 // ModelCard documents a model for its users and reviewers.

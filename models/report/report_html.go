@@ -36,7 +36,7 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 <div class="charts"><figure>{{calib .Calibration}}<figcaption>Observed default rate (Jeffreys 95% interval) against the grade's PD</figcaption></figure></div>
 <table><tr><th>grade</th><th>n</th><th>defaults</th><th>observed DR</th><th>PD</th><th>Jeffreys 95%</th><th>Jeffreys p</th><th>binomial p</th><th>light</th></tr>
 {{range .Calibration}}<tr><td>{{.Grade}}</td><td>{{.N}}</td><td>{{.Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .PD}}</td><td>{{pct .Low}}–{{pct .High}}</td><td>{{f 4 .Jeffreys}}</td><td>{{f 4 .Binomial}}</td><td>{{light .Light}}</td></tr>{{end}}
-</table>{{end}}
+</table>{{range .CalibrationNotes}}<p class="muted">{{.}}</p>{{end}}{{end}}
 
 {{if .ScorePSI}}<h2>Stability</h2>
 <p>Score PSI {{f 4 .ScorePSI.PSI}} ({{.ScorePSI.Band}}): &lt; 0.10 stable, 0.10–0.25 investigate, ≥ 0.25 shifted.</p>
