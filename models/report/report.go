@@ -82,8 +82,12 @@ type Candidate struct {
 	Brier       Num    `json:"brier"`
 	LogLoss     Num    `json:"log_loss"`
 	Calibration string `json:"calibration"` // traffic light of the calibration tests
-	Champion    bool   `json:"champion"`
-	Note        string `json:"note,omitempty"`
+	// CVAUC and CVSE are the mean held-out AUC of the family's
+	// cross-validation and its standard error; null without one.
+	CVAUC    Num    `json:"cv_auc"`
+	CVSE     Num    `json:"cv_se"`
+	Champion bool   `json:"champion"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Curve is a named polyline (ROC: x = false positive rate, y = true

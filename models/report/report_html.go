@@ -23,8 +23,8 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 </table>
 
 {{if .Candidates}}<h2>Champion and challengers</h2>
-<table><tr><th>family</th><th>AUC</th><th>95% CI</th><th>Gini</th><th>KS</th><th>Brier</th><th>log loss</th><th>calibration</th><th></th></tr>
-{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td>{{if .Champion}}champion{{end}} {{.Note}}</td></tr>{{end}}
+<table><tr><th>family</th><th>CV AUC ± SE</th><th>test AUC</th><th>95% CI</th><th>Gini</th><th>KS</th><th>Brier</th><th>log loss</th><th>calibration</th><th></th></tr>
+{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .CVAUC}} ± {{f 4 .CVSE}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td>{{if .Champion}}champion{{end}} {{.Note}}</td></tr>{{end}}
 </table>{{end}}
 
 <h2>Discrimination</h2>
