@@ -24,6 +24,11 @@ type Family struct {
 	Trainer func(config json.RawMessage, seed uint64) (Trainer, error)
 	// Decode reads a model the family wrote with json.Marshal.
 	Decode func(b []byte) (Model, error)
+	// Refit, when set, returns the configuration to refit with on all the
+	// data once cross-validation fitted models with config: a family that
+	// stops early fixes what its rounds found (the number of trees), as
+	// the refit has no rows left to stop on. Nil: config as it is.
+	Refit func(config json.RawMessage, fitted []Model) (json.RawMessage, error)
 }
 
 // NewFamily declares a family whose configuration is a C, stored as its

@@ -10,6 +10,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scorecard"
 )
@@ -28,7 +29,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	// Headline and light.
 	t := champ.Test
 	r.Headline = []report.Metric{
-		{Name: "AUC", Value: report.Num(t.AUC), Note: fmt.Sprintf("test, 95%% CI %.4f–%.4f (DeLong)", t.AUCLow, t.AUCHigh)},
+		{Name: "AUC", Value: report.Num(t.AUC), Note: fmt.Sprintf("held-out test of the family fitted on the train part (selection), 95%% CI %.4f–%.4f (DeLong)", t.AUCLow, t.AUCHigh)},
 		{Name: "Gini", Value: report.Num(t.Gini), Note: "2·AUC − 1"},
 		{Name: "KS", Value: report.Num(t.KS)},
 		{Name: "Brier", Value: report.Num(t.Brier)},
@@ -36,6 +37,14 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Note: fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
 		{Name: "Mean PD", Value: report.Num(t.MeanPD), Note: fmt.Sprintf("Jeffreys p = %.4f (%s)", champ.Portfolio.JeffreysP, champ.Portfolio.Light)},
 		{Name: "Hosmer–Lemeshow p", Value: report.Num(champ.HLP), Note: "10 groups"},
+	}
+	if cv := champ.CV; cv != nil {
+		r.Headline = append([]report.Metric{{Name: "Cross-validated AUC", Value: report.Num(cv.MeanAUC),
+			Note: fmt.Sprintf("mean of %d rounds (%s) ± %.4f standard error, uncalibrated; the model registered is refit on all %d observations and calibrated on its out-of-fold PDs",
+				len(cv.AUC), cv.Folds, cv.SE, res.Rows)}}, r.Headline...)
+	}
+	if res.SelectionNote != "" {
+		r.Notes = append(r.Notes, res.SelectionNote)
 	}
 	if !champ.CalibrationPasses {
 		r.LightReasons = append(r.LightReasons, "calibration fails: the portfolio Jeffreys test is red or more than one grade is red; the model is registered but not labelled champion")
@@ -53,6 +62,11 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			Gini: report.Num(c.Test.Gini), KS: report.Num(c.Test.KS), Brier: report.Num(c.Test.Brier), LogLoss: report.Num(c.Test.LogLoss),
 			Calibration: string(c.Light), Champion: c == champ, Note: fmt.Sprintf("fit %.1f s", c.FitSeconds),
 		})
+		if c.CV != nil {
+			r.Candidates[len(r.Candidates)-1].CVAUC, r.Candidates[len(r.Candidates)-1].CVSE = report.Num(c.CV.MeanAUC), report.Num(c.CV.SE)
+		} else {
+			r.Candidates[len(r.Candidates)-1].CVAUC, r.Candidates[len(r.Candidates)-1].CVSE = report.Num(math.NaN()), report.Num(math.NaN())
+		}
 		if fpr, tpr, _, err := eval.ROC(testS.Y, c.TestPD); err == nil {
 			x, y := report.Thin(fpr, tpr)
 			r.ROC = append(r.ROC, report.Curve{Name: c.Family, X: report.Nums(x), Y: report.Nums(y)})
@@ -68,6 +82,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		r.KS = []report.Curve{{Name: "defaults", X: report.Nums(x), Y: report.Nums(y)}, {Name: "non-defaults", X: report.Nums(x2), Y: report.Nums(y2)}}
 	}
 	r.Calibration = report.GradeRows(champ.Grades)
+	r.CalibrationNotes = emptyGrades(cfg.Scale, champ.TestPD)
 	r.Scores = report.ScoreHistogram(testS.Y, champ.TestPD)
 
 	// report.Stability of the score and of each feature, training against test.
@@ -187,4 +202,38 @@ func importance(c *CandidateResult) []report.Ranked {
 		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Feature, b.Feature))
 	})
 	return out[:min(len(out), 40)]
+}
+
+// emptyGrades explains each grade of the scale that no test PD falls in:
+// where the champion's PDs stop below the grade's band and start again
+// above it.
+func emptyGrades(scale grade.Scale, pd []float64) []string {
+	var notes []string
+	for g := 1; g <= grade.Bands; g++ {
+		lo, hi := scale.Lower(g), scale.Upper[g-1]
+		below, above, in := math.Inf(-1), math.Inf(1), false
+		for _, p := range pd {
+			switch {
+			case p <= lo && g > 1:
+				below = max(below, p)
+			case p > hi:
+				above = min(above, p)
+			default:
+				in = true
+			}
+		}
+		if in {
+			continue
+		}
+		band := fmt.Sprintf("grade %d (PD above %.2f%% up to %.2f%%) holds no test observation: ", g, 100*lo, 100*hi)
+		switch {
+		case math.IsInf(above, 1):
+			notes = append(notes, band+fmt.Sprintf("the highest PD the model gives on the test part is %.2f%%", 100*below))
+		case math.IsInf(below, -1):
+			notes = append(notes, band+fmt.Sprintf("the lowest PD the model gives on the test part is %.2f%%", 100*above))
+		default:
+			notes = append(notes, band+fmt.Sprintf("the model's test PDs go from %.2f%% straight to %.2f%%: it tells no customers apart in that range", 100*below, 100*above))
+		}
+	}
+	return notes
 }

@@ -9,23 +9,13 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
-	"github.com/credence-risk/credence/models/eval"
 )
 
-// FoldResult is one family's k-fold cross-validated discrimination.
-type FoldResult struct {
-	Family  string
-	AUC     []float64 // per fold, of the uncalibrated model on the held-out fold
-	MeanAUC float64
-	SDAUC   float64
-}
-
-// CrossValidate fits every configured family k times, each time holding
-// out one fold of customers (all observations of a customer fall in one
-// fold, so no customer is both trained and judged on), and measures the
-// held-out AUC. Within the training folds one customer in eight is kept
-// aside for early stopping.
-func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) ([]FoldResult, backtest.Counts, error) {
+// CrossValidate cross-validates every configured family in k rounds
+// (selectionFolds: grouped by customer, rolling over time where the book
+// has several as-of dates) and reports each round's held-out AUC of the
+// uncalibrated model.
+func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) ([]*Selection, backtest.Counts, error) {
 	if k < 2 {
 		return nil, backtest.Counts{}, fmt.Errorf("cross-validation needs at least 2 folds, got %d", k)
 	}
@@ -40,39 +30,17 @@ func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) 
 	if err := sample.Check(); err != nil {
 		return nil, counts, err
 	}
-	fold := customerFolds(sample, k, cfg.Seed)
-	// One customer in eight of the training folds stops the boosting early.
-	stop := customerFolds(sample, 8, cfg.Seed+1)
 	families := cfg.Families
 	if len(families) == 0 {
 		families = Families
 	}
-	var out []FoldResult
+	var out []*Selection
 	for _, fam := range families {
-		r := FoldResult{Family: fam}
-		for f := 0; f < k; f++ {
-			var trainIdx, stopIdx, testIdx []int
-			for i, g := range fold {
-				switch {
-				case g == f:
-					testIdx = append(testIdx, i)
-				case stop[i] == 0:
-					stopIdx = append(stopIdx, i)
-				default:
-					trainIdx = append(trainIdx, i)
-				}
-			}
-			trainS, stopS, testS := sample.Subset(trainIdx), sample.Subset(stopIdx), sample.Subset(testIdx)
-			c := cfg
-			c.Calibration = "none"
-			cand, err := fitCandidate(ctx, fam, c, trainS, stopS, testS)
-			if err != nil {
-				return nil, counts, fmt.Errorf("%s, fold %d: %w", fam, f+1, err)
-			}
-			r.AUC = append(r.AUC, eval.AUC(testS.Y, cand.TestPD, nil))
+		sel, err := crossValidate(ctx, sample, fam, cfg, k)
+		if err != nil {
+			return nil, counts, err
 		}
-		r.MeanAUC, r.SDAUC = meanSD(r.AUC)
-		out = append(out, r)
+		out = append(out, sel)
 	}
 	return out, counts, nil
 }

@@ -33,14 +33,22 @@ type Config struct {
 	// family's Default. In JSON each is a key named for its family, beside
 	// the fields below: {"families": [...], "gbdt": {"trees": 500, ...}}.
 	FamilyConfig map[string]json.RawMessage `json:"-"`
-	// Calibration is "isotonic", "platt" or "none", fitted on the
-	// validation part.
+	// Calibration is "isotonic-interpolated" (the default: isotonic that
+	// keeps the model's ranking), "isotonic", "platt" or "none", fitted on
+	// the validation part.
 	Calibration string      `json:"calibration"`
 	Scale       grade.Scale `json:"scale"`
 	// PDFloor is the smallest PD an isotonic calibration gives (default
 	// 0.0003, the regulatory PD floor): a bucket of the validation part
 	// without defaults must not come out as a PD of zero.
 	PDFloor float64 `json:"pd_floor"`
+	// SelectionFolds cross-validates every family in this many rounds,
+	// grouped by customer and rolling over time where the book has several
+	// as-of dates; the champion is the family with the best mean held-out
+	// AUC among those whose calibration passes, refit on all the labelled
+	// rows and calibrated on its out-of-fold PDs. Below 2: the champion is
+	// the best on the test part, as fitted on the train part.
+	SelectionFolds int `json:"selection_folds"`
 	// ValidShare and TestShare are the shares of rows held out for
 	// early stopping and calibration (valid) and for the reported
 	// metrics (test).
@@ -52,15 +60,16 @@ type Config struct {
 // DefaultConfig fits every family with its defaults.
 func DefaultConfig() Config {
 	return Config{
-		Observations: backtest.ObservationConfig{Features: defaultFeatures()},
-		Families:     slices.Clone(Families),
-		FamilyConfig: defaultFamilyConfigs(),
-		Calibration:  calibrate.MethodIsotonic,
-		Scale:        grade.DefaultScale(),
-		PDFloor:      0.0003,
-		ValidShare:   0.2,
-		TestShare:    0.2,
-		Seed:         1,
+		Observations:   backtest.ObservationConfig{Features: defaultFeatures()},
+		Families:       slices.Clone(Families),
+		FamilyConfig:   defaultFamilyConfigs(),
+		Calibration:    calibrate.MethodInterpolated,
+		Scale:          grade.DefaultScale(),
+		PDFloor:        0.0003,
+		ValidShare:     0.2,
+		TestShare:      0.2,
+		SelectionFolds: 5,
+		Seed:           1,
 	}
 }
 
@@ -81,6 +90,9 @@ type CandidateResult struct {
 	CalibrationPasses bool
 	Light             eval.Light
 	FitSeconds        float64
+	// CV is the family's cross-validation; nil when selection did not
+	// cross-validate.
+	CV *Selection
 }
 
 // Result is a finished training run: the champion's artifact, ready for
@@ -95,6 +107,14 @@ type Result struct {
 	Report *report.Report
 	Counts backtest.Counts
 	Split  Split
+	// Refit: the artifact's model is the champion's family refit on all
+	// Rows labelled rows, calibrated on its out-of-fold PDs; otherwise it
+	// is the champion as fitted on the train part.
+	Refit bool
+	Rows  int
+	// SelectionNote says why selection fell back to the test part, if it
+	// did.
+	SelectionNote string
 }
 
 // Run trains on the book: observations → features → split → fit every
@@ -161,9 +181,14 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		}
 		cands = append(cands, c)
 	}
-	champ := chooseChampion(cands)
+	res := &Result{Candidates: cands, Counts: counts, Split: split, Rows: sample.X.Rows}
+	model, calibrator, err := selectAndRefit(ctx, sample, cands, cfg, progress, res)
+	if err != nil {
+		return nil, err
+	}
+	champ := res.Champion
+	res.Passed = champ.CalibrationPasses
 	progress("validating")
-	res := &Result{Champion: champ, Candidates: cands, Passed: champ.CalibrationPasses, Counts: counts, Split: split}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -172,13 +197,19 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err != nil {
 		return nil, err
 	}
-	trainPD := make([]float64, trainS.X.Rows)
-	champ.Model.PDs(trainS.X, trainPD)
+	// The reference distributions: the PDs of the rows the model learnt
+	// from, as the registered model gives them.
+	learnt := trainS
+	if res.Refit {
+		learnt = sample
+	}
+	trainPD := make([]float64, learnt.X.Rows)
+	model.PDs(learnt.X, trainPD)
 	for i := range trainPD {
-		trainPD[i] = champ.Calibrator.Calibrate(trainPD[i])
+		trainPD[i] = calibrator.Calibrate(trainPD[i])
 	}
 	stored := artifactMetrics(champ, cands)
-	stored["reference"] = backtest.NewReference(trainS, trainPD)
+	stored["reference"] = backtest.NewReference(learnt, trainPD)
 	fingerprint := sample.Fingerprint()
 	metrics, err := json.Marshal(stored)
 	if err != nil {
@@ -186,8 +217,8 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	}
 	res.Artifact = &artifact.Artifact{
 		Family:          champ.Family,
-		Model:           champ.Model,
-		Calibrator:      champ.Calibrator,
+		Model:           model,
+		Calibrator:      calibrator,
 		Scale:           scaleJSON,
 		FeatureSet:      prep.Set,
 		TrainingConfig:  cfgJSON,
@@ -200,7 +231,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 			"split":          split.Method,
 		},
 	}
-	res.Report = buildReport(book, prep, trainS, testS, trainPD, split, counts, cfg, res)
+	res.Report = buildReport(book, prep, learnt, testS, trainPD, split, counts, cfg, res)
 	return res, nil
 }
 
@@ -229,22 +260,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	c := &CandidateResult{Family: fam, Model: m, FitSeconds: time.Since(t0).Seconds()}
 	validRaw := make([]float64, validS.X.Rows)
 	m.PDs(validS.X, validRaw)
-	switch cfg.Calibration {
-	case calibrate.MethodIsotonic:
-		var iso *calibrate.Isotonic
-		if iso, err = calibrate.FitIsotonic(validRaw, validS.Y, nil); err == nil {
-			for i := range iso.Y {
-				iso.Y[i] = math.Max(iso.Y[i], cfg.PDFloor)
-			}
-			c.Calibrator = iso
-		}
-	case calibrate.MethodPlatt:
-		c.Calibrator, err = calibrate.FitPlatt(validRaw, validS.Y, nil)
-	case "", "none", calibrate.MethodIdentity:
-		c.Calibrator = calibrate.Identity{}
-	default:
-		err = fmt.Errorf("unknown calibration %q (want isotonic, platt or none)", cfg.Calibration)
-	}
+	c.Calibrator, err = calibrate.Fit(cfg.Calibration, validRaw, validS.Y, nil, cfg.PDFloor)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
@@ -304,11 +320,61 @@ func chooseChampion(cands []*CandidateResult) *CandidateResult {
 	return ordered[0]
 }
 
+// auc is what the champion rule ranks by: the mean cross-validated AUC
+// when the candidate has one, else its test AUC.
 func auc(c *CandidateResult) float64 {
-	if math.IsNaN(c.Test.AUC) {
+	x := c.Test.AUC
+	if c.CV != nil {
+		x = c.CV.MeanAUC
+	}
+	if math.IsNaN(x) {
 		return -1
 	}
-	return c.Test.AUC
+	return x
+}
+
+// selectAndRefit cross-validates every candidate, chooses the champion
+// and returns the model to register with its calibrator: the champion's
+// family refit on all of sample and calibrated on its out-of-fold PDs; or,
+// without cross-validation (SelectionFolds < 2, or a book too small for
+// it, noted in res), the champion as fitted on the train part.
+func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*CandidateResult, cfg Config, progress func(string), res *Result) (models.Model, calibrate.Calibrator, error) {
+	heldOut := func() (models.Model, calibrate.Calibrator, error) {
+		for _, c := range cands {
+			c.CV = nil
+		}
+		res.Champion = chooseChampion(cands)
+		return res.Champion.Model, res.Champion.Calibrator, nil
+	}
+	if cfg.SelectionFolds < 2 {
+		return heldOut()
+	}
+	for _, c := range cands {
+		progress(fmt.Sprintf("cross-validating %s (%d rounds)", c.Family, cfg.SelectionFolds))
+		sel, err := crossValidate(ctx, sample, c.Family, cfg, cfg.SelectionFolds)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			res.SelectionNote = fmt.Sprintf("cross-validation was not possible (%v): the champion is chosen on the test part and not refit", err)
+			return heldOut()
+		}
+		c.CV = sel
+	}
+	champ := chooseChampion(cands)
+	res.Champion = champ
+	progress("refitting " + champ.Family + " on all observations")
+	model, err := refit(ctx, sample, champ.CV, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("refit %s: %w", champ.Family, err)
+	}
+	pd, y := outOfFold(champ.CV, sample.Y)
+	calibrator, err := calibrate.Fit(cfg.Calibration, pd, y, nil, cfg.PDFloor)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calibrate the refit %s on its out-of-fold PDs: %w", champ.Family, err)
+	}
+	res.Refit = true
+	return model, calibrator, nil
 }
 
 // artifactMetrics is what the artifact keeps: the champion's test and
@@ -318,7 +384,7 @@ func artifactMetrics(champ *CandidateResult, cands []*CandidateResult) map[strin
 	for _, c := range cands {
 		byFamily[c.Family] = c.Test
 	}
-	return map[string]any{
+	out := map[string]any{
 		"test":                 champ.Test,
 		"validation":           champ.Valid,
 		"calibration":          champ.Portfolio,
@@ -326,6 +392,22 @@ func artifactMetrics(champ *CandidateResult, cands []*CandidateResult) map[strin
 		"hosmer_lemeshow_p":    finiteOrNil(champ.HLP),
 		"candidates":           byFamily,
 	}
+	type cvJSON struct {
+		Folds   string    `json:"folds"`
+		AUC     []float64 `json:"auc"`
+		MeanAUC float64   `json:"mean_auc"`
+		SE      float64   `json:"se"`
+	}
+	cv := map[string]cvJSON{}
+	for _, c := range cands {
+		if c.CV != nil {
+			cv[c.Family] = cvJSON{Folds: c.CV.Folds, AUC: c.CV.AUC, MeanAUC: c.CV.MeanAUC, SE: c.CV.SE}
+		}
+	}
+	if len(cv) > 0 {
+		out["cross_validation"] = cv
+	}
+	return out
 }
 
 func finiteOrNil(x float64) any {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/train"
@@ -49,10 +50,14 @@ func (a *app) trainCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("cross-validate: %w", err)
 				}
-				fmt.Fprintf(a.stdout, "%d-fold cross-validation by customer on %d observations (%d defaults) in %s; uncalibrated held-out AUC:\n",
-					k, counts.Labelled, counts.Defaults, time.Since(t0).Round(time.Millisecond))
+				method := ""
+				if len(folds) > 0 {
+					method = folds[0].Folds
+				}
+				fmt.Fprintf(a.stdout, "%d-round cross-validation (%s) on %d observations (%d defaults) in %s; uncalibrated held-out AUC, mean ± standard error:\n",
+					k, method, counts.Labelled, counts.Defaults, time.Since(t0).Round(time.Millisecond))
 				for _, f := range folds {
-					fmt.Fprintf(a.stdout, "  %-9s AUC %.4f ± %.4f  folds %s\n", f.Family, f.MeanAUC, f.SDAUC, fmtFolds(f.AUC))
+					fmt.Fprintf(a.stdout, "  %-9s AUC %.4f ± %.4f  rounds %s\n", f.Family, f.MeanAUC, f.SE, fmtFolds(f.AUC))
 				}
 				return nil
 			}
@@ -92,8 +97,17 @@ func (a *app) trainCmd() *cobra.Command {
 				if c == res.Champion {
 					mark = "*"
 				}
-				fmt.Fprintf(a.stdout, "%s %-9s test AUC %.4f (%.4f–%.4f)  Gini %.4f  KS %.4f  Brier %.4f  calibration %s\n",
-					mark, c.Family, c.Test.AUC, c.Test.AUCLow, c.Test.AUCHigh, c.Test.Gini, c.Test.KS, c.Test.Brier, c.Light)
+				cv := ""
+				if c.CV != nil {
+					cv = fmt.Sprintf("CV AUC %.4f ± %.4f  ", c.CV.MeanAUC, c.CV.SE)
+				}
+				fmt.Fprintf(a.stdout, "%s %-9s %stest AUC %.4f (%.4f–%.4f)  Gini %.4f  KS %.4f  Brier %.4f  calibration %s\n",
+					mark, c.Family, cv, c.Test.AUC, c.Test.AUCLow, c.Test.AUCHigh, c.Test.Gini, c.Test.KS, c.Test.Brier, c.Light)
+			}
+			if res.Refit {
+				fmt.Fprintf(a.stdout, "the %s champion is refit on all %d observations and calibrated on its out-of-fold PDs\n", res.Champion.Family, res.Rows)
+			} else if res.SelectionNote != "" {
+				fmt.Fprintln(a.stdout, res.SelectionNote)
 			}
 			fmt.Fprintf(a.stdout, "registered %s (%s), %s\nreport: %s\n", v, res.Champion.Family, labelled,
 				reg.Path(v, "report.html"))
@@ -105,8 +119,9 @@ func (a *app) trainCmd() *cobra.Command {
 	f.String("registry", "", "model registry directory")
 	f.Uint64("seed", 1, "seed of the split and of subsampling: the same seed and data give the same model")
 	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", "))
-	f.Int("cv", 0, "instead of training, report k-fold cross-validated AUC per family (folds by customer); nothing is registered")
-	f.String("calibration", "isotonic", "calibration fitted on the validation part: isotonic, platt or none")
+	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
+	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
+	f.String("calibration", calibrate.MethodInterpolated, "calibration fitted on the validation part: isotonic-interpolated (isotonic, keeping the model's ranking), isotonic (steps), platt or none")
 	return cmd
 }
 
@@ -145,6 +160,9 @@ func (a *app) trainConfig() (train.Config, error) {
 				cfg.Families = append(cfg.Families, f)
 			}
 		}
+	}
+	if a.explicit("selection-folds") || a.v.Get("train") == nil {
+		cfg.SelectionFolds = a.v.GetInt("selection-folds")
 	}
 	if a.explicit("calibration") || a.v.Get("train") == nil {
 		cfg.Calibration = a.v.GetString("calibration")

@@ -3,12 +3,14 @@
 // rows the model was fitted on), so that the PD of a grade matches the
 // default rate the grade goes on to show.
 //
-// Two methods are offered. Platt scaling fits a logistic regression of the
+// Three methods are offered. Platt scaling fits a logistic regression of the
 // default label on the logit of the raw PD: two parameters, smooth, hard
 // to overfit, and right when the model ranks well but is uniformly too
 // optimistic or too pessimistic. Isotonic regression fits any
 // non-decreasing step function (pool adjacent violators): it follows the
-// data closely and needs more of it. Identity leaves PDs as they are.
+// data closely and needs more of it; its interpolated form (Interpolated)
+// joins the blocks' default rates with straight lines, so it keeps every
+// distinction the model makes. Identity leaves PDs as they are.
 //
 // Every calibrator encodes itself as JSON in an envelope naming its
 // method, {"method": "platt", ...}, and Decode reads any of them back; the
@@ -28,7 +30,8 @@ import (
 // plausible PD.
 type Calibrator interface {
 	Calibrate(pd float64) float64
-	// Method names the method: "platt", "isotonic" or "identity".
+	// Method names the method: "platt", "isotonic",
+	// "isotonic-interpolated" or "identity".
 	Method() string
 }
 
@@ -93,6 +96,15 @@ func Decode(b []byte) (Calibrator, error) {
 			return nil, fmt.Errorf("decode isotonic calibrator: %w", err)
 		}
 		return &iso, nil
+	case MethodInterpolated:
+		var c Interpolated
+		if err := strictUnmarshal(b, &c); err != nil {
+			return nil, fmt.Errorf("decode interpolated calibrator: %w", err)
+		}
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("decode interpolated calibrator: %w", err)
+		}
+		return &c, nil
 	case MethodIdentity:
 		var e envelope
 		if err := strictUnmarshal(b, &e); err != nil {
@@ -139,4 +151,28 @@ func checkFitInput(pd, y, w []float64) (pos, neg float64, err error) {
 		return 0, 0, ErrOneClass
 	}
 	return pos, neg, nil
+}
+
+// Fit fits a calibrator of the named method ("isotonic-interpolated",
+// "isotonic", "platt", "identity" or "none") on raw PDs and labels; floor
+// is the smallest PD the isotonic methods give.
+func Fit(method string, pd, y, w []float64, floor float64) (Calibrator, error) {
+	switch method {
+	case MethodInterpolated:
+		return FitInterpolated(pd, y, w, floor)
+	case MethodIsotonic:
+		iso, err := FitIsotonic(pd, y, w)
+		if err != nil {
+			return nil, err
+		}
+		for i := range iso.Y {
+			iso.Y[i] = math.Max(iso.Y[i], floor)
+		}
+		return iso, nil
+	case MethodPlatt:
+		return FitPlatt(pd, y, w)
+	case "", "none", MethodIdentity:
+		return Identity{}, nil
+	}
+	return nil, fmt.Errorf("unknown calibration %q (want %s, %s, %s or none)", method, MethodInterpolated, MethodIsotonic, MethodPlatt)
 }

@@ -35,13 +35,16 @@ type Report struct {
 	ROC         []Curve     `json:"roc,omitempty"`
 	KS          []Curve     `json:"ks,omitempty"`
 	Calibration []GradeRow  `json:"calibration_by_grade,omitempty"`
-	Scores      *Histogram  `json:"score_distribution,omitempty"`
-	ScorePSI    *PSITable   `json:"score_psi,omitempty"`
-	FeaturePSI  []Stability `json:"feature_psi,omitempty"`
-	IV          []Ranked    `json:"information_value,omitempty"`
-	Importance  []Ranked    `json:"importance,omitempty"`
-	Scorecard   []BinRow    `json:"scorecard,omitempty"`
-	Notes       []string    `json:"notes,omitempty"`
+	// CalibrationNotes explain the grades the calibration table leaves
+	// out (no observation in their band).
+	CalibrationNotes []string    `json:"calibration_notes,omitempty"`
+	Scores           *Histogram  `json:"score_distribution,omitempty"`
+	ScorePSI         *PSITable   `json:"score_psi,omitempty"`
+	FeaturePSI       []Stability `json:"feature_psi,omitempty"`
+	IV               []Ranked    `json:"information_value,omitempty"`
+	Importance       []Ranked    `json:"importance,omitempty"`
+	Scorecard        []BinRow    `json:"scorecard,omitempty"`
+	Notes            []string    `json:"notes,omitempty"`
 }
 
 // ModelCard documents a model for its users and reviewers.
@@ -79,8 +82,12 @@ type Candidate struct {
 	Brier       Num    `json:"brier"`
 	LogLoss     Num    `json:"log_loss"`
 	Calibration string `json:"calibration"` // traffic light of the calibration tests
-	Champion    bool   `json:"champion"`
-	Note        string `json:"note,omitempty"`
+	// CVAUC and CVSE are the mean held-out AUC of the family's
+	// cross-validation and its standard error; null without one.
+	CVAUC    Num    `json:"cv_auc"`
+	CVSE     Num    `json:"cv_se"`
+	Champion bool   `json:"champion"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Curve is a named polyline (ROC: x = false positive rate, y = true

@@ -23,8 +23,8 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 </table>
 
 {{if .Candidates}}<h2>Champion and challengers</h2>
-<table><tr><th>family</th><th>AUC</th><th>95% CI</th><th>Gini</th><th>KS</th><th>Brier</th><th>log loss</th><th>calibration</th><th></th></tr>
-{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td>{{if .Champion}}champion{{end}} {{.Note}}</td></tr>{{end}}
+<table><tr><th>family</th><th>CV AUC ± SE</th><th>test AUC</th><th>95% CI</th><th>Gini</th><th>KS</th><th>Brier</th><th>log loss</th><th>calibration</th><th></th></tr>
+{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .CVAUC}} ± {{f 4 .CVSE}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td>{{if .Champion}}champion{{end}} {{.Note}}</td></tr>{{end}}
 </table>{{end}}
 
 <h2>Discrimination</h2>
@@ -36,7 +36,7 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 <div class="charts"><figure>{{calib .Calibration}}<figcaption>Observed default rate (Jeffreys 95% interval) against the grade's PD</figcaption></figure></div>
 <table><tr><th>grade</th><th>n</th><th>defaults</th><th>observed DR</th><th>PD</th><th>Jeffreys 95%</th><th>Jeffreys p</th><th>binomial p</th><th>light</th></tr>
 {{range .Calibration}}<tr><td>{{.Grade}}</td><td>{{.N}}</td><td>{{.Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .PD}}</td><td>{{pct .Low}}–{{pct .High}}</td><td>{{f 4 .Jeffreys}}</td><td>{{f 4 .Binomial}}</td><td>{{light .Light}}</td></tr>{{end}}
-</table>{{end}}
+</table>{{range .CalibrationNotes}}<p class="muted">{{.}}</p>{{end}}{{end}}
 
 {{if .ScorePSI}}<h2>Stability</h2>
 <p>Score PSI {{f 4 .ScorePSI.PSI}} ({{.ScorePSI.Band}}): &lt; 0.10 stable, 0.10–0.25 investigate, ≥ 0.25 shifted.</p>

@@ -1,0 +1,182 @@
+package calibrate
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// MethodInterpolated names the Interpolated calibrator.
+const MethodInterpolated = "isotonic-interpolated"
+
+// Interpolated is isotonic regression that keeps the model's ranking. Pool
+// adjacent violators groups the raw PDs into blocks with increasing default
+// rates, as Isotonic does; Interpolated places each block's default rate at
+// the block's weighted mean raw PD and joins them with straight lines,
+// continued to (0, Floor) below the first block and to (1, IsotonicMax)
+// above the last. It is strictly increasing, so two customers get the same
+// calibrated PD only when the model gave them the same raw PD: a step
+// function would put whole blocks (hundreds of customers) on one PD and
+// leave grades empty between the steps.
+//
+// Floor is the smallest PD it gives (a regulatory floor such as 0.03%):
+// every block's rate r becomes Floor + (IsotonicMax − Floor)·r, which lifts
+// PDs by less than Floor and keeps them strictly increasing, where clipping
+// at the floor would tie every customer below it.
+type Interpolated struct {
+	// X holds the blocks' mean raw PDs, strictly increasing in (0, 1); Y
+	// their calibrated PDs, strictly increasing in (Floor, IsotonicMax).
+	X, Y  []float64
+	Floor float64
+}
+
+// FitInterpolated fits an Interpolated calibrator on raw PDs pd and labels
+// y with weights w (nil: every row weighs 1); floor must be in [0, 0.5).
+// The input rules are FitIsotonic's.
+func FitInterpolated(pd, y, w []float64, floor float64) (*Interpolated, error) {
+	if !(floor >= 0 && floor < 0.5) {
+		return nil, fmt.Errorf("calibrate: floor %v is not in [0, 0.5)", floor)
+	}
+	if _, _, err := checkFitInput(pd, y, w); err != nil {
+		return nil, err
+	}
+	weight := func(i int) float64 {
+		if w == nil {
+			return 1
+		}
+		return w[i]
+	}
+	idx := make([]int, 0, len(pd))
+	for i := range pd {
+		if weight(i) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return cmpFloat(pd[i], pd[j]) })
+	// One point per distinct raw PD: its mean label and weight, and the
+	// weighted sum of its raw PDs (for the blocks' centres).
+	var xs, ys, ws, wx []float64
+	for _, i := range idx {
+		if n := len(xs); n > 0 && pd[i]-xs[n-1] < sameX {
+			ys[n-1] += y[i] * weight(i)
+			ws[n-1] += weight(i)
+			wx[n-1] += pd[i] * weight(i)
+			continue
+		}
+		xs, ys, ws, wx = append(xs, pd[i]), append(ys, y[i]*weight(i)), append(ws, weight(i)), append(wx, pd[i]*weight(i))
+	}
+	for k := range ys {
+		ys[k] /= ws[k]
+	}
+	blockW := slices.Clone(ws)
+	pav(ys, blockW)
+	// Consecutive points with one value form a block (pav leaves adjacent
+	// blocks with different values; clipping may join the outermost).
+	out := &Interpolated{Floor: floor}
+	for k := 0; k < len(ys); {
+		v := min(max(ys[k], IsotonicMin), IsotonicMax)
+		sumW, sumWX := 0.0, 0.0
+		j := k
+		for ; j < len(ys) && min(max(ys[j], IsotonicMin), IsotonicMax) == v; j++ {
+			sumW += ws[j]
+			sumWX += wx[j]
+		}
+		out.X = append(out.X, sumWX/sumW)
+		out.Y = append(out.Y, floor+(IsotonicMax-floor)*v)
+		k = j
+	}
+	// Centres at 0 or 1 (all raw PDs of a block at an end) leave no room
+	// for the tails: nudge them inside, keeping the order.
+	for k := range out.X {
+		out.X[k] = min(max(out.X[k], sameX), 1-sameX)
+		if k > 0 && !(out.X[k] > out.X[k-1]) {
+			out.X[k] = math.Nextafter(out.X[k-1], 1)
+		}
+	}
+	if err := out.check(); err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+	return out, nil
+}
+
+// Calibrate returns the calibrated PD, or NaN when pd is not in [0, 1].
+func (c *Interpolated) Calibrate(pd float64) float64 {
+	if !(pd >= 0 && pd <= 1) {
+		return math.NaN()
+	}
+	x, y := c.X, c.Y
+	last := len(x) - 1
+	if last < 0 || len(y) != len(x) {
+		return math.NaN()
+	}
+	line := func(x0, y0, x1, y1 float64) float64 { return y0 + (y1-y0)*(pd-x0)/(x1-x0) }
+	switch {
+	case pd < x[0]:
+		return line(0, c.Floor, x[0], y[0])
+	case pd >= x[last]:
+		if pd == x[last] {
+			return y[last]
+		}
+		return line(x[last], y[last], 1, IsotonicMax)
+	}
+	// x[j] <= pd < x[j+1].
+	j := sort.SearchFloat64s(x, pd)
+	if x[j] == pd {
+		return y[j]
+	}
+	j--
+	return line(x[j], y[j], x[j+1], y[j+1])
+}
+
+// Method returns "isotonic-interpolated".
+func (*Interpolated) Method() string { return MethodInterpolated }
+
+type interpolatedJSON struct {
+	Method string    `json:"method"`
+	X      []float64 `json:"x"`
+	Y      []float64 `json:"y"`
+	Floor  float64   `json:"floor"`
+}
+
+// MarshalJSON writes {"method":"isotonic-interpolated","x":[…],"y":[…],"floor":f}.
+func (c Interpolated) MarshalJSON() ([]byte, error) {
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("encode interpolated calibrator: %w", err)
+	}
+	return json.Marshal(interpolatedJSON{Method: MethodInterpolated, X: c.X, Y: c.Y, Floor: c.Floor})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *Interpolated) UnmarshalJSON(b []byte) error {
+	var v interpolatedJSON
+	if err := strictUnmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.Method != MethodInterpolated {
+		return fmt.Errorf("method %q is not %q", v.Method, MethodInterpolated)
+	}
+	*c = Interpolated{X: v.X, Y: v.Y, Floor: v.Floor}
+	return nil
+}
+
+// check reports knots that do not describe a strictly increasing map of
+// [0, 1] into [Floor, IsotonicMax].
+func (c Interpolated) check() error {
+	if len(c.X) == 0 || len(c.X) != len(c.Y) {
+		return fmt.Errorf("%d knots with %d values", len(c.X), len(c.Y))
+	}
+	if !(c.Floor >= 0 && c.Floor < 0.5) {
+		return fmt.Errorf("floor %v is not in [0, 0.5)", c.Floor)
+	}
+	for i := range c.X {
+		if !(c.X[i] > 0 && c.X[i] < 1) || !(c.Y[i] >= c.Floor && c.Y[i] <= IsotonicMax) {
+			return fmt.Errorf("knot %d: (%v, %v) is outside (0, 1)×[floor, %v]", i+1, c.X[i], c.Y[i], IsotonicMax)
+		}
+		if i > 0 && !(c.X[i] > c.X[i-1] && c.Y[i] > c.Y[i-1]) {
+			return fmt.Errorf("knot %d: not strictly increasing", i+1)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/eval"
+)
+
+// fold is one round of cross-validation: rows to fit on, rows that stop
+// the boosting early, rows to judge on.
+type fold struct{ train, stop, test []int }
+
+// Fold methods.
+const (
+	// FoldsRollingOrigin: the as-of dates are cut into k+1 consecutive
+	// blocks; round f fits on blocks 0..f and judges on block f+1, each
+	// round on its own group of customers, never fitted on.
+	FoldsRollingOrigin = "rolling-origin"
+	// FoldsByCustomer: k folds of customers, for a book with one as-of date.
+	FoldsByCustomer = "by customer"
+)
+
+// selectionFolds cuts s into k folds grouped by customer (a customer's
+// rows are all fitted on or all judged on) and, where the book has at
+// least k+1 as-of dates, respecting time: every round is judged on dates
+// later than any it was fitted on. One customer in eight of the fitted
+// rows stops the boosting early.
+func selectionFolds(s *backtest.Sample, k int, seed uint64) ([]fold, string) {
+	group := customerFolds(s, k, seed)
+	stop := customerFolds(s, 8, seed+1)
+	dates := slices.Compact(slices.Sorted(slices.Values(s.AsOf)))
+	folds := make([]fold, k)
+	if len(dates) >= k+1 {
+		// Blocks of as-of dates with about as many rows each.
+		count := map[datasets.Date]int{}
+		for _, d := range s.AsOf {
+			count[d]++
+		}
+		blockOf := map[datasets.Date]int{}
+		seen := 0
+		for _, d := range dates {
+			blockOf[d] = min(k, seen*(k+1)/len(s.AsOf))
+			seen += count[d]
+		}
+		for i, d := range s.AsOf {
+			b := blockOf[d]
+			for f := range folds {
+				switch {
+				case b == f+1 && group[i] == f:
+					folds[f].test = append(folds[f].test, i)
+				case b <= f && group[i] != f:
+					if stop[i] == 0 {
+						folds[f].stop = append(folds[f].stop, i)
+					} else {
+						folds[f].train = append(folds[f].train, i)
+					}
+				}
+			}
+		}
+		return folds, FoldsRollingOrigin
+	}
+	for i, g := range group {
+		for f := range folds {
+			switch {
+			case g == f:
+				folds[f].test = append(folds[f].test, i)
+			case stop[i] == 0:
+				folds[f].stop = append(folds[f].stop, i)
+			default:
+				folds[f].train = append(folds[f].train, i)
+			}
+		}
+	}
+	return folds, FoldsByCustomer
+}
+
+// Selection is one family's cross-validated discrimination.
+type Selection struct {
+	Family string
+	// Folds is how the rows were cut (FoldsRollingOrigin or
+	// FoldsByCustomer).
+	Folds string
+	// AUC of the uncalibrated model on each round's held-out rows, their
+	// mean and its standard error (the folds' standard deviation / √k).
+	AUC         []float64
+	MeanAUC, SE float64
+	// OOF holds each row's raw PD from the round that held it out; NaN for
+	// a row no round judged (the first block of a rolling origin).
+	OOF []float64
+	// Fitted are the rounds' models.
+	Fitted []models.Model
+}
+
+// crossValidate fits family fam on every fold of s.
+func crossValidate(ctx context.Context, s *backtest.Sample, fam string, cfg Config, k int) (*Selection, error) {
+	folds, method := selectionFolds(s, k, cfg.Seed)
+	sel := &Selection{Family: fam, Folds: method, OOF: make([]float64, len(s.Y))}
+	for i := range sel.OOF {
+		sel.OOF[i] = math.NaN()
+	}
+	f, err := lookupFamily(fam)
+	if err != nil {
+		return nil, err
+	}
+	for r, fd := range folds {
+		trainS, stopS, testS := s.Subset(fd.train), s.Subset(fd.stop), s.Subset(fd.test)
+		if !hasBothLabels(trainS.Y, allRows(len(trainS.Y))) || !hasBothLabels(testS.Y, allRows(len(testS.Y))) {
+			return nil, fmt.Errorf("%s, round %d of %d: the fitted or the held-out rows lack defaults or non-defaults; use fewer folds", fam, r+1, k)
+		}
+		tr, err := f.Trainer(familyConfig(cfg, fam), cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		m, err := tr.Fit(ctx, &trainS.Dataset, &stopS.Dataset)
+		if err != nil {
+			return nil, fmt.Errorf("%s, round %d: %w", fam, r+1, err)
+		}
+		pd := make([]float64, testS.X.Rows)
+		m.PDs(testS.X, pd)
+		for j, i := range fd.test {
+			sel.OOF[i] = pd[j]
+		}
+		sel.AUC = append(sel.AUC, eval.AUC(testS.Y, pd, nil))
+		sel.Fitted = append(sel.Fitted, m)
+	}
+	var sd float64
+	sel.MeanAUC, sd = meanSD(sel.AUC)
+	sel.SE = sd / math.Sqrt(float64(len(sel.AUC)))
+	return sel, nil
+}
+
+// refit fits the champion's family on every row of s with the settings
+// selection chose (a family that stops early refits with the number of
+// rounds its folds found), and calibrates it on the out-of-fold PDs of
+// its cross-validation, so that no row calibrates its own fit.
+func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) (models.Model, error) {
+	f, err := lookupFamily(sel.Family)
+	if err != nil {
+		return nil, err
+	}
+	config := familyConfig(cfg, sel.Family)
+	if f.Refit != nil {
+		if config, err = f.Refit(config, sel.Fitted); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := f.Trainer(config, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return tr.Fit(ctx, &s.Dataset, nil)
+}
+
+// outOfFold returns the rows of sel.OOF that a round held out, and their
+// labels.
+func outOfFold(sel *Selection, y []float64) (pd, labels []float64) {
+	for i, p := range sel.OOF {
+		if !math.IsNaN(p) {
+			pd, labels = append(pd, p), append(labels, y[i])
+		}
+	}
+	return pd, labels
+}

@@ -1,0 +1,103 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
+)
+
+func TestSelectionFoldsRollOverTimeByCustomer(t *testing.T) {
+	// 60 customers observed at 8 month ends.
+	s := &backtest.Sample{}
+	for c := range 60 {
+		for m := range 8 {
+			s.CustomerIDs = append(s.CustomerIDs, string(rune('A'+c/26))+string(rune('a'+c%26)))
+			s.AsOf = append(s.AsOf, datasets.YMD(2024, 1, 1).AddMonths(m))
+			s.Y = append(s.Y, float64((c+m)%5/4))
+		}
+	}
+	folds, method := selectionFolds(s, 4, 1)
+	if method != FoldsRollingOrigin || len(folds) != 4 {
+		t.Fatalf("%s with %d folds; want %s with 4", method, len(folds), FoldsRollingOrigin)
+	}
+	tested := map[int]bool{}
+	for f, fd := range folds {
+		if len(fd.train) == 0 || len(fd.test) == 0 || len(fd.stop) == 0 {
+			t.Fatalf("fold %d: %d fitted, %d stopping, %d held out", f, len(fd.train), len(fd.stop), len(fd.test))
+		}
+		fitted := map[string]bool{}
+		last := datasets.NoDate
+		for _, i := range slices.Concat(fd.train, fd.stop) {
+			fitted[s.CustomerIDs[i]] = true
+			last = max(last, s.AsOf[i])
+		}
+		for _, i := range fd.test {
+			if fitted[s.CustomerIDs[i]] {
+				t.Errorf("fold %d: customer %s is fitted on and held out", f, s.CustomerIDs[i])
+			}
+			if s.AsOf[i] <= last {
+				t.Errorf("fold %d: held out %s, not after the last fitted date %s", f, s.AsOf[i], last)
+			}
+			if tested[i] {
+				t.Errorf("row %d held out twice", i)
+			}
+			tested[i] = true
+		}
+	}
+	// One as-of date: folds by customer, every row held out once.
+	one := &backtest.Sample{CustomerIDs: s.CustomerIDs[:60], AsOf: make([]datasets.Date, 60)}
+	one.Y = s.Y[:60]
+	folds, method = selectionFolds(one, 4, 1)
+	n := 0
+	for _, fd := range folds {
+		n += len(fd.test)
+	}
+	if method != FoldsByCustomer || n != 60 {
+		t.Errorf("%s holding out %d rows; want %s holding out all 60", method, n, FoldsByCustomer)
+	}
+}
+
+// The champion is chosen by cross-validation and the registered model is
+// refit on every observation: it differs from the candidate fitted on the
+// train part, and its artifact records the cross-validation.
+func TestRunRefitsTheChampion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-validates")
+	}
+	b := synthBook(t, 3000)
+	cfg := DefaultConfig()
+	cfg.Families = []string{"logistic", "gbdt"}
+	cfg.SelectionFolds = 3
+	cfg.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+	res, err := Run(context.Background(), b, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Refit || res.Rows != int(res.Counts.Labelled) {
+		t.Fatalf("refit %v on %d rows; want a refit on all %d labelled observations (%s)", res.Refit, res.Rows, res.Counts.Labelled, res.SelectionNote)
+	}
+	for _, c := range res.Candidates {
+		if c.CV == nil || len(c.CV.AUC) != 3 || !(c.CV.MeanAUC > 0.6) || !(c.CV.SE > 0) {
+			t.Fatalf("%s: cross-validation %+v", c.Family, c.CV)
+		}
+		if c.CV.MeanAUC > res.Champion.CV.MeanAUC && c.CalibrationPasses == res.Champion.CalibrationPasses {
+			t.Errorf("%s has the better CV AUC (%.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, res.Champion.CV.MeanAUC, res.Champion.Family)
+		}
+	}
+	if res.Artifact.Model == res.Champion.Model {
+		t.Error("the registered model is the one fitted on the train part, not the refit")
+	}
+	var metrics struct {
+		CV map[string]struct {
+			MeanAUC float64 `json:"mean_auc"`
+		} `json:"cross_validation"`
+	}
+	if err := json.Unmarshal(res.Artifact.Metrics, &metrics); err != nil || len(metrics.CV) != 2 {
+		t.Errorf("artifact metrics lack the cross-validation: %v %+v", err, metrics)
+	}
+}
