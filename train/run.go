@@ -197,19 +197,18 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err != nil {
 		return nil, err
 	}
-	// The reference distributions: the PDs of the rows the model learnt
-	// from, as the registered model gives them.
+	// The reference distributions kept with the model: the PDs of the rows
+	// it learnt from, as the registered model gives them.
 	learnt := trainS
 	if res.Refit {
 		learnt = sample
 	}
-	trainPD := make([]float64, learnt.X.Rows)
-	model.PDs(learnt.X, trainPD)
-	for i := range trainPD {
-		trainPD[i] = calibrator.Calibrate(trainPD[i])
-	}
+	refPD := calibratedPDs(model, calibrator, learnt)
 	stored := artifactMetrics(champ, cands)
-	stored["reference"] = backtest.NewReference(learnt, trainPD)
+	stored["reference"] = backtest.NewReference(learnt, refPD)
+	// The report compares like with like: the candidate judged on the test
+	// part, on its own train part.
+	trainPD := calibratedPDs(champ.Model, champ.Calibrator, trainS)
 	fingerprint := sample.Fingerprint()
 	metrics, err := json.Marshal(stored)
 	if err != nil {
@@ -231,8 +230,18 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 			"split":          split.Method,
 		},
 	}
-	res.Report = buildReport(book, prep, learnt, testS, trainPD, split, counts, cfg, res)
+	res.Report = buildReport(book, prep, trainS, testS, trainPD, split, counts, cfg, res)
 	return res, nil
+}
+
+// calibratedPDs returns the calibrated PD of every row of s.
+func calibratedPDs(m models.Model, c calibrate.Calibrator, s *backtest.Sample) []float64 {
+	pd := make([]float64, s.X.Rows)
+	m.PDs(s.X, pd)
+	for i := range pd {
+		pd[i] = c.Calibrate(pd[i])
+	}
+	return pd
 }
 
 func allRows(n int) []int {

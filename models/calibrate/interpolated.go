@@ -15,13 +15,16 @@ const MethodInterpolated = "isotonic-interpolated"
 // adjacent violators groups the raw PDs into blocks with increasing default
 // rates, as Isotonic does; Interpolated places each block's default rate at
 // the block's weighted mean raw PD and joins them with straight lines,
-// continued to (0, Floor) below the first block and to (1, IsotonicMax)
-// above the last. It is strictly increasing, so two customers get the same
+// continued below the first block's centre down to half its rate (not below
+// Floor) at a raw PD of 0, and above the last block's centre up to half way
+// to IsotonicMax at a raw PD of 1: the outermost blocks' customers stay near
+// their block's rate, as isotonic regression has them, but in the model's
+// order. It is strictly increasing, so two customers get the same
 // calibrated PD only when the model gave them the same raw PD: a step
 // function would put whole blocks (hundreds of customers) on one PD and
 // leave grades empty between the steps.
 //
-// Floor is the smallest PD it gives (a regulatory floor such as 0.03%):
+// Floor bounds the PDs it gives from below (a regulatory floor such as 0.03%):
 // every block's rate r becomes Floor + (IsotonicMax − Floor)·r, which lifts
 // PDs by less than Floor and keeps them strictly increasing, where clipping
 // at the floor would tie every customer below it.
@@ -114,12 +117,12 @@ func (c *Interpolated) Calibrate(pd float64) float64 {
 	line := func(x0, y0, x1, y1 float64) float64 { return y0 + (y1-y0)*(pd-x0)/(x1-x0) }
 	switch {
 	case pd < x[0]:
-		return line(0, c.Floor, x[0], y[0])
+		return line(0, max(c.Floor, y[0]/2), x[0], y[0])
 	case pd >= x[last]:
 		if pd == x[last] {
 			return y[last]
 		}
-		return line(x[last], y[last], 1, IsotonicMax)
+		return line(x[last], y[last], 1, (y[last]+IsotonicMax)/2)
 	}
 	// x[j] <= pd < x[j+1].
 	j := sort.SearchFloat64s(x, pd)
