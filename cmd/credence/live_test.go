@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,34 +44,13 @@ func TestLiveBookCommands(t *testing.T) {
 		t.Fatal("the delta holds no rows")
 	}
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	lis.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		var sink bytes.Buffer
-		served <- run(ctx, []string{"serve", "--registry", reg, "--store", filepath.Join(dir, "store"), "--book", book,
-			"--addr", addr, "--metrics-addr", "", "--log-level", "warn"}, &sink, &sink)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-served:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("serve ended with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop after its context was cancelled")
-		}
-	}()
+	addr, stop := serveInProcess(t, "--registry", reg, "--store", filepath.Join(dir, "store"), "--book", book, "--log-level", "warn")
+	defer stop()
 	client := func(args ...string) (string, error) {
 		return credence(t, append(args, "--addr", addr, "--insecure")...)
 	}
 	var out string
+	var err error
 	for range 200 {
 		if out, err = client("score", "--customer", "C00000001"); err == nil {
 			break

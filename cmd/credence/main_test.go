@@ -232,18 +232,7 @@ func TestTrainAndModels(t *testing.T) {
 	}
 
 	// Serve the champion in-process, call it with the client, then stop it.
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	lis.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		var sink bytes.Buffer
-		served <- run(ctx, []string{"serve", "--registry", reg, "--book", book, "--addr", addr, "--metrics-addr", ""}, &sink, &sink)
-	}()
+	addr, stop := serveInProcess(t, "--registry", reg, "--book", book)
 	var scored string
 	for i := 0; i < 100; i++ {
 		if scored, err = credence(t, "score", "--addr", addr, "--insecure", "--customer", "C00000001", "--as-of", "2024-06-01"); err == nil {
@@ -264,19 +253,42 @@ func TestTrainAndModels(t *testing.T) {
 	if _, err = credence(t, "score", "--addr", addr, "--insecure", "--customer", "NOPE"); err == nil || !strings.Contains(err.Error(), "NotFound") && !strings.Contains(err.Error(), "not found") {
 		t.Errorf("unknown customer: err = %v; want NotFound", err)
 	}
-	cancel()
-	select {
-	case err := <-served:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("serve ended with %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after its context was cancelled")
-	}
+	stop()
 
 	html, err := os.ReadFile(filepath.Join(reg, "versions", "v0001", "report.html"))
 	if err != nil || !bytes.Contains(html, []byte("<svg")) {
 		t.Errorf("report.html missing or without charts: %v", err)
+	}
+}
+
+// serveInProcess runs `credence serve` with args on a free loopback port
+// and returns its address and a function that stops it and checks that it
+// ended cleanly.
+func serveInProcess(t *testing.T, args ...string) (addr string, stop func()) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = lis.Addr().String()
+	lis.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		var sink bytes.Buffer
+		served <- run(ctx, append([]string{"serve", "--addr", addr, "--metrics-addr", ""}, args...), &sink, &sink)
+	}()
+	return addr, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-served:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("serve ended with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop after its context was cancelled")
+		}
 	}
 }
 
