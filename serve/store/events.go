@@ -174,8 +174,20 @@ func (s *Store) Apply(events []Event) (Applied, error) {
 	case <-s.stop:
 		return Applied{}, ErrClosed
 	}
-	r := <-req.done
-	return r.applied, r.err
+	// The queue is buffered: a request may land in it after the writer has
+	// stopped, and nobody would answer it.
+	select {
+	case r := <-req.done:
+		return r.applied, r.err
+	case <-s.stopped:
+		// The writer answers every request it takes before it stops.
+		select {
+		case r := <-req.done:
+			return r.applied, r.err
+		default:
+			return Applied{}, ErrClosed
+		}
+	}
 }
 
 // writer commits queued requests, many at a time.
