@@ -69,10 +69,16 @@ func newAlerter(s *Server, cfg AlertConfig) *alerter {
 		wake: make(chan struct{}, 1), raised: make(chan struct{})}
 }
 
-// note queues the customer of an applied event.
-func (a *alerter) note(ev *store.Event) {
+// note queues the customers of applied events, in order: a customer's
+// last event is its cause.
+func (a *alerter) note(evs ...*store.Event) {
+	if len(evs) == 0 {
+		return
+	}
 	a.mu.Lock()
-	a.pending[ev.CustomerID] = cause{kind: ev.Kind.String(), id: ev.ID, date: ev.BusinessDate(), invoiceID: ev.Invoice.InvoiceID}
+	for _, ev := range evs {
+		a.pending[ev.CustomerID] = cause{kind: ev.Kind.String(), id: ev.ID, date: ev.BusinessDate(), invoiceID: ev.Invoice.InvoiceID}
+	}
 	a.mu.Unlock()
 	a.poke()
 }
