@@ -390,3 +390,35 @@ func TestBadEventsRefused(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+// TestCustomerCountCacheTransparent: the count of customers is the same
+// whether the writer remembers the customers of earlier batches or starts
+// afresh (a reopened store), cured defaults included.
+func TestCustomerCountCacheTransparent(t *testing.T) {
+	d := datasets.YMD(2025, 3, 1)
+	rec := func(c string) Event { return Event{Kind: DefaultRecorded, CustomerID: c, Date: d, Reason: "r"} }
+	cure := func(c string) Event { return Event{Kind: DefaultCured, CustomerID: c, Date: d} }
+	k := eventKit{customer: "X2", d0: d}
+	batches := [][]Event{
+		{rec("X1"), cure("X1"), k.issue("I1", 0, 10)},
+		{rec("X1"), k.issue("I2", 0, 10), cure("X1")},
+		{rec("X1"), rec("X3")},
+		{cure("X3")},
+		{rec("X3"), k.issue("I3", 0, 10)},
+	}
+	warm := openStore(t, filepath.Join(t.TempDir(), "warm"))
+	coldDir := filepath.Join(t.TempDir(), "cold")
+	for i, b := range batches {
+		applyAll(t, warm, b)
+		cold, err := Open(coldDir, Options{Now: killNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyAll(t, cold, b)
+		got, want := warm.Meta().Customers, cold.Meta().Customers
+		cold.Close()
+		if got != want {
+			t.Fatalf("after batch %d: %d customers; a store reopened before each batch counts %d", i, got, want)
+		}
+	}
+}
