@@ -30,9 +30,9 @@ test: vet
 	$(GO) test -count=1 ./...
 	$(MAKE) race
 
-# The race detector on the concurrent packages: the server, the registry, the book scan and streaming,
-# scoring and batch rescoring (about a minute on 2 cores).
-RACE_PKGS ?= ./serve/ ./models/registry/ ./datasets/ ./models/scoring/ ./serve/rescore/
+# The race detector on the concurrent packages: the server, the live store, the registry, the book
+# scan and streaming, scoring and batch rescoring (about a minute on 2 cores).
+RACE_PKGS ?= ./serve/ ./serve/store/ ./models/registry/ ./datasets/ ./models/scoring/ ./serve/rescore/
 race:
 	$(GO) test -race -count=1 $(RACE_PKGS)
 

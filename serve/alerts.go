@@ -72,7 +72,7 @@ func newAlerter(s *Server, cfg AlertConfig) *alerter {
 // note queues the customers of applied events at once, so that the work
 // sees a batch whole. A customer keeps the earliest dated cause: its
 // "before" is the customer as it stood before the first of them.
-func (a *alerter) note(evs []*store.Event) {
+func (a *alerter) note(evs ...*store.Event) {
 	if len(evs) == 0 {
 		return
 	}

@@ -77,7 +77,8 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 	if err != nil {
 		return err
 	}
-	var accepted []*store.Event
+	accepted := make([]*store.Event, 0, len(applied.Outcomes))
+	var unchanged, refused int
 	for k, o := range applied.Outcomes {
 		switch o.Status {
 		case store.Accepted:
@@ -85,7 +86,9 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 			accepted = append(accepted, &evs[k])
 		case store.Unchanged:
 			resp.Unchanged++
+			unchanged++
 		case store.Refused:
+			refused++
 			i := pos[k]
 			field := o.Err.Field
 			if prefix := eventField(events[i]); prefix != "" && field != "customer_id" {
@@ -93,12 +96,14 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 			}
 			refuse(i, events[i], field, o.Err.Err.Error())
 		}
-		s.metrics.events.WithLabelValues(o.Status.String()).Inc()
 	}
-	for range len(events) - len(evs) {
-		s.metrics.events.WithLabelValues(store.Refused.String()).Inc()
+	s.alerts.note(accepted...)
+	refused += len(events) - len(evs)
+	for st, n := range map[store.Status]int{store.Accepted: len(accepted), store.Unchanged: unchanged, store.Refused: refused} {
+		if n > 0 {
+			s.metrics.events.WithLabelValues(st.String()).Add(float64(n))
+		}
 	}
-	s.alerts.note(accepted)
 	if applied.DataDate != applied.Previous {
 		s.alerts.roll(applied.Previous, applied.DataDate)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -174,8 +175,20 @@ func (s *Store) Apply(events []Event) (Applied, error) {
 	case <-s.stop:
 		return Applied{}, ErrClosed
 	}
-	r := <-req.done
-	return r.applied, r.err
+	// The queue is buffered: a request may land in it after the writer has
+	// stopped, and nobody would answer it.
+	select {
+	case r := <-req.done:
+		return r.applied, r.err
+	case <-s.stopped:
+		// The writer answers every request it takes before it stops.
+		select {
+		case r := <-req.done:
+			return r.applied, r.err
+		default:
+			return Applied{}, ErrClosed
+		}
+	}
 }
 
 // writer commits queued requests, many at a time.
@@ -239,6 +252,9 @@ func (s *Store) commit(reqs []*request) {
 	}
 	if err == nil {
 		s.meta.Store(&m)
+		s.known.committed()
+	} else {
+		s.known.abandoned()
 	}
 	for i, req := range reqs {
 		results[i].applied.DataDate = m.DataDate
@@ -275,6 +291,7 @@ func (s *Store) apply(b *pebble.Batch, m *Meta, ev *Event, today datasets.Date) 
 		if _, ok, err := get(b, key); err != nil || !ok {
 			return Unchanged, nil, err
 		}
+		s.known.forget(id)
 		return Accepted, nil, b.Delete(key, nil)
 	case AttributesUpdated:
 		return s.updateAttributes(b, m, ev)
@@ -313,8 +330,11 @@ func (s *Store) put(b *pebble.Batch, m *Meta, key, value []byte) (Status, *Field
 
 // noteCustomer counts a customer the store did not know.
 func (s *Store) noteCustomer(b *pebble.Batch, m *Meta, key []byte) error {
-	end := strings.IndexByte(string(key[1:]), 0)
+	end := bytes.IndexByte(key[1:], 0)
 	p := key[:end+2]
+	if s.known.has(p[1 : end+1]) {
+		return nil
+	}
 	it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
 		return err
@@ -323,8 +343,49 @@ func (s *Store) noteCustomer(b *pebble.Batch, m *Meta, key []byte) error {
 	if !it.First() {
 		m.Customers++
 	}
+	s.known.noted(string(p[1 : end+1]))
 	return it.Error()
 }
+
+// knownCustomers remembers customers the store holds records of, so that
+// most events need not look for the customer's first record. Only the
+// writer goroutine uses it. A customer enters once the batch that showed
+// or made its records is committed, and leaves when one of its records is
+// deleted (a cured default may have been its only one).
+type knownCustomers struct {
+	ids     map[string]struct{}
+	pending []string // noted in the batch being built
+}
+
+// maxKnownCustomers bounds the set (about 60 bytes a customer); when full
+// it starts again empty.
+const maxKnownCustomers = 1 << 18
+
+func (k *knownCustomers) has(id []byte) bool {
+	_, ok := k.ids[string(id)]
+	return ok
+}
+
+func (k *knownCustomers) noted(id string) { k.pending = append(k.pending, id) }
+
+func (k *knownCustomers) forget(id string) {
+	delete(k.ids, id)
+	k.pending = slices.DeleteFunc(k.pending, func(x string) bool { return x == id })
+}
+
+// committed keeps the customers of the committed batch; abandoned drops
+// them.
+func (k *knownCustomers) committed() {
+	if k.ids == nil || len(k.ids)+len(k.pending) > maxKnownCustomers {
+		k.ids = make(map[string]struct{}, len(k.pending))
+	}
+	for _, id := range k.pending {
+		k.ids[id] = struct{}{}
+	}
+	k.pending = k.pending[:0]
+}
+
+func (k *knownCustomers) abandoned() { k.pending = k.pending[:0] }
 
 func (s *Store) updateAttributes(b *pebble.Batch, m *Meta, ev *Event) (Status, *FieldError, error) {
 	key := recordKey(ev.CustomerID, kindAttributes, nil)
