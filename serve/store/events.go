@@ -292,7 +292,20 @@ func (s *Store) apply(b *pebble.Batch, m *Meta, ev *Event, today datasets.Date) 
 			return Unchanged, nil, err
 		}
 		s.known.forget(id)
-		return Accepted, nil, b.Delete(key, nil)
+		if err := b.Delete(key, nil); err != nil {
+			return 0, nil, err
+		}
+		// A cured default that was the customer's only record leaves no
+		// customer behind.
+		p := historyPrefix(id)
+		it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+		if err != nil {
+			return 0, nil, err
+		}
+		if !it.First() {
+			m.Customers--
+		}
+		return Accepted, nil, errors.Join(it.Error(), it.Close())
 	case AttributesUpdated:
 		return s.updateAttributes(b, m, ev)
 	}

@@ -422,3 +422,21 @@ func TestCustomerCountCacheTransparent(t *testing.T) {
 		}
 	}
 }
+
+// A customer known only by a default that is then cured is no customer.
+func TestCureOfOnlyRecordUncounts(t *testing.T) {
+	d := datasets.YMD(2025, 3, 1)
+	s := openStore(t, t.TempDir())
+	applyAll(t, s, []Event{{Kind: DefaultRecorded, CustomerID: "Y1", Date: d, Reason: "r"}})
+	if n := s.Meta().Customers; n != 1 {
+		t.Fatalf("%d customers after a default; want 1", n)
+	}
+	applyAll(t, s, []Event{{Kind: DefaultCured, CustomerID: "Y1", Date: d}})
+	if n := s.Meta().Customers; n != 0 {
+		t.Errorf("%d customers after the cure of the only record; want 0", n)
+	}
+	applyAll(t, s, []Event{{Kind: DefaultRecorded, CustomerID: "Y1", Date: d, Reason: "r"}})
+	if n := s.Meta().Customers; n != 1 {
+		t.Errorf("%d customers after a new default; want 1", n)
+	}
+}
