@@ -25,6 +25,9 @@ func (a *app) trainCmd() *cobra.Command {
 			"calibrate each on the validation part and measure it on the test part. The champion is the best\n"+
 			"test AUC among the families whose calibration passes; it is registered as a new version with its\n"+
 			"report (report.html, report.json) and labelled champion when it passes.\n\n"+
+			"Before that, --tune-budget tunes each family's hyperparameters by successive halving on the\n"+
+			"selection folds; the budget is turned into candidates and rows by a cost model, so the same seed,\n"+
+			"data and budget give the same configuration, stored in the model's training configuration.\n\n"+
 			"A --config file may hold a `train:` section with the full training configuration (families,\n"+
 			"%s, calibration, scale, valid_share, test_share, observations.features).",
 			strings.Join(catalog.Names(), ", "), strings.Join(catalog.Names(), ", ")),
