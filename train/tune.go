@@ -69,13 +69,13 @@ type Tuning struct {
 	// one included; Rungs the rounds of successive halving.
 	Candidates int          `json:"candidates"`
 	Rungs      []TuningRung `json:"rungs,omitempty"`
-	// DefaultAUC and BestAUC are the mean held-out AUC, on the selection
-	// folds at the last rung, of the configuration as configured and of
-	// the one chosen; Changed says they are different configurations.
+	// DefaultAUC and BestAUC are the mean held-out AUC on the selection
+	// folds (the last rung fits all rows) of the configuration as
+	// configured and of the one chosen; Changed says they differ.
 	DefaultAUC float64 `json:"default_auc"`
 	BestAUC    float64 `json:"best_auc"`
 	Changed    bool    `json:"changed"`
-	// Note says why a family was not tuned, or tuned on a share of rows.
+	// Note says why a family was not tuned.
 	Note string `json:"note,omitempty"`
 }
 
@@ -98,7 +98,9 @@ func (t Tuning) RungText() string {
 }
 
 // halvingPlan is a search sized to a budget before any fit: rungs of
-// increasing row shares, the last at most 1, starting from n candidates.
+// increasing row shares, the last always on all rows, starting from n
+// candidates; cost is the work it adds to training, in the cost model's
+// seconds.
 type halvingPlan struct {
 	shares []float64
 	n      int
@@ -119,12 +121,18 @@ func rungSizes(n, rungs int) []int {
 
 // planHalving sizes a search within budget seconds: space candidates at
 // most, cost(share) the modelled seconds of cross-validating one candidate
-// on share of the rows, minShare the smallest share a rung may fit on. It
-// judges the final rung on all rows when that leaves room for at least
-// wantCandidates (or the whole space), else on the largest share that
-// does (a third, a ninth... of the rows, or minShare); then the most
-// candidates, then fewer rungs. ok is false when not
-// even two candidates fit in the budget.
+// on share of the rows, minShare the smallest share a rung may fit on.
+//
+// Rungs three times apart in rows end at a top share, and a search whose
+// top is below all rows ends with one more rung on all of them, so that
+// the configured configuration and the best of the others are always
+// compared on the selection folds as selection will see them. The
+// cross-validation of the one chosen there is the one selection makes
+// anyway, so it is not charged to the budget. The plan judges its top
+// rung on all rows when that leaves room for at least wantCandidates (or
+// the whole space), else on the largest share that does (a third, a
+// ninth... of the rows, or minShare); then it takes the most candidates,
+// then the fewest rungs. ok is false when not even two candidates fit.
 func planHalving(budget float64, space int, cost func(share float64) float64, minShare float64) (plan halvingPlan, ok bool) {
 	want := min(space, wantCandidates)
 	var tops []float64
@@ -145,12 +153,19 @@ func planHalving(budget float64, space int, cost func(share float64) float64, mi
 			if shares[0] < minShare {
 				break
 			}
+			if top < 1 {
+				shares = append(shares, 1)
+			}
 			for n := space; n >= 2 && n > atTop.n; n-- {
 				if rungs > 1 && n <= int(math.Pow(halving, float64(rungs-1))) {
 					break // too few to halve that often
 				}
 				var c float64
-				for r, k := range rungSizes(n, rungs) {
+				sizes := rungSizes(n, len(shares))
+				for r, k := range sizes {
+					if r == len(sizes)-1 {
+						k-- // selection's own cross-validation
+					}
 					c += float64(k) * cost(shares[r])
 				}
 				if c <= budget {
@@ -171,8 +186,8 @@ func planHalving(budget float64, space int, cost func(share float64) float64, mi
 
 // tuned is the outcome of tuning: each family's chosen configuration,
 // how it was found, and the chosen configuration's cross-validation on
-// the selection folds where the last rung fitted all rows, which
-// selection reuses rather than fitting it again.
+// the selection folds, which selection reuses rather than fitting it
+// again.
 type tuned struct {
 	configs map[string]json.RawMessage
 	records []Tuning
@@ -187,7 +202,8 @@ type tuned struct {
 // of candidates and the row shares they are fitted on; the same seed, data
 // and budget therefore choose the same configurations on any machine. The
 // configured configuration is always a candidate and is never eliminated,
-// so the one chosen is never worse than it on the folds of the last rung.
+// and the last rung fits all rows, so the one chosen is never worse than
+// it on the selection folds.
 func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string, budget time.Duration, progress func(string)) (*tuned, error) {
 	out := &tuned{configs: map[string]json.RawMessage{}, cv: map[string]*Selection{}}
 	k := cfg.SelectionFolds
@@ -199,10 +215,9 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 	}
 	folds, method := selectionFolds(s, k, cfg.Seed)
 	rank := subsampleRanks(s, cfg.Seed)
-	var trainRows, stopRows, defaults float64
+	var trainRows, defaults float64
 	for _, fd := range folds {
 		trainRows += float64(len(fd.train))
-		stopRows += float64(len(fd.stop))
 		for _, i := range fd.train {
 			defaults += s.Y[i]
 		}
@@ -239,14 +254,19 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 			return nil, fmt.Errorf("tune %s: %w", fam, err)
 		}
 		sr.cands = cands
+		memo := map[float64]float64{}
 		sr.cost = func(share float64) float64 {
+			if c, ok := memo[share]; ok {
+				return c
+			}
 			var c float64
 			for _, cand := range cands {
 				for _, fd := range folds {
 					c += f.Tuning.Cost(cand, int(share*float64(len(fd.train))), int(share*float64(len(fd.stop))), s.X.Cols)
 				}
 			}
-			return c / float64(len(cands))
+			memo[share] = c / float64(len(cands))
+			return memo[share]
 		}
 		sr.full = float64(len(cands)) * sr.cost(1)
 	}
@@ -272,8 +292,8 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 		}
 		sr.plan, sr.planned = planHalving(sr.budget, len(sr.cands), sr.cost, minShare)
 		if !sr.planned {
-			sr.untuned = fmt.Sprintf("not tuned: its share of the budget, %.1f s, does not pay for two candidates (one cross-validation on %.0f%% of the rows costs about %.1f s)",
-				sr.budget, 100*minShare, sr.cost(minShare))
+			sr.untuned = fmt.Sprintf("not tuned: its share of the budget, %.1f s, does not pay for comparing two candidates on all rows (one cross-validation costs about %.1f s)",
+				sr.budget, sr.cost(1))
 			continue
 		}
 		left -= sr.plan.cost
@@ -300,11 +320,7 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 		rec.PlannedSeconds = sr.plan.cost
 		rec.Candidates = sr.plan.n
 		rec.Changed = best != 0
-		if top := sr.plan.shares[len(sr.plan.shares)-1]; top < 1 {
-			rec.Note = fmt.Sprintf("the budget paid for judging the last rung on %.0f%% of the fitted rows, not all", 100*top)
-		} else {
-			out.cv[sr.fam] = sel
-		}
+		out.cv[sr.fam] = sel
 		out.configs[sr.fam] = sr.cands[best]
 		out.records = append(out.records, rec)
 	}
