@@ -72,6 +72,20 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			r.ROC = append(r.ROC, report.Curve{Name: c.Family, X: report.Nums(x), Y: report.Nums(y)})
 		}
 	}
+	if len(res.Tuning) > 0 {
+		r.TuningBudget = fmt.Sprintf("%s of the cost model's seconds", res.TuneBudget.Round(100*time.Millisecond))
+		r.Notes = append(r.Notes, "Tuning judged its candidates on the selection folds, which hold every observation, the test part included: the cross-validated and test AUC of a tuned family are slightly optimistic, by the best of several tries.")
+	}
+	for _, t := range res.Tuning {
+		row := report.TuningRow{Family: t.Family, Candidates: t.Candidates, Rungs: t.RungText(),
+			DefaultAUC: report.Num(math.NaN()), BestAUC: report.Num(math.NaN()), Changed: t.Changed,
+			BudgetSeconds: report.Num(t.BudgetSeconds), PlannedSeconds: report.Num(t.PlannedSeconds), Seconds: report.Num(t.Seconds), Note: t.Note}
+		if len(t.Rungs) > 0 {
+			row.DefaultAUC, row.BestAUC = report.Num(t.DefaultAUC), report.Num(t.BestAUC)
+			row.Config = familyConfig(cfg, t.Family)
+		}
+		r.Tuning = append(r.Tuning, row)
+	}
 	if pts, err := eval.KSCurve(testS.Y, champ.TestPD); err == nil {
 		var pop, def, non []float64
 		for _, p := range pts {

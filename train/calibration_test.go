@@ -17,6 +17,7 @@ func TestCalibrationKeepsRanking(t *testing.T) {
 	}
 	b := synthBook(t, 5000)
 	cfg := DefaultConfig()
+	cfg.TuneBudget = "0" // tuning has tests of its own
 	cfg.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 	res, err := Run(context.Background(), b, cfg, nil)
 	if err != nil {

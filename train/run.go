@@ -55,6 +55,20 @@ type Config struct {
 	ValidShare float64 `json:"valid_share"`
 	TestShare  float64 `json:"test_share"`
 	Seed       uint64  `json:"seed"`
+	// TuneBudget bounds the hyperparameter tuning that precedes selection:
+	// TuneAuto (DefaultConfig) scales it to the book, about 120 µs per
+	// labelled observation and at least 5 s; a duration ("90s") sets it;
+	// "0" or "" turns tuning off. It is not a deadline: before any fit
+	// it is turned, through each family's cost model, into a number of
+	// candidate configurations and the rows they are fitted on, so the
+	// same seed, data and budget choose the same configurations on any
+	// machine at any load.
+	TuneBudget string `json:"tune_budget"`
+	// Tuning records how the family configurations were tuned. Run sets
+	// it in the configuration it stores, together with the tuned family
+	// configurations and a TuneBudget of "0", so the stored configuration
+	// rebuilds the same models without searching again.
+	Tuning []Tuning `json:"tuning,omitempty"`
 }
 
 // DefaultConfig fits every family with its defaults.
@@ -70,6 +84,7 @@ func DefaultConfig() Config {
 		TestShare:      0.2,
 		SelectionFolds: 5,
 		Seed:           1,
+		TuneBudget:     TuneAuto,
 	}
 }
 
@@ -115,6 +130,10 @@ type Result struct {
 	// SelectionNote says why selection fell back to the test part, if it
 	// did.
 	SelectionNote string
+	// Tuning is how each family's configuration was tuned; empty when
+	// tuning was off. TuneBudget is the budget it had.
+	Tuning     []Tuning
+	TuneBudget time.Duration
 }
 
 // Run trains on the book: observations → features → split → fit every
@@ -126,6 +145,9 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		progress = func(string) {}
 	}
 	if err := cfg.Scale.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
 		return nil, err
 	}
 	families := cfg.Families
@@ -172,6 +194,22 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 			return nil, fmt.Errorf("the %s part has %d rows but not both defaults and non-defaults; the book needs more history or defaults", name, len(s.Y))
 		}
 	}
+	budget, _ := ParseTuneBudget(cfg.TuneBudget, sample.X.Rows)
+	var tunedCV map[string]*Selection
+	var tunings []Tuning
+	if budget > 0 {
+		t, err := tune(ctx, sample, cfg, families, budget, progress)
+		if err != nil {
+			return nil, fmt.Errorf("tune: %w", err)
+		}
+		for fam, config := range t.configs {
+			cfg.FamilyConfig[fam] = config
+		}
+		tunedCV, tunings = t.cv, t.records
+		// The stored configuration rebuilds these models: tuned, not to
+		// be tuned again.
+		cfg.TuneBudget, cfg.Tuning = "0", tunings
+	}
 	var cands []*CandidateResult
 	for _, fam := range families {
 		progress("fitting " + fam)
@@ -181,8 +219,8 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		}
 		cands = append(cands, c)
 	}
-	res := &Result{Candidates: cands, Counts: counts, Split: split, Rows: sample.X.Rows}
-	model, calibrator, err := selectAndRefit(ctx, sample, cands, cfg, progress, res)
+	res := &Result{Candidates: cands, Counts: counts, Split: split, Rows: sample.X.Rows, Tuning: tunings, TuneBudget: budget}
+	model, calibrator, err := selectAndRefit(ctx, sample, cands, cfg, tunedCV, progress, res)
 	if err != nil {
 		return nil, err
 	}
@@ -346,8 +384,10 @@ func auc(c *CandidateResult) float64 {
 // and returns the model to register with its calibrator: the champion's
 // family refit on all of sample and calibrated on its out-of-fold PDs; or,
 // without cross-validation (SelectionFolds < 2, or a book too small for
-// it, noted in res), the champion as fitted on the train part.
-func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*CandidateResult, cfg Config, progress func(string), res *Result) (models.Model, calibrate.Calibrator, error) {
+// it, noted in res), the champion as fitted on the train part. tunedCV
+// holds the cross-validations tuning already made of a family's
+// configuration on the selection folds; they are used as they are.
+func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*CandidateResult, cfg Config, tunedCV map[string]*Selection, progress func(string), res *Result) (models.Model, calibrate.Calibrator, error) {
 	heldOut := func() (models.Model, calibrate.Calibrator, error) {
 		for _, c := range cands {
 			c.CV = nil
@@ -359,6 +399,10 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 		return heldOut()
 	}
 	for _, c := range cands {
+		if sel, ok := tunedCV[c.Family]; ok {
+			c.CV = sel
+			continue
+		}
 		progress(fmt.Sprintf("cross-validating %s (%d rounds)", c.Family, cfg.SelectionFolds))
 		sel, err := crossValidate(ctx, sample, c.Family, cfg, cfg.SelectionFolds)
 		if err != nil {

@@ -19,6 +19,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	}
 	b := synthBook(t, 8000)
 	cfg := DefaultConfig()
+	cfg.TuneBudget = "0" // tuning has tests of its own
 	cfg.SelectionFolds = 3
 	cfg.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 	cfg.Observations.Plan = features.Plan{Start: datasets.YMD(2023, 7, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}

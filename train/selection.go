@@ -100,6 +100,11 @@ type Selection struct {
 // crossValidate fits family fam on every fold of s.
 func crossValidate(ctx context.Context, s *backtest.Sample, fam string, cfg Config, k int) (*Selection, error) {
 	folds, method := selectionFolds(s, k, cfg.Seed)
+	return crossValidateFolds(ctx, s, fam, familyConfig(cfg, fam), cfg.Seed, folds, method)
+}
+
+// crossValidateFolds fits family fam with config on every fold of s.
+func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, config []byte, seed uint64, folds []fold, method string) (*Selection, error) {
 	sel := &Selection{Family: fam, Folds: method, OOF: make([]float64, len(s.Y))}
 	for i := range sel.OOF {
 		sel.OOF[i] = math.NaN()
@@ -111,9 +116,9 @@ func crossValidate(ctx context.Context, s *backtest.Sample, fam string, cfg Conf
 	for r, fd := range folds {
 		trainS, stopS, testS := s.Subset(fd.train), s.Subset(fd.stop), s.Subset(fd.test)
 		if !hasBothLabels(trainS.Y, allRows(len(trainS.Y))) || !hasBothLabels(testS.Y, allRows(len(testS.Y))) {
-			return nil, fmt.Errorf("%s, round %d of %d: the fitted or the held-out rows lack defaults or non-defaults; use fewer folds", fam, r+1, k)
+			return nil, fmt.Errorf("%s, round %d of %d: the fitted or the held-out rows lack defaults or non-defaults; use fewer folds", fam, r+1, len(folds))
 		}
-		tr, err := f.Trainer(familyConfig(cfg, fam), cfg.Seed)
+		tr, err := f.Trainer(config, seed)
 		if err != nil {
 			return nil, err
 		}

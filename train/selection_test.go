@@ -72,6 +72,7 @@ func TestRunRefitsTheChampion(t *testing.T) {
 	b := synthBook(t, 3000)
 	cfg := DefaultConfig()
 	cfg.Families = []string{"logistic", "gbdt"}
+	cfg.TuneBudget = "0" // tuning has tests of its own
 	cfg.SelectionFolds = 3
 	cfg.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 	res, err := Run(context.Background(), b, cfg, nil)

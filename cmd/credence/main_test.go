@@ -182,9 +182,9 @@ func TestTrainAndModels(t *testing.T) {
 	if out, err := credence(t, "synth", "--customers", "2000", "--months", "24", "--seed", "4", "--out", book); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for i := 0; i < 2; i++ {
+	for _, budget := range []string{"1s", "0"} {
 		out, err := credence(t, "train", "--book", book, "--registry", reg, "--horizon", "12mo", "--seed", "1",
-			"--plan-start", "2023-07-01", "--plan-end", "2023-12-01", "--calibration", "platt")
+			"--plan-start", "2023-07-01", "--plan-end", "2023-12-01", "--calibration", "platt", "--tune-budget", budget)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -192,6 +192,9 @@ func TestTrainAndModels(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("train output lacks %q:\n%s", want, out)
 			}
+		}
+		if tuned := strings.Contains(out, "tuning within"); tuned != (budget != "0") {
+			t.Errorf("--tune-budget %s: tuning reported %v:\n%s", budget, tuned, out)
 		}
 	}
 	out, err := credence(t, "models", "list", "--registry", reg)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/credence-risk/credence/models"
 )
@@ -20,19 +21,87 @@ var Family = withRefit(models.NewFamily(Name, TrainingConfig, func(c Config, see
 
 func withRefit(f models.Family) models.Family {
 	f.Refit = refitConfig
+	f.Tuning = &models.Tuning{Space: 81, Candidates: tuneCandidates, Cost: fitCost}
 	return f
 }
 
-// refitConfig fixes the number of trees at the mean that early stopping
-// found in the fitted models, and turns early stopping off.
-func refitConfig(config json.RawMessage, fitted []models.Model) (json.RawMessage, error) {
+// decodeConfig reads config over TrainingConfig, as the family's Trainer
+// does.
+func decodeConfig(config json.RawMessage) (Config, error) {
 	c := TrainingConfig()
 	if len(bytes.TrimSpace(config)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(config))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return nil, fmt.Errorf("%s configuration: %w", Name, err)
+			return c, fmt.Errorf("%s configuration: %w", Name, err)
 		}
+	}
+	return c, nil
+}
+
+// tuneCandidates varies the shape of the trees (depth, or leaves grown
+// best first under a depth cap), the learning rate, the minimum child
+// weight, L2 and row and column subsampling. The number of trees is left
+// to early stopping, and monotone constraints and every other setting stay
+// as configured.
+func tuneCandidates(config json.RawMessage, n int, seed uint64) ([]json.RawMessage, error) {
+	base, err := decodeConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	return models.Vary(base, n, seed, func(c *Config, r *rand.Rand) {
+		c.MaxDepth = models.Pick(r, 2, 3, 4, 5, 6, 8)
+		c.MaxLeaves = models.Pick(r, 0, 0, 8, 16, 32)
+		if c.MaxLeaves > 0 {
+			c.MaxDepth = models.Pick(r, 0, 8, 12)
+		}
+		c.LearningRate = models.Pick(r, 0.02, 0.03, 0.05, 0.08, 0.12)
+		c.MinChildWeight = models.Pick(r, 0.5, 1, 2, 5, 10, 20, 50)
+		c.L2 = models.Pick(r, 0, 0.5, 1, 3, 10, 30)
+		c.Subsample = models.Pick(r, 0.5, 0.7, 0.8, 0.9, 1)
+		c.ColSample = models.Pick(r, 0.3, 0.5, 0.7, 0.85, 1)
+	})
+}
+
+// Cost model of one fit on the reference machine (2 vCPUs), fitted to the
+// cross-validation of candidates on the uci-taiwan book: seconds per fit,
+// per value and tree level a histogram sums, and per row and round (the
+// gradients, the partition, the scores of the fitted and the stop rows).
+const (
+	costFit      = 0.05
+	costHist     = 2.2e-10
+	costRowRound = 4.5e-8
+)
+
+// fitCost estimates one fit's seconds: for every round, the histograms
+// of each level over the sampled rows and columns, and the work on every
+// fitted and stop row. Early stopping is assumed to end about 5/η rounds
+// in, longer for shallow trees, plus its patience.
+func fitCost(config json.RawMessage, rows, stop, cols int) float64 {
+	c, err := decodeConfig(config)
+	c.Monotone = nil // names no column here; it costs nothing
+	s, rerr := c.resolve(nil)
+	if err != nil || rerr != nil {
+		s, _ = TrainingConfig().resolve(nil)
+	}
+	levels := float64(s.maxDepth)
+	if s.MaxLeaves > 0 {
+		levels = min(levels, math.Ceil(math.Log2(float64(s.MaxLeaves))))
+	}
+	rounds := float64(s.Trees)
+	if s.EarlyStoppingRounds > 0 {
+		rounds = min(rounds, 5/s.LearningRate*math.Sqrt(5/levels)+float64(s.EarlyStoppingRounds))
+	}
+	r, p := float64(rows), float64(cols)
+	return costFit + rounds*(costHist*levels*r*s.Subsample*p*s.ColSample+costRowRound*(r+float64(stop)))
+}
+
+// refitConfig fixes the number of trees at the mean that early stopping
+// found in the fitted models, and turns early stopping off.
+func refitConfig(config json.RawMessage, fitted []models.Model) (json.RawMessage, error) {
+	c, err := decodeConfig(config)
+	if err != nil {
+		return nil, err
 	}
 	if len(fitted) == 0 {
 		return nil, fmt.Errorf("%s refit: no fitted model", Name)

@@ -31,10 +31,14 @@ type Report struct {
 	LightReasons []string `json:"light_reasons,omitempty"`
 	Headline     []Metric `json:"headline"`
 	// Candidates compares every fitted family (champion and challengers).
-	Candidates  []Candidate `json:"candidates,omitempty"`
-	ROC         []Curve     `json:"roc,omitempty"`
-	KS          []Curve     `json:"ks,omitempty"`
-	Calibration []GradeRow  `json:"calibration_by_grade,omitempty"`
+	Candidates []Candidate `json:"candidates,omitempty"`
+	// Tuning is each family's hyperparameter search, when training
+	// tuned, within TuningBudget.
+	TuningBudget string      `json:"tuning_budget,omitempty"`
+	Tuning       []TuningRow `json:"tuning,omitempty"`
+	ROC          []Curve     `json:"roc,omitempty"`
+	KS           []Curve     `json:"ks,omitempty"`
+	Calibration  []GradeRow  `json:"calibration_by_grade,omitempty"`
 	// CalibrationNotes explain the grades the calibration table leaves
 	// out (no observation in their band).
 	CalibrationNotes []string    `json:"calibration_notes,omitempty"`
@@ -88,6 +92,30 @@ type Candidate struct {
 	CVSE     Num    `json:"cv_se"`
 	Champion bool   `json:"champion"`
 	Note     string `json:"note,omitempty"`
+}
+
+// TuningRow is one family's hyperparameter search: successive halving
+// over candidate configurations judged by cross-validated AUC.
+type TuningRow struct {
+	Family string `json:"family"`
+	// Candidates configurations were tried, the configured one included;
+	// Rungs says how many were judged on what share of the rows.
+	Candidates int    `json:"candidates"`
+	Rungs      string `json:"rungs"`
+	// DefaultAUC and BestAUC are the cross-validated AUC of the
+	// configured and of the chosen configuration at the last rung.
+	DefaultAUC Num  `json:"default_cv_auc"`
+	BestAUC    Num  `json:"best_cv_auc"`
+	Changed    bool `json:"changed"`
+	// BudgetSeconds is the family's share of the budget and
+	// PlannedSeconds the work planned within it, in seconds of the cost
+	// model; Seconds is the time the search took.
+	BudgetSeconds  Num `json:"budget_s"`
+	PlannedSeconds Num `json:"planned_s"`
+	Seconds        Num `json:"seconds"`
+	// Config is the chosen configuration.
+	Config json.RawMessage `json:"config,omitempty"`
+	Note   string          `json:"note,omitempty"`
 }
 
 // Curve is a named polyline (ROC: x = false positive rate, y = true

@@ -27,6 +27,13 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 {{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .CVAUC}} ± {{f 4 .CVSE}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td>{{if .Champion}}champion{{end}} {{.Note}}</td></tr>{{end}}
 </table>{{end}}
 
+{{if .Tuning}}<h2>Hyperparameter tuning</h2>
+<p class="muted">Successive halving within {{.TuningBudget}}: each rung fits the candidates on a share of every fold's customers, judges them by cross-validated AUC on the selection folds and promotes the best third; the configured configuration is always a candidate.</p>
+<table><tr><th>family</th><th>candidates</th><th>rungs</th><th>CV AUC configured</th><th>CV AUC chosen</th><th>chosen</th><th>budget (s)</th><th>planned (s)</th><th>took (s)</th></tr>
+{{range .Tuning}}<tr><td>{{.Family}}</td><td>{{.Candidates}}</td><td>{{.Rungs}}</td><td>{{f 4 .DefaultAUC}}</td><td>{{f 4 .BestAUC}}</td><td>{{if .Changed}}tuned{{else}}as configured{{end}}</td><td>{{f 1 .BudgetSeconds}}</td><td>{{f 1 .PlannedSeconds}}</td><td>{{f 1 .Seconds}}</td></tr>
+{{if .Config}}<tr><td></td><td colspan="8" style="text-align:left"><code>{{rawjson .Config}}</code></td></tr>{{end}}{{if .Note}}<tr><td></td><td colspan="8" class="muted" style="text-align:left">{{.Note}}</td></tr>{{end}}{{end}}
+</table>{{end}}
+
 <h2>Discrimination</h2>
 <div class="charts">{{if .ROC}}<figure>{{roc .ROC}}<figcaption>ROC</figcaption></figure>{{end}}
 {{if .KS}}<figure>{{ks .KS}}<figcaption>KS: cumulative shares of defaults and non-defaults by score</figcaption></figure>{{end}}

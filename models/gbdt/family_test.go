@@ -1,0 +1,49 @@
+package gbdt
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"testing"
+)
+
+// Tuning varies the trees and the regularisation and keeps what it does
+// not tune, monotone constraints first of all, as configured; the
+// configured configuration comes first and no candidate comes twice.
+func TestTuneCandidatesKeepConstraints(t *testing.T) {
+	base := TrainingConfig()
+	base.Monotone = map[string]int{"dpd_max_12m": 1, "net_worth": -1}
+	base.MaxBins = 64
+	raw, _ := json.Marshal(base)
+	cands, err := Family.Tuning.Candidates(raw, Family.Tuning.Space, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cands) != Family.Tuning.Space || !bytes.Equal(cands[0], raw) {
+		t.Fatalf("%d candidates, the first %s; want %d, the first the configuration", len(cands), cands[0], Family.Tuning.Space)
+	}
+	again, _ := Family.Tuning.Candidates(raw, Family.Tuning.Space, 7)
+	seen := map[string]bool{}
+	for i, b := range cands {
+		if seen[string(b)] {
+			t.Errorf("candidate %d twice: %s", i, b)
+		}
+		seen[string(b)] = true
+		if !bytes.Equal(b, again[i]) {
+			t.Errorf("candidate %d differs for the same seed", i)
+		}
+		c, err := decodeConfig(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(c.Monotone, base.Monotone) || c.MaxBins != 64 || c.Trees != base.Trees || c.EarlyStoppingRounds != base.EarlyStoppingRounds {
+			t.Errorf("candidate %d changes what tuning leaves alone: %s", i, b)
+		}
+		if _, err := c.resolve([]string{"dpd_max_12m", "net_worth"}); err != nil {
+			t.Errorf("candidate %d: %v", i, err)
+		}
+		if cost := fitCost(b, 10000, 1000, 50); !(cost > 0) {
+			t.Errorf("candidate %d: cost %v; want > 0", i, cost)
+		}
+	}
+}
