@@ -104,3 +104,16 @@ func BenchmarkContributions(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkContributionsClassic is classic TreeSHAP on the same model and
+// rows, for comparison.
+func BenchmarkContributionsClassic(b *testing.B) {
+	m := benchModel()
+	d := benchData(1024, 50, 3)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		classicContributions(m, d.X.Row(i&1023))
+		i++
+	}
+}
