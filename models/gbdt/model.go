@@ -135,13 +135,26 @@ func newModel(features []string, base float64, trees []*tree, cfg Config) *Model
 			}
 		}
 	}
-	// SHAP tables, tree by tree while the budget lasts.
-	budget, nodes := tableBudget, 0
-	for _, t := range trees {
+	// SHAP tables: spread when every tree fits, else compact tree by
+	// tree while the budget lasts.
+	nodes, total := 0, 0
+	compact, spread := make([]int, len(trees)), make([]int, len(trees))
+	for k, t := range trees {
 		nodes = max(nodes, len(t.nodes))
-		if n := t.shapTableSize(); n >= 0 && n <= budget {
-			t.shap = t.buildShapTable(n)
-			budget -= n
+		var ok bool
+		if compact[k], spread[k], ok = t.shapTableSize(); !ok {
+			compact[k], spread[k] = -1, tableBudget+1
+		}
+		total += spread[k]
+	}
+	budget := tableBudget
+	for k, t := range trees {
+		switch {
+		case total <= tableBudget:
+			t.shap = t.buildShapTable(spread[k], true)
+		case compact[k] >= 0 && compact[k] <= budget:
+			t.shap = t.buildShapTable(compact[k], false)
+			budget -= compact[k]
 		}
 	}
 	size := (m.depth + 2) * (m.depth + 3) / 2

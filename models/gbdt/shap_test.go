@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/models"
@@ -172,20 +173,38 @@ func classicContributions(m *Model, x []float64) []float64 {
 func TestContributionsMatchClassic(t *testing.T) {
 	d := benchData(3000, 20, 90)
 	test := benchData(200, 20, 91)
-	for _, depth := range []int{1, 2, 4, 6, 8, 0, 16} {
+	defer func(b int) { tableBudget = b }(tableBudget)
+	for _, c := range []struct {
+		depth, budget int
+		layouts       string // spread, compact, classic: those that must appear
+	}{
+		{1, 8 << 20, "spread"}, {2, 8 << 20, "spread"}, {4, 8 << 20, "spread"}, {6, 8 << 20, "spread"},
+		{8, 8 << 20, "spread"}, {0, 8 << 20, "spread"},
+		{6, 40_000, "compact classic"}, // spread needs 30·(up to 6,144) values, compact 2,048 a tree
+		{16, 8 << 20, "compact classic"},
+	} {
+		tableBudget = c.budget
+		depth := c.depth
 		cfg := DefaultConfig()
 		cfg.Trees, cfg.MaxDepth, cfg.LearningRate, cfg.MinChildWeight = 30, depth, 0.3, 0.01
 		cfg.Subsample, cfg.ColSample = 0.8, 0.8
 		m := fit(t, cfg, d, nil)
-		tables := 0
+		layouts := map[string]int{}
 		for _, tr := range m.trees {
-			if tr.shap != nil {
-				tables++
+			switch {
+			case tr.shap == nil:
+				layouts["classic"]++
+			case tr.shap.spread:
+				layouts["spread"]++
+			default:
+				layouts["compact"]++
 			}
 		}
-		t.Logf("max depth %d: deepest tree %d, %d of %d trees tabulated", depth, m.depth, tables, len(m.trees))
-		if depth == 16 && tables == len(m.trees) {
-			t.Fatalf("max depth 16: every tree tabulated; the test would miss classic TreeSHAP beside the tables")
+		t.Logf("max depth %d, budget %d: deepest tree %d, layouts %v", depth, c.budget, m.depth, layouts)
+		for _, l := range strings.Fields(c.layouts) {
+			if layouts[l] == 0 {
+				t.Fatalf("max depth %d, budget %d: no tree %s (%v); the test would miss it", depth, c.budget, l, layouts)
+			}
 		}
 		var worst float64
 		for i := range test.X.Rows {
