@@ -143,14 +143,14 @@ func newModel(features []string, base float64, trees []*tree, cfg Config) *Model
 		nodes = max(nodes, len(t.nodes))
 		var ok bool
 		if compact[k], spread[k], ok = t.shapTableSize(); !ok {
-			compact[k], spread[k] = -1, tableBudget+1
+			compact[k], spread[k] = -1, spreadBudget+1
 		}
 		total += spread[k]
 	}
 	budget := tableBudget
 	for k, t := range trees {
 		switch {
-		case total <= tableBudget:
+		case total <= spreadBudget:
 			t.shap = t.buildShapTable(spread[k], true)
 		case compact[k] >= 0 && compact[k] <= budget:
 			t.shap = t.buildShapTable(compact[k], false)

@@ -39,8 +39,8 @@ import (
 // contributions themselves, ready to add (one cache line or two a leaf and
 // row); and compact, where it holds U alone and the row computes them from
 // d+1 entries (2^d values a leaf: 32 KiB for a tree of depth 6, against 96
-// KiB spread). A model is spread when all its trees fit in tableBudget,
-// else compact tree by tree while the budget lasts. A tree whose leaves have
+// KiB spread). A model is spread when all its trees fit in spreadBudget,
+// else compact tree by tree while tableBudget lasts. A tree whose leaves have
 // more than maxTableFeatures features, beyond the budget, or with a branch
 // of no cover (z = 0), keeps classic TreeSHAP (treeshap.go).
 
@@ -48,9 +48,12 @@ import (
 // tree to be tabulated.
 const maxTableFeatures = 12
 
-// tableBudget bounds a model's table values (8 bytes each): 64 MiB. Tests
-// lower it to reach every layout.
-var tableBudget = 8 << 20
+// tableBudget bounds a model's table values (8 bytes each): 64 MiB; and
+// spreadBudget those of a model in the spread layout: 16 MiB, so that it
+// stays in a server processor's last-level cache, without which the
+// compact layout, a third of the size, is the faster. Tests lower them to
+// reach every layout.
+var tableBudget, spreadBudget = 8 << 20, 2 << 20
 
 // shapTable is one tree's precomputed SHAP tables.
 type shapTable struct {
@@ -81,146 +84,163 @@ type shapTable struct {
 // U_hot(A) − U_cold(A), hot being the child x goes to. A compact pair holds
 // V_left, V_right, W_left and W_right, 2^d values each (as many as its two
 // leaves hold), and costs d+1 terms a row instead of 2d+2.
+//
+// In the spread layout, a split on a new feature whose two children are
+// pairs (on features new to the path too) makes a quad of four leaves:
+// d+3 contributions for each of the 8 ways x goes at the three splits and
+// each pattern of the d features above, 8 · 2^d · (d+3) values in all
+// (112 KiB a tree of depth 6).
 type shapEntry struct {
-	node  int32 // the leaf, or the pair's parent
-	d     int32
-	width int32 // features it adds to: d, and f last for a pair
-	pair  bool
+	node  int32 // the leaf, or the top split of a pair or quad
+	d     int32 // features above: their pattern indexes the table
+	width int32 // features it adds to: d, then a pair's or quad's own
 	first int32 // into shapTable.feature and ratio
 	table int   // into shapTable.table
+	// The state, which way x goes at a pair's or quad's splits, is read
+	// from the mask of nodes sel[:nsel] at bits selBit: bit clear, x went
+	// right at the split above that node.
+	nsel   int32
+	sel    [3]int32
+	selBit [3]uint8
 }
 
-// entrySize is the number of table values of an entry of d features.
-func entrySize(d int, pair, spread bool) int {
-	states, width := 1, d
-	if pair {
-		states, width = 2, d+1
+// entrySize is the number of table values of an entry of d features above
+// it: 1, 2 or 3 splits of its own (a leaf, a pair, a quad).
+func entrySize(d, splits int, spread bool) int {
+	if !spread {
+		return (1 + 3*splits) << d // leaf: U; pair: V and W per side
 	}
-	if spread {
-		return (states << d) * width
-	}
-	return (states * states) << d // leaf: U; pair: V and W per side
+	states := 1 << splits // 1, 2, 8 (splits 0, 1, 3)
+	return states << d * (d + splits)
 }
 
 // shapTableSize returns the number of table values t would need in the
 // compact and the spread layouts, or ok false if a path has more than
 // maxTableFeatures distinct features or a branch has no cover.
 func (t *tree) shapTableSize() (compact, spread int, ok bool) {
-	var walk func(i int32, feats []int32) bool
-	walk = func(i int32, feats []int32) bool {
+	var walk func(i int32, feats []int32, spread bool) (int, bool)
+	walk = func(i int32, feats []int32, spread bool) (int, bool) {
 		nd := t.nodes[i]
-		if nd.feature < 0 {
-			if d := len(feats); d > 0 {
-				compact += entrySize(d, false, false)
-				spread += entrySize(d, false, true)
-			}
-			return true
+		d := len(feats)
+		switch {
+		case nd.feature < 0 && d == 0:
+			return 0, true
+		case nd.feature < 0:
+			return entrySize(d, 0, spread), true
+		case !(t.cover[nd.left] > 0 && t.cover[nd.left+1] > 0):
+			return 0, false
+		case spread && t.quad(nd, feats):
+			return entrySize(d, 3, true), true
+		case t.pair(nd, feats):
+			return entrySize(d, 1, spread), true
 		}
-		if !(t.cover[nd.left] > 0 && t.cover[nd.left+1] > 0) {
-			return false
-		}
-		if t.pairs(nd, feats) {
-			compact += entrySize(len(feats), true, false)
-			spread += entrySize(len(feats), true, true)
-			return true
-		}
-		if !containsFeature(feats, nd.feature) {
-			if len(feats) == maxTableFeatures {
-				return false
+		if !slices.Contains(feats, nd.feature) {
+			if d == maxTableFeatures {
+				return 0, false
 			}
 			feats = append(feats, nd.feature)
 		}
-		return walk(nd.left, feats) && walk(nd.left+1, feats)
+		a, ok := walk(nd.left, feats, spread)
+		b, ok2 := walk(nd.left+1, feats, spread)
+		return a + b, ok && ok2
 	}
-	ok = walk(0, make([]int32, 0, maxTableFeatures))
+	compact, ok = walk(0, make([]int32, 0, maxTableFeatures), false)
+	spread, _ = walk(0, make([]int32, 0, maxTableFeatures), true)
 	return compact, spread, ok
 }
 
-// pairs reports whether split nd's children are leaves sharing an entry:
+// pair reports whether split nd's children are leaves sharing an entry:
 // both leaves, and its feature new on the path feats.
-func (t *tree) pairs(nd node, feats []int32) bool {
-	return t.nodes[nd.left].feature < 0 && t.nodes[nd.left+1].feature < 0 && !containsFeature(feats, nd.feature)
+func (t *tree) pair(nd node, feats []int32) bool {
+	return t.nodes[nd.left].feature < 0 && t.nodes[nd.left+1].feature < 0 && !slices.Contains(feats, nd.feature)
 }
 
-func containsFeature(feats []int32, f int32) bool {
-	for _, g := range feats {
-		if g == f {
-			return true
-		}
+// quad reports whether split nd and its children make a quad: its feature
+// new on the path feats, and both children pairs below it.
+func (t *tree) quad(nd node, feats []int32) bool {
+	if slices.Contains(feats, nd.feature) || len(feats) >= maxTableFeatures {
+		return false
 	}
-	return false
+	below := append(slices.Clone(feats), nd.feature)
+	l, r := t.nodes[nd.left], t.nodes[nd.left+1]
+	return l.feature >= 0 && r.feature >= 0 && t.pair(l, below) && t.pair(r, below)
 }
 
 // buildShapTable tabulates t in the given layout, of size values (from
 // shapTableSize, whose ok must be true).
 func (t *tree) buildShapTable(size int, spread bool) *shapTable {
 	st := &shapTable{bit: make([]uint8, len(t.nodes)), spread: spread, table: make([]float64, 0, size)}
-	// add records an entry from its compact tables.
-	add := func(e shapEntry, feats []int32, ratio, u []float64) {
-		e.first, e.table = int32(len(st.feature)), len(st.table)
-		st.feature = append(st.feature, feats...)
-		st.entries = append(st.entries, e)
-		if !spread {
-			st.ratio = append(st.ratio, ratio...)
-			if e.pair {
-				st.ratio = append(st.ratio, 0) // f's, unused: ratio lines up with feature
-			}
-			st.table = append(st.table, u...)
-			return
-		}
-		d, w := int(e.d), int(e.width)
-		n := 1 << d
-		states := 1
-		if e.pair {
-			states = 2
-		}
-		for s := range states {
-			v := u[s*n : (s+1)*n]
-			for a := range n {
-				for k := range d {
-					if a&(1<<k) != 0 {
-						st.table = append(st.table, ratio[k]*v[a^1<<k])
-					} else {
-						st.table = append(st.table, -v[a])
-					}
-				}
-				if w > d { // the pair's feature: W
-					st.table = append(st.table, u[(2+s)*n+a])
-				}
-			}
-		}
+	entry := func(i int32, feats []int32, width int) *shapEntry {
+		st.entries = append(st.entries, shapEntry{node: i, d: int32(len(feats)), width: int32(width),
+			first: int32(len(st.feature)), table: len(st.table)})
+		return &st.entries[len(st.entries)-1]
 	}
 	var walk func(i int32, feats []int32, zs []float64)
 	walk = func(i int32, feats []int32, zs []float64) {
 		nd := t.nodes[i]
 		d := len(feats)
-		if nd.feature < 0 {
-			if d == 0 {
-				return // a tree of one leaf: no feature moves it
-			}
+		switch {
+		case nd.feature < 0 && d == 0:
+			return // a tree of one leaf: no feature moves it
+		case nd.feature < 0:
 			u := make([]float64, 1<<d)
 			leafTable(u, nd.value, zs)
-			add(shapEntry{node: i, d: int32(d), width: int32(d)}, feats, ratios(zs), u)
-			return
-		}
-		l, r := nd.left, nd.left+1
-		zl, zr := t.cover[l]/t.cover[i], t.cover[r]/t.cover[i]
-		if t.pairs(nd, feats) {
-			st.bit[i] = uint8(d)
-			n := 1 << d
-			ul, ur := make([]float64, 2*n), make([]float64, 2*n)
-			leafTable(ul, t.nodes[l].value, append(slices.Clone(zs), zl))
-			leafTable(ur, t.nodes[r].value, append(slices.Clone(zs), zr))
-			u := make([]float64, 4*n) // V_left, V_right, W_left, W_right
-			rl, rr := (1-zl)/zl, (1-zr)/zr
-			for a := range n {
-				u[a] = ul[a|n] + ur[a]
-				u[n+a] = ur[a|n] + ul[a]
-				u[2*n+a] = rl*ul[a] - ur[a]
-				u[3*n+a] = rr*ur[a] - ul[a]
+			entry(i, feats, d)
+			st.feature = append(st.feature, feats...)
+			r := ratios(zs)
+			if !spread {
+				st.ratio = append(st.ratio, r...)
+				st.table = append(st.table, u...)
+				return
 			}
-			add(shapEntry{node: i, d: int32(d), width: int32(d + 1), pair: true},
-				append(slices.Clone(feats), nd.feature), ratios(zs), u)
+			for a := range 1 << d {
+				st.table = spreadValues(st.table, u, r, d, false, 0, a)
+			}
+			return
+		case spread && t.quad(nd, feats):
+			gl, gr := nd.left, nd.left+1
+			st.bit[i], st.bit[gl], st.bit[gr] = uint8(d), uint8(d+1), uint8(d+1)
+			below := append(slices.Clone(feats), nd.feature)
+			zl := append(slices.Clone(zs), t.cover[gl]/t.cover[i])
+			zr := append(slices.Clone(zs), t.cover[gr]/t.cover[i])
+			ul, ur := t.pairTable(gl, zl), t.pairTable(gr, zr)
+			rl, rr := ratios(zl), ratios(zr)
+			e := entry(i, feats, d+3)
+			e.nsel, e.sel, e.selBit = 3, [3]int32{gl, t.nodes[gl].left, t.nodes[gr].left}, [3]uint8{uint8(d), uint8(d + 1), uint8(d + 1)}
+			st.feature = append(append(st.feature, below...), t.nodes[gl].feature, t.nodes[gr].feature)
+			var vl, vr []float64
+			for state := range 8 {
+				g, sl, sr := state>>2, state>>1&1, state&1
+				for a := range 1 << d {
+					// f is x's own in the subtree it goes to.
+					al, ar := a|(1-g)<<d, a|g<<d
+					vl = spreadValues(vl[:0], ul, rl, d+1, true, sl, al)
+					vr = spreadValues(vr[:0], ur, rr, d+1, true, sr, ar)
+					for k := range d + 1 {
+						st.table = append(st.table, vl[k]+vr[k])
+					}
+					st.table = append(st.table, vl[d+1], vr[d+1])
+				}
+			}
+			return
+		case t.pair(nd, feats):
+			st.bit[i] = uint8(d)
+			u := t.pairTable(i, zs)
+			r := ratios(zs)
+			e := entry(i, feats, d+1)
+			e.nsel, e.sel[0], e.selBit[0] = 1, nd.left, uint8(d)
+			st.feature = append(append(st.feature, feats...), nd.feature)
+			if !spread {
+				st.ratio = append(st.ratio, r...)
+				st.ratio = append(st.ratio, 0) // f's, unused: ratio lines up with feature
+				st.table = append(st.table, u...)
+				return
+			}
+			for s := range 2 {
+				for a := range 1 << d {
+					st.table = spreadValues(st.table, u, r, d, true, s, a)
+				}
+			}
 			return
 		}
 		k := slices.Index(feats, nd.feature)
@@ -230,17 +250,55 @@ func (t *tree) buildShapTable(size int, spread bool) *shapTable {
 			zs = append(zs, 1)
 		}
 		st.bit[i] = uint8(k)
-		for _, c := range [...]struct {
-			node int32
-			z    float64
-		}{{l, zl}, {r, zr}} {
+		for _, c := range [...]int32{nd.left, nd.left + 1} {
 			czs := slices.Clone(zs)
-			czs[k] *= c.z
-			walk(c.node, feats[:len(feats):len(feats)], czs)
+			czs[k] *= t.cover[c] / t.cover[i]
+			walk(c, feats[:len(feats):len(feats)], czs)
 		}
 	}
 	walk(0, nil, nil)
 	return st
+}
+
+// pairTable returns the compact tables of the pair under split i, V_left,
+// V_right, W_left and W_right, 2^d values each, for the d features above
+// it passing the shares zs of the cover.
+func (t *tree) pairTable(i int32, zs []float64) []float64 {
+	nd := t.nodes[i]
+	l, r := nd.left, nd.left+1
+	zl, zr := t.cover[l]/t.cover[i], t.cover[r]/t.cover[i]
+	n := 1 << len(zs)
+	ul, ur := make([]float64, 2*n), make([]float64, 2*n)
+	leafTable(ul, t.nodes[l].value, append(slices.Clone(zs), zl))
+	leafTable(ur, t.nodes[r].value, append(slices.Clone(zs), zr))
+	u := make([]float64, 4*n)
+	rl, rr := (1-zl)/zl, (1-zr)/zr
+	for a := range n {
+		u[a] = ul[a|n] + ur[a]
+		u[n+a] = ur[a|n] + ul[a]
+		u[2*n+a] = rl*ul[a] - ur[a]
+		u[3*n+a] = rr*ur[a] - ul[a]
+	}
+	return u
+}
+
+// spreadValues appends the contributions of a leaf (U in u) or a pair (V
+// and W in u, going right when s is 1) for pattern a of its d features
+// above, of ratios r: d values, and the pair's feature's last.
+func spreadValues(dst, u, r []float64, d int, pair bool, s, a int) []float64 {
+	n := 1 << d
+	v := u[s*n : (s+1)*n]
+	for k := range d {
+		if a&(1<<k) != 0 {
+			dst = append(dst, r[k]*v[a^1<<k])
+		} else {
+			dst = append(dst, -v[a])
+		}
+	}
+	if pair {
+		dst = append(dst, u[(2+s)*n+a])
+	}
+	return dst
 }
 
 // ratios returns (1 − z)/z of each z.
@@ -308,16 +366,17 @@ func (st *shapTable) add(t *tree, x, phi []float64, mask []uint32) {
 		mask[hot] = m
 		mask[cold] = m &^ (1 << st.bit[i])
 	}
-	for _, l := range st.entries {
+	for i := range st.entries {
+		l := &st.entries[i]
 		d, w := int(l.d), int(l.width)
 		e := int(mask[l.node] & (1<<d - 1))
-		right := 0 // a pair: which child x goes to
-		if l.pair {
-			right = int(t.next(l.node, x) - t.walk[l.node].right + 1)
+		state := 0 // which way x goes at the entry's own splits
+		for j := range l.nsel {
+			state = state<<1 | int(^mask[l.sel[j]]>>l.selBit[j]&1)
 		}
 		feats := st.feature[l.first : int(l.first)+w]
 		if st.spread {
-			i := l.table + (right<<d|e)*w
+			i := l.table + (state<<d|e)*w
 			vals := st.table[i : i+w]
 			for k, f := range feats {
 				phi[f] += vals[k]
@@ -325,9 +384,9 @@ func (st *shapTable) add(t *tree, x, phi []float64, mask []uint32) {
 			continue
 		}
 		n := 1 << d
-		v := st.table[l.table+right*n : l.table+(right+1)*n]
-		if l.pair {
-			phi[feats[d]] += st.table[l.table+(2+right)*n+e]
+		v := st.table[l.table+state*n : l.table+(state+1)*n]
+		if l.nsel > 0 { // a pair
+			phi[feats[d]] += st.table[l.table+(2+state)*n+e]
 		}
 		ratio := st.ratio[l.first : int(l.first)+d]
 		out := v[e]

@@ -173,17 +173,17 @@ func classicContributions(m *Model, x []float64) []float64 {
 func TestContributionsMatchClassic(t *testing.T) {
 	d := benchData(3000, 20, 90)
 	test := benchData(200, 20, 91)
-	defer func(b int) { tableBudget = b }(tableBudget)
+	defer func(b, s int) { tableBudget, spreadBudget = b, s }(tableBudget, spreadBudget)
 	for _, c := range []struct {
 		depth, budget int
-		layouts       string // spread, compact, classic: those that must appear
+		layouts       string // spread, quads, compact, classic: those that must appear
 	}{
-		{1, 8 << 20, "spread"}, {2, 8 << 20, "spread"}, {4, 8 << 20, "spread"}, {6, 8 << 20, "spread"},
+		{1, 8 << 20, "spread"}, {2, 8 << 20, "spread"}, {4, 8 << 20, "spread"}, {6, 8 << 20, "spread quads"},
 		{8, 8 << 20, "spread"}, {0, 8 << 20, "spread"},
 		{6, 40_000, "compact classic"}, // spread needs 30·(up to 6,144) values, compact 2,048 a tree
 		{16, 8 << 20, "compact classic"},
 	} {
-		tableBudget = c.budget
+		tableBudget, spreadBudget = c.budget, c.budget
 		depth := c.depth
 		cfg := DefaultConfig()
 		cfg.Trees, cfg.MaxDepth, cfg.LearningRate, cfg.MinChildWeight = 30, depth, 0.3, 0.01
@@ -196,6 +196,11 @@ func TestContributionsMatchClassic(t *testing.T) {
 				layouts["classic"]++
 			case tr.shap.spread:
 				layouts["spread"]++
+				for _, e := range tr.shap.entries {
+					if e.nsel == 3 {
+						layouts["quads"]++
+					}
+				}
 			default:
 				layouts["compact"]++
 			}
