@@ -57,9 +57,10 @@ var tableBudget, spreadBudget = 8 << 20, 2 << 20
 
 // shapTable is one tree's precomputed SHAP tables.
 type shapTable struct {
-	// bit is, for each split, the position of its feature among the
-	// distinct features of the path from the root to it, in order of
-	// their first split.
+	// upper lists the splits above the entries, parents first; bit holds,
+	// for each, the position of its feature among the distinct features
+	// of the path from the root to it, in order of their first split.
+	upper   []int32
 	bit     []uint8
 	spread  bool
 	entries []shapEntry
@@ -96,12 +97,10 @@ type shapEntry struct {
 	width int32 // features it adds to: d, then a pair's or quad's own
 	first int32 // into shapTable.feature and ratio
 	table int   // into shapTable.table
-	// The state, which way x goes at a pair's or quad's splits, is read
-	// from the mask of nodes sel[:nsel] at bits selBit: bit clear, x went
-	// right at the split above that node.
-	nsel   int32
-	sel    [3]int32
-	selBit [3]uint8
+	// The state: whether x goes right at each of the splits sel[:nsel]
+	// (a pair's, or a quad's top, left and right), as bits, first highest.
+	nsel int32
+	sel  [3]int32
 }
 
 // entrySize is the number of table values of an entry of d features above
@@ -169,7 +168,7 @@ func (t *tree) quad(nd node, feats []int32) bool {
 // buildShapTable tabulates t in the given layout, of size values (from
 // shapTableSize, whose ok must be true).
 func (t *tree) buildShapTable(size int, spread bool) *shapTable {
-	st := &shapTable{bit: make([]uint8, len(t.nodes)), spread: spread, table: make([]float64, 0, size)}
+	st := &shapTable{spread: spread, table: make([]float64, 0, size)}
 	entry := func(i int32, feats []int32, width int) *shapEntry {
 		st.entries = append(st.entries, shapEntry{node: i, d: int32(len(feats)), width: int32(width),
 			first: int32(len(st.feature)), table: len(st.table)})
@@ -199,14 +198,13 @@ func (t *tree) buildShapTable(size int, spread bool) *shapTable {
 			return
 		case spread && t.quad(nd, feats):
 			gl, gr := nd.left, nd.left+1
-			st.bit[i], st.bit[gl], st.bit[gr] = uint8(d), uint8(d+1), uint8(d+1)
 			below := append(slices.Clone(feats), nd.feature)
 			zl := append(slices.Clone(zs), t.cover[gl]/t.cover[i])
 			zr := append(slices.Clone(zs), t.cover[gr]/t.cover[i])
 			ul, ur := t.pairTable(gl, zl), t.pairTable(gr, zr)
 			rl, rr := ratios(zl), ratios(zr)
 			e := entry(i, feats, d+3)
-			e.nsel, e.sel, e.selBit = 3, [3]int32{gl, t.nodes[gl].left, t.nodes[gr].left}, [3]uint8{uint8(d), uint8(d + 1), uint8(d + 1)}
+			e.nsel, e.sel = 3, [3]int32{i, gl, gr}
 			st.feature = append(append(st.feature, below...), t.nodes[gl].feature, t.nodes[gr].feature)
 			var vl, vr []float64
 			for state := range 8 {
@@ -224,11 +222,10 @@ func (t *tree) buildShapTable(size int, spread bool) *shapTable {
 			}
 			return
 		case t.pair(nd, feats):
-			st.bit[i] = uint8(d)
 			u := t.pairTable(i, zs)
 			r := ratios(zs)
 			e := entry(i, feats, d+1)
-			e.nsel, e.sel[0], e.selBit[0] = 1, nd.left, uint8(d)
+			e.nsel, e.sel[0] = 1, i
 			st.feature = append(append(st.feature, feats...), nd.feature)
 			if !spread {
 				st.ratio = append(st.ratio, r...)
@@ -249,7 +246,8 @@ func (t *tree) buildShapTable(size int, spread bool) *shapTable {
 			feats = append(feats, nd.feature)
 			zs = append(zs, 1)
 		}
-		st.bit[i] = uint8(k)
+		st.upper = append(st.upper, i)
+		st.bit = append(st.bit, uint8(k))
 		for _, c := range [...]int32{nd.left, nd.left + 1} {
 			czs := slices.Clone(zs)
 			czs[k] *= t.cover[c] / t.cover[i]
@@ -352,27 +350,24 @@ func factorial(n int) float64 {
 // least len(t.nodes) entries.
 func (st *shapTable) add(t *tree, x, phi []float64, mask []uint32) {
 	// mask[i]: bit k is set when x satisfies every split on the path's
-	// k-th feature down to node i. Children come after their parent.
+	// k-th feature down to node i, for the nodes below the upper splits.
+	// Parents come first.
 	mask = mask[:len(t.nodes)]
 	mask[0] = ^uint32(0)
-	for i := range t.walk {
-		s := &t.walk[i]
-		if s.right == int32(i) {
-			continue // a leaf
-		}
-		hot := t.next(int32(i), x)
-		cold := 2*s.right - 1 - hot
+	for k, i := range st.upper {
+		hot := t.next(i, x)
+		cold := 2*t.walk[i].right - 1 - hot
 		m := mask[i]
 		mask[hot] = m
-		mask[cold] = m &^ (1 << st.bit[i])
+		mask[cold] = m &^ (1 << st.bit[k])
 	}
 	for i := range st.entries {
 		l := &st.entries[i]
 		d, w := int(l.d), int(l.width)
 		e := int(mask[l.node] & (1<<d - 1))
 		state := 0 // which way x goes at the entry's own splits
-		for j := range l.nsel {
-			state = state<<1 | int(^mask[l.sel[j]]>>l.selBit[j]&1)
+		for _, j := range l.sel[:l.nsel] {
+			state = state<<1 | int(t.next(j, x)-t.walk[j].right+1)
 		}
 		feats := st.feature[l.first : int(l.first)+w]
 		if st.spread {
