@@ -6,6 +6,7 @@ path-dependent TreeSHAP) on the first EVAL rows at each size.
     xgb.py --dir DIR [--trees 100,300 --depth 6 --lr 0.1 --threads 2 --eval 10000]
 
 Writes DIR/model-T.json (Credence's gbdt form, read by shapbench),
+DIR/xgb-*.json (the booster, reused by later runs with the same settings),
 DIR/contribs-T.f64 (XGBoost's contributions of the first CHECK rows, for
 shapbench to compare with) and DIR/xgb.json (timings).
 """
@@ -51,10 +52,18 @@ def main():
         "objective": "binary:logistic", "tree_method": "hist", "max_depth": args.depth, "eta": args.lr,
         "min_child_weight": 1, "lambda": 1, "max_bin": 256, "base_score": 0.5, "nthread": args.threads,
     }
-    t0 = time.perf_counter()
-    booster = xgb.train(params, xgb.DMatrix(Xtr, label=ytr, nthread=args.threads), num_boost_round=max(sizes))
-    fit_s = time.perf_counter() - t0
-    print(f"xgboost {xgb.__version__}: fitted {max(sizes)} trees in {fit_s:.1f} s", file=sys.stderr)
+    # The fitted booster is kept and reused by later runs on the same data.
+    saved = os.path.join(args.dir, f"xgb-{max(sizes)}-{args.depth}-{args.lr}-{args.eval}-{args.train_rows}.json")
+    if os.path.exists(saved):
+        booster = xgb.Booster(model_file=saved)
+        booster.set_param({"nthread": args.threads})
+        print(f"xgboost {xgb.__version__}: {max(sizes)} trees read from {saved}", file=sys.stderr)
+    else:
+        t0 = time.perf_counter()
+        booster = xgb.train(params, xgb.DMatrix(Xtr, label=ytr, nthread=args.threads), num_boost_round=max(sizes))
+        fit_s = time.perf_counter() - t0
+        booster.save_model(saved)
+        print(f"xgboost {xgb.__version__}: fitted {max(sizes)} trees in {fit_s:.1f} s", file=sys.stderr)
 
     dev = xgb.DMatrix(Xev, nthread=args.threads)
     features = [f"f{j}" for j in range(shape["cols"])]
