@@ -106,13 +106,41 @@ func TestScore(t *testing.T) {
 		}
 	}
 
-	// No as_of: the server's today; no max_reasons: none.
-	got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
-	if err != nil {
-		t.Fatal(err)
+	// No as_of: the server's today; no max_reasons: the default of 3,
+	// as many as the scorer gives for three.
+	withReasons := 0
+	for _, h := range f.hs[:40] {
+		got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := datasets.DateOf(testAsOf)
+		want, err := ref.Score(h, today, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.AsOf != today.String() || len(got.Reasons) != len(want.Reasons) {
+			t.Errorf("%s: default as_of %q with %d reasons; want %q with %d", h.CustomerID, got.AsOf, len(got.Reasons), today, len(want.Reasons))
+		}
+		if len(got.Reasons) > 0 {
+			withReasons++
+		}
 	}
-	if want := datasets.DateOf(testAsOf).String(); got.AsOf != want || len(got.Reasons) > 0 {
-		t.Errorf("default as_of %q with %d reasons; want %q with none", got.AsOf, len(got.Reasons), want)
+	if withReasons == 0 {
+		t.Fatal("no customer has reasons by default; the test would miss them")
+	}
+	// A server set to no default reasons gives none unless asked.
+	cfg := testConfig(nil)
+	cfg.Reasons = 0
+	r0 := start(t, cfg, newRegistry(t, 1), true)
+	for _, h := range f.hs[:40] {
+		got, err := r0.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Reasons) > 0 {
+			t.Errorf("%s: %d reasons from a server with no default; want none", h.CustomerID, len(got.Reasons))
+		}
 	}
 }
 
