@@ -32,13 +32,14 @@ import (
 // U depends on the leaf and A alone, so it is tabulated for the 2^d subsets
 // of each leaf's features when the model is built (O(d · 2^d) a leaf).
 // Sibling leaves under a split on a feature new on their path share one
-// entry (see shapEntry). Scoring a row finds E for every leaf in one pass
-// over the nodes, then each entry adds its terms.
+// entry, and in the spread layout so do four leaves under two levels of
+// such splits (see shapEntry). Scoring a row finds E for every entry in one
+// pass over the splits above the entries, then each entry adds its terms.
 //
 // Two layouts: spread, where each entry holds, for every E, the d
 // contributions themselves, ready to add (one cache line or two a leaf and
 // row); and compact, where it holds U alone and the row computes them from
-// d+1 entries (2^d values a leaf: 32 KiB for a tree of depth 6, against 96
+// d+1 entries (2^d values a leaf: 32 KiB for a tree of depth 6, against 112
 // KiB spread). A model is spread when all its trees fit in spreadBudget,
 // else compact tree by tree while tableBudget lasts. A tree whose leaves have
 // more than maxTableFeatures features, beyond the budget, or with a branch
@@ -110,7 +111,7 @@ func entrySize(d, splits int, spread bool) int {
 		return (1 + 3*splits) << d // leaf: U; pair: V and W per side
 	}
 	states := 1 << splits // 1, 2, 8 (splits 0, 1, 3)
-	return states << d * (d + splits)
+	return (states << d) * (d + splits)
 }
 
 // shapTableSize returns the number of table values t would need in the

@@ -190,7 +190,14 @@ func TestContributionsMatchClassic(t *testing.T) {
 		cfg.Subsample, cfg.ColSample = 0.8, 0.8
 		m := fit(t, cfg, d, nil)
 		layouts := map[string]int{}
-		for _, tr := range m.trees {
+		for k, tr := range m.trees {
+			if tr.shap != nil {
+				// The budget counts what the tables hold.
+				compact, spread, _ := tr.shapTableSize()
+				if want := map[bool]int{false: compact, true: spread}[tr.shap.spread]; len(tr.shap.table) != want {
+					t.Fatalf("max depth %d, tree %d: %d table values; shapTableSize says %d", depth, k, len(tr.shap.table), want)
+				}
+			}
 			switch {
 			case tr.shap == nil:
 				layouts["classic"]++
