@@ -135,26 +135,22 @@ func newModel(features []string, base float64, trees []*tree, cfg Config) *Model
 			}
 		}
 	}
-	// SHAP tables: spread when every tree fits, else compact tree by
-	// tree while the budget lasts.
-	nodes, total := 0, 0
-	compact, spread := make([]int, len(trees)), make([]int, len(trees))
-	for k, t := range trees {
+	// SHAP tables: spread tree by tree while spreadBudget lasts, then
+	// compact while tableBudget lasts.
+	nodes := 0
+	spreadLeft, budget := spreadBudget, tableBudget
+	for _, t := range trees {
 		nodes = max(nodes, len(t.nodes))
-		var ok bool
-		if compact[k], spread[k], ok = t.shapTableSize(); !ok {
-			compact[k], spread[k] = -1, spreadBudget+1
-		}
-		total += spread[k]
-	}
-	budget := tableBudget
-	for k, t := range trees {
+		compact, spread, ok := t.shapTableSize()
 		switch {
-		case total <= spreadBudget:
-			t.shap = t.buildShapTable(spread[k], true)
-		case compact[k] >= 0 && compact[k] <= budget:
-			t.shap = t.buildShapTable(compact[k], false)
-			budget -= compact[k]
+		case !ok:
+		case spread <= spreadLeft && spread <= budget:
+			t.shap = t.buildShapTable(spread, true)
+			spreadLeft -= spread
+			budget -= spread
+		case compact <= budget:
+			t.shap = t.buildShapTable(compact, false)
+			budget -= compact
 		}
 	}
 	size := (m.depth + 2) * (m.depth + 3) / 2

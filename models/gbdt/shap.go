@@ -40,8 +40,8 @@ import (
 // contributions themselves, ready to add (one cache line or two a leaf and
 // row); and compact, where it holds U alone and the row computes them from
 // d+1 entries (2^d values a leaf: 32 KiB for a tree of depth 6, against 112
-// KiB spread). A model is spread when all its trees fit in spreadBudget,
-// else compact tree by tree while tableBudget lasts. A tree whose leaves have
+// KiB spread). Trees are spread in order while spreadBudget lasts, the rest
+// compact while tableBudget lasts. A tree whose leaves have
 // more than maxTableFeatures features, beyond the budget, or with a branch
 // of no cover (z = 0), keeps classic TreeSHAP (treeshap.go).
 
@@ -50,10 +50,9 @@ import (
 const maxTableFeatures = 12
 
 // tableBudget bounds a model's table values (8 bytes each): 64 MiB; and
-// spreadBudget those of a model in the spread layout: 16 MiB, so that it
-// stays in a server processor's last-level cache, without which the
-// compact layout, a third of the size, is the faster. Tests lower them to
-// reach every layout.
+// spreadBudget those in the spread layout: 16 MiB, so that they stay in a
+// server processor's last-level cache, out of which the compact layout, a
+// third of the size, is the faster. Tests lower them to reach every layout.
 var tableBudget, spreadBudget = 8 << 20, 2 << 20
 
 // shapTable is one tree's precomputed SHAP tables.

@@ -175,15 +175,17 @@ func TestContributionsMatchClassic(t *testing.T) {
 	test := benchData(200, 20, 91)
 	defer func(b, s int) { tableBudget, spreadBudget = b, s }(tableBudget, spreadBudget)
 	for _, c := range []struct {
-		depth, budget int
-		layouts       string // spread, quads, compact, classic: those that must appear
+		depth, budget, spread int
+		layouts               string // spread, quads, compact, classic: those that must appear
 	}{
-		{1, 8 << 20, "spread"}, {2, 8 << 20, "spread"}, {4, 8 << 20, "spread"}, {6, 8 << 20, "spread quads"},
-		{8, 8 << 20, "spread"}, {0, 8 << 20, "spread"},
-		{6, 40_000, "compact classic"}, // spread needs 30·(up to 6,144) values, compact 2,048 a tree
-		{16, 8 << 20, "compact classic"},
+		{1, 8 << 20, 2 << 20, "spread"}, {2, 8 << 20, 2 << 20, "spread"}, {4, 8 << 20, 2 << 20, "spread"},
+		{6, 8 << 20, 2 << 20, "spread quads"}, {8, 8 << 20, 2 << 20, "spread"}, {0, 8 << 20, 2 << 20, "spread"},
+		// Spread takes up to 6,144 values a tree of depth 6, compact 2,048.
+		{6, 8 << 20, 20_000, "spread compact"},
+		{6, 40_000, 0, "compact classic"},
+		{16, 8 << 20, 2 << 20, "spread classic"},
 	} {
-		tableBudget, spreadBudget = c.budget, c.budget
+		tableBudget, spreadBudget = c.budget, c.spread
 		depth := c.depth
 		cfg := DefaultConfig()
 		cfg.Trees, cfg.MaxDepth, cfg.LearningRate, cfg.MinChildWeight = 30, depth, 0.3, 0.01
@@ -212,7 +214,7 @@ func TestContributionsMatchClassic(t *testing.T) {
 				layouts["compact"]++
 			}
 		}
-		t.Logf("max depth %d, budget %d: deepest tree %d, layouts %v", depth, c.budget, m.depth, layouts)
+		t.Logf("max depth %d, budgets %d and %d: deepest tree %d, layouts %v", depth, c.budget, c.spread, m.depth, layouts)
 		for _, l := range strings.Fields(c.layouts) {
 			if layouts[l] == 0 {
 				t.Fatalf("max depth %d, budget %d: no tree %s (%v); the test would miss it", depth, c.budget, l, layouts)
