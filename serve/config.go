@@ -65,9 +65,10 @@ type Config struct {
 	// Policy is the credit-limit policy of RecommendLimit.
 	Policy limit.Policy
 	// Reasons is the number of reasons Score and ScoreStream return when a
-	// request leaves max_reasons at 0. Reasons are the costly part of a
-	// score (a gbdt's TreeSHAP walks every tree, about 20 times the cost of
-	// the PD), so by default a score has none unless the request asks.
+	// request leaves max_reasons at 0; DefaultConfig's is 3, since every
+	// declined or reduced limit must say why. Zero: none unless the request
+	// asks. A gbdt's reasons (exact SHAP values from per-tree tables) cost
+	// about as much as the rest of a score.
 	Reasons int
 	// LimitReasons is the same for RecommendLimit, whose decisions carry
 	// their reasons by default.
@@ -103,9 +104,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// DefaultConfig serves the champion, polls every 5 s, returns reasons with
-// limit decisions (three) and with scores only when asked, and applies
-// limit.DefaultPolicy.
+// DefaultConfig serves the champion, polls every 5 s, returns three reasons
+// with every score and limit decision unless the request asks otherwise,
+// and applies limit.DefaultPolicy.
 func DefaultConfig() Config {
 	return Config{
 		Model:          registry.Champion,
@@ -113,6 +114,7 @@ func DefaultConfig() Config {
 		OnRed:          OnRedAlert,
 		PSIWindow:      10_000,
 		Policy:         limit.DefaultPolicy(),
+		Reasons:        3,
 		LimitReasons:   3,
 		WarmCustomers:  16,
 		MetricsAddr:    ":9090",

@@ -106,15 +106,14 @@ func TestScore(t *testing.T) {
 		}
 	}
 
-	// No as_of: the day after the data date, never the wall clock; no
-	// max_reasons: none.
+	// No as_of: the day after the data date, never the wall clock.
 	got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dataDate := f.idx.DataDate()
-	if want := (dataDate + 1).String(); got.AsOf != want || got.DataDate != dataDate.String() || len(got.Reasons) > 0 {
-		t.Errorf("default as_of %q, data date %q, %d reasons; want %q, %q, none", got.AsOf, got.DataDate, len(got.Reasons), want, dataDate)
+	if want := (dataDate + 1).String(); got.AsOf != want || got.DataDate != dataDate.String() {
+		t.Errorf("default as_of %q, data date %q; want %q, %q", got.AsOf, got.DataDate, want, dataDate)
 	}
 	// Past the data date: refused unless asked for.
 	later := (dataDate + 2).String()
@@ -123,6 +122,42 @@ func TestScore(t *testing.T) {
 	}
 	if got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later, AllowFutureAsOf: true}); err != nil || got.AsOf != later {
 		t.Errorf("as_of %s allowed: %v, %v", later, got, err)
+	}
+	// No max_reasons: the default of 3, as many as the scorer gives for
+	// three.
+	withReasons := 0
+	for _, h := range f.hs[:40] {
+		got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := dataDate + 1
+		want, err := ref.Score(h, today, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.AsOf != today.String() || len(got.Reasons) != len(want.Reasons) {
+			t.Errorf("%s: default as_of %q with %d reasons; want %q with %d", h.CustomerID, got.AsOf, len(got.Reasons), today, len(want.Reasons))
+		}
+		if len(got.Reasons) > 0 {
+			withReasons++
+		}
+	}
+	if withReasons == 0 {
+		t.Fatal("no customer has reasons by default; the test would miss them")
+	}
+	// A server set to no default reasons gives none unless asked.
+	cfg := testConfig(nil)
+	cfg.Reasons = 0
+	r0 := start(t, cfg, newRegistry(t, 1), true)
+	for _, h := range f.hs[:40] {
+		got, err := r0.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Reasons) > 0 {
+			t.Errorf("%s: %d reasons from a server with no default; want none", h.CustomerID, len(got.Reasons))
+		}
 	}
 }
 

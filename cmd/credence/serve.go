@@ -93,7 +93,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("on-red", serve.OnRedAlert, "on a red back-test: alert (log and metric) or rollback (also roll the champion back)")
 	f.Int("psi-window", serve.DefaultConfig().PSIWindow, "served PDs the live PSI is computed on")
 	f.String("limit-policy", "", "YAML file of the credit-limit policy (default: the built-in policy)")
-	f.Int("reasons", serve.DefaultConfig().Reasons, "reasons a score returns when the request does not say (max_reasons 0); they cost more than the score")
+	f.Int("reasons", serve.DefaultConfig().Reasons, "reasons a score returns when the request does not say (max_reasons 0); 0: none unless asked")
 	f.Int("limit-reasons", serve.DefaultConfig().LimitReasons, "reasons a limit decision returns when the request does not say")
 	f.String("tls-cert", "", "PEM certificate of the server (with --tls-key: TLS)")
 	f.String("tls-key", "", "PEM private key of the server")

@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -93,14 +94,80 @@ func BenchmarkPD(b *testing.B) {
 	}
 }
 
+// shapModels are 100 and 300 trees of depth 6 on 50 features (the first
+// 100 of the 300), each decoded on its own so that each has its tables.
+var shapModels = sync.OnceValue(func() map[int]*Model {
+	d := benchData(20_000, 50, 2)
+	cfg := DefaultConfig()
+	cfg.Trees, cfg.MaxDepth, cfg.LearningRate = 300, 6, 0.1
+	m, err := Trainer{Config: cfg}.Fit(context.Background(), d, nil)
+	if err != nil {
+		panic(err)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	var j modelJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		panic(err)
+	}
+	out := map[int]*Model{}
+	for _, n := range []int{100, 300} {
+		j.Trees = j.Trees[:n]
+		raw, err := json.Marshal(j)
+		if err != nil {
+			panic(err)
+		}
+		mm, err := Decode(raw)
+		if err != nil {
+			panic(err)
+		}
+		out[n] = mm.(*Model)
+	}
+	return out
+})
+
+// BenchmarkContributions is every feature's SHAP contribution for one
+// row: 100 trees of depth 6 (benchModel), then the 300-tree models.
 func BenchmarkContributions(b *testing.B) {
-	m := benchModel()
 	d := benchData(1024, 50, 3)
-	dst := make([]float64, d.X.Cols+1)
+	run := func(b *testing.B, m *Model) {
+		dst := make([]float64, d.X.Cols+1)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			dst = m.Contributions(d.X.Row(i&1023), dst)
+			i++
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	}
+	b.Run("trees=100", func(b *testing.B) { run(b, shapModels()[100]) })
+	b.Run("trees=300", func(b *testing.B) { run(b, shapModels()[300]) })
+}
+
+// BenchmarkReasons is the top three reasons of one row, 100 trees of
+// depth 6: what a score with reasons costs beyond its PD.
+func BenchmarkReasons(b *testing.B) {
+	m := shapModels()[100]
+	d := benchData(1024, 50, 3)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		dst = m.Contributions(d.X.Row(i&1023), dst)
+		m.Reasons(d.X.Row(i&1023), 3)
+		i++
+	}
+}
+
+// BenchmarkContributionsClassic is classic TreeSHAP on the same model and
+// rows, for comparison.
+func BenchmarkContributionsClassic(b *testing.B) {
+	m := shapModels()[100]
+	d := benchData(1024, 50, 3)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		classicContributions(m, d.X.Row(i&1023))
 		i++
 	}
 }

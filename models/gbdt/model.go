@@ -1,7 +1,6 @@
 package gbdt
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -22,8 +21,15 @@ type Model struct {
 
 	expected float64   // base plus every tree's expected value: TreeSHAP's bias term
 	depth    int       // of the deepest tree
-	paths    sync.Pool // *[]pathElement scratch for TreeSHAP
+	scratch  sync.Pool // *shapScratch
 	gains    []float64 // per feature, total split gain
+}
+
+// shapScratch is what one Contributions call works in.
+type shapScratch struct {
+	path []pathElement // classic TreeSHAP
+	mask []uint32      // per node, for the tables
+	phi  []float64     // Reasons' contributions
 }
 
 // node is a tree node: a split, or a leaf when feature is −1. A split's
@@ -40,11 +46,12 @@ type node struct {
 // parent, so walking down from node 0 ends.
 type tree struct {
 	nodes []node
-	cover []float64 // hessian sum of the training rows through each node
-	gain  []float64 // split: its loss reduction; leaf: 0
-	mean  float64   // cover-weighted mean of the leaf values
-	depth int       // longest root-to-leaf path, in splits
-	walk  []step    // the nodes laid out for prediction
+	cover []float64  // hessian sum of the training rows through each node
+	gain  []float64  // split: its loss reduction; leaf: 0
+	mean  float64    // cover-weighted mean of the leaf values
+	depth int        // longest root-to-leaf path, in splits
+	walk  []step     // the nodes laid out for prediction
+	shap  *shapTable // nil: classic TreeSHAP
 }
 
 // step is a node laid out for a walk without branches: a leaf loops to
@@ -128,10 +135,28 @@ func newModel(features []string, base float64, trees []*tree, cfg Config) *Model
 			}
 		}
 	}
+	// SHAP tables: spread tree by tree while spreadBudget lasts, then
+	// compact while tableBudget lasts.
+	nodes := 0
+	spreadLeft, budget := spreadBudget, tableBudget
+	for _, t := range trees {
+		nodes = max(nodes, len(t.nodes))
+		compact, spread, ok := t.shapTableSize()
+		switch {
+		case !ok:
+		case spread <= spreadLeft && spread <= budget:
+			t.shap = t.buildShapTable(spread, true)
+			spreadLeft -= spread
+			budget -= spread
+		case compact <= budget:
+			t.shap = t.buildShapTable(compact, false)
+			budget -= compact
+		}
+	}
 	size := (m.depth + 2) * (m.depth + 3) / 2
-	m.paths.New = func() any {
-		p := make([]pathElement, size)
-		return &p
+	p := len(features)
+	m.scratch.New = func() any {
+		return &shapScratch{path: make([]pathElement, size), mask: make([]uint32, nodes), phi: make([]float64, p+1)}
 	}
 	return m
 }
@@ -251,20 +276,35 @@ func (m *Model) checkWidth(n int) {
 }
 
 // Reasons returns up to n features that raised the PD of x the most, by
-// their TreeSHAP contributions to its log-odds, largest first.
+// their TreeSHAP contributions to its log-odds, largest first; of equal
+// contributions, the feature listed first in Features comes first.
 func (m *Model) Reasons(x []float64, n int) []models.Reason {
-	phi := m.Contributions(x, nil)
-	var rs []models.Reason
-	for j, name := range m.features {
-		if phi[j] > 0 {
-			rs = append(rs, models.Reason{Feature: name, Value: x[j], Effect: phi[j]})
+	if n <= 0 {
+		return nil
+	}
+	s := m.scratch.Get().(*shapScratch)
+	defer m.scratch.Put(s)
+	phi := m.contributions(x, s.phi, s)
+	// The n largest by insertion: n is a few, the features many.
+	top := make([]models.Reason, 0, n)
+	for j, e := range phi[:len(m.features)] {
+		if e <= 0 || len(top) == n && e <= top[n-1].Effect {
+			continue
 		}
+		k := len(top)
+		for k > 0 && top[k-1].Effect < e {
+			k--
+		}
+		if len(top) < n {
+			top = append(top, models.Reason{})
+		}
+		copy(top[k+1:], top[k:len(top)-1])
+		top[k] = models.Reason{Feature: m.features[j], Value: x[j], Effect: e}
 	}
-	slices.SortStableFunc(rs, func(a, b models.Reason) int { return cmp.Compare(b.Effect, a.Effect) })
-	if len(rs) > n {
-		rs = rs[:max(n, 0)]
+	if len(top) == 0 {
+		return nil
 	}
-	return rs
+	return top
 }
 
 // Importance returns every feature's total split gain over the trees

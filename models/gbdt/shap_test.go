@@ -1,9 +1,12 @@
 package gbdt
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/models"
@@ -149,3 +152,125 @@ func condExpect(t *tree, i int32, x []float64, s uint64) float64 {
 	}
 	return (t.cover[l]*condExpect(t, l, x, s) + t.cover[r]*condExpect(t, r, x, s)) / t.cover[i]
 }
+
+// classicContributions is Contributions by classic TreeSHAP alone: the
+// oracle of the tables.
+func classicContributions(m *Model, x []float64) []float64 {
+	phi := make([]float64, len(m.features)+1)
+	path := make([]pathElement, (m.depth+2)*(m.depth+3)/2)
+	for _, t := range m.trees {
+		if t.depth > 0 {
+			t.pathContributions(x, phi, path)
+		}
+	}
+	phi[len(m.features)] = m.expected
+	return phi
+}
+
+// TestContributionsMatchClassic holds the tables to classic TreeSHAP on
+// models of every depth up to past the tables' bound (where the model
+// keeps classic TreeSHAP), with missing values and repeated features.
+func TestContributionsMatchClassic(t *testing.T) {
+	d := benchData(3000, 20, 90)
+	test := benchData(200, 20, 91)
+	defer func(b, s int) { tableBudget, spreadBudget = b, s }(tableBudget, spreadBudget)
+	for _, c := range []struct {
+		depth, budget, spread int
+		layouts               string // spread, quads, compact, classic: those that must appear
+	}{
+		{1, 8 << 20, 2 << 20, "spread"}, {2, 8 << 20, 2 << 20, "spread"}, {4, 8 << 20, 2 << 20, "spread"},
+		{6, 8 << 20, 2 << 20, "spread quads"}, {8, 8 << 20, 2 << 20, "spread"}, {0, 8 << 20, 2 << 20, "spread"},
+		// Spread takes up to 6,144 values a tree of depth 6, compact 2,048.
+		{6, 8 << 20, 20_000, "spread compact"},
+		{6, 40_000, 0, "compact classic"},
+		{16, 8 << 20, 2 << 20, "spread classic"},
+	} {
+		tableBudget, spreadBudget = c.budget, c.spread
+		depth := c.depth
+		cfg := DefaultConfig()
+		cfg.Trees, cfg.MaxDepth, cfg.LearningRate, cfg.MinChildWeight = 30, depth, 0.3, 0.01
+		cfg.Subsample, cfg.ColSample = 0.8, 0.8
+		m := fit(t, cfg, d, nil)
+		layouts := map[string]int{}
+		for k, tr := range m.trees {
+			if tr.shap != nil {
+				// The budget counts what the tables hold.
+				compact, spread, _ := tr.shapTableSize()
+				if want := map[bool]int{false: compact, true: spread}[tr.shap.spread]; len(tr.shap.table) != want {
+					t.Fatalf("max depth %d, tree %d: %d table values; shapTableSize says %d", depth, k, len(tr.shap.table), want)
+				}
+			}
+			switch {
+			case tr.shap == nil:
+				layouts["classic"]++
+			case tr.shap.spread:
+				layouts["spread"]++
+				for _, e := range tr.shap.entries {
+					if e.nsel == 3 {
+						layouts["quads"]++
+					}
+				}
+			default:
+				layouts["compact"]++
+			}
+		}
+		t.Logf("max depth %d, budgets %d and %d: deepest tree %d, layouts %v", depth, c.budget, c.spread, m.depth, layouts)
+		for _, l := range strings.Fields(c.layouts) {
+			if layouts[l] == 0 {
+				t.Fatalf("max depth %d, budget %d: no tree %s (%v); the test would miss it", depth, c.budget, l, layouts)
+			}
+		}
+		var worst float64
+		for i := range test.X.Rows {
+			x := test.X.Row(i)
+			got := m.Contributions(x, nil)
+			want := classicContributions(m, x)
+			for j := range want {
+				// Both add the same products in another order and
+				// grouping; terms are below 10, so rounding stays far
+				// below 1e-12.
+				diff := math.Abs(got[j] - want[j])
+				worst = max(worst, diff)
+				if diff > 1e-12 {
+					t.Fatalf("max depth %d, row %d, slot %d: %.17g; classic %.17g", depth, i, j, got[j], want[j])
+				}
+			}
+		}
+		t.Logf("max depth %d: largest difference %.3g", depth, worst)
+	}
+}
+
+// TestReasonsTopN checks Reasons against sorting every positive
+// contribution, ties to the feature listed first.
+func TestReasonsTopN(t *testing.T) {
+	d := benchData(3000, 30, 92)
+	cfg := DefaultConfig()
+	cfg.Trees = 40
+	m := fit(t, cfg, d, nil)
+	test := benchData(100, 30, 93)
+	for i := range test.X.Rows {
+		x := test.X.Row(i)
+		phi := m.Contributions(x, nil)
+		var all []models.Reason
+		for j, name := range m.features {
+			if phi[j] > 0 {
+				all = append(all, models.Reason{Feature: name, Value: x[j], Effect: phi[j]})
+			}
+		}
+		slices.SortStableFunc(all, func(a, b models.Reason) int { return cmp.Compare(b.Effect, a.Effect) })
+		for _, n := range []int{1, 3, 5, 40} {
+			want := all[:min(n, len(all))]
+			got := m.Reasons(x, n)
+			if len(got) != len(want) {
+				t.Fatalf("row %d, n %d: %d reasons; want %d", i, n, len(got), len(want))
+			}
+			for k := range want {
+				if got[k].Feature != want[k].Feature || got[k].Effect != want[k].Effect || !sameFloat(got[k].Value, want[k].Value) {
+					t.Fatalf("row %d, n %d, reason %d: %+v; want %+v", i, n, k, got[k], want[k])
+				}
+			}
+		}
+	}
+}
+
+func sameFloat(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }

@@ -169,7 +169,8 @@ type ScoreRequest struct {
 	// The model to score with: a version such as "v0007" or a label such as
 	// "canary". Empty: the champion.
 	ModelVersion string `protobuf:"bytes,4,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
-	// The most reasons to return; 0: the server's default.
+	// The most reasons to return; 0: the server's default, 3 unless its
+	// operator set another (credence serve --reasons; serve.Config.Reasons).
 	MaxReasons int32 `protobuf:"varint,5,opt,name=max_reasons,json=maxReasons,proto3" json:"max_reasons,omitempty"`
 	// Free text echoed in the response, to match answers to requests on
 	// ScoreStream.
@@ -915,7 +916,9 @@ type LimitRequest struct {
 	ExternalLimit *float64 `protobuf:"fixed64,9,opt,name=external_limit,json=externalLimit,proto3,oneof" json:"external_limit,omitempty"`
 	// A seasonal or temporary limit in force for the customer. Unset: none.
 	TemporaryLimit *TemporaryLimit `protobuf:"bytes,10,opt,name=temporary_limit,json=temporaryLimit,proto3" json:"temporary_limit,omitempty"`
-	// The most reasons to return; 0: the server's default.
+	// The most reasons to return; 0: the server's default, 3 unless its
+	// operator set another (credence serve --limit-reasons;
+	// serve.Config.LimitReasons).
 	MaxReasons int32 `protobuf:"varint,11,opt,name=max_reasons,json=maxReasons,proto3" json:"max_reasons,omitempty"`
 	// As in ScoreRequest.
 	AllowFutureAsOf bool `protobuf:"varint,12,opt,name=allow_future_as_of,json=allowFutureAsOf,proto3" json:"allow_future_as_of,omitempty"`

@@ -178,3 +178,40 @@ func FuzzDecide(f *testing.F) {
 		checkInvariants(t, p, r, res)
 	})
 }
+
+// TestDecideFiguresSameDecision holds DecideFigures to Decide, bit for bit,
+// but for the text it leaves out.
+func TestDecideFiguresSameDecision(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
+	for range 20_000 {
+		p, r := randomPolicy(rng), randomRequest(rng)
+		want, err := p.Decide(r)
+		if err != nil {
+			t.Fatalf("Decide(%+v): %v", r, err)
+		}
+		got, err := p.DecideFigures(r)
+		if err != nil {
+			t.Fatalf("DecideFigures(%+v): %v", r, err)
+		}
+		if got.Rationale != "" {
+			t.Fatalf("rationale %q; want none", got.Rationale)
+		}
+		if got.Decision != want.Decision || got.BindingConstraint != want.BindingConstraint ||
+			!same(got.RecommendedLimit, want.RecommendedLimit) || !same(got.PolicyLimit, want.PolicyLimit) ||
+			!same(got.ExpectedLoss, want.ExpectedLoss) || len(got.Constraints) != len(want.Constraints) {
+			t.Fatalf("request %+v: got %+v; want %+v", r, got, want)
+		}
+		for i, c := range want.Constraints {
+			g := got.Constraints[i]
+			if g.Name != c.Name || g.Binding != c.Binding || !same(g.Amount, c.Amount) || g.Detail != "" {
+				t.Fatalf("request %+v, constraint %d: got %+v; want %+v without detail", r, i, g, c)
+			}
+		}
+	}
+	if _, err := DefaultPolicy().DecideFigures(Request{}); err == nil {
+		t.Error("DecideFigures of an empty request: no error; want the same errors as Decide")
+	}
+}

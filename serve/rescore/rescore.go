@@ -182,7 +182,7 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 			}
 			// A customer in default gets no credit whatever else is known:
 			// the policy's default-grade rule says so, as it does online.
-			dec, err := sc.cfg.Policy.Decide(limit.RequestFor(h.CustomerID, asOf, r, sc.s.LimitInputs(h, asOf, r)))
+			dec, err := sc.cfg.Policy.DecideFigures(limit.RequestFor(h.CustomerID, asOf, r, sc.s.LimitInputs(h, asOf, r)))
 			if err != nil {
 				row.RecommendedLimit, ex.expectedLoss = math.NaN(), math.NaN()
 				c.limitErrors++

@@ -11,7 +11,7 @@
 # Settings (environment): GHZ, WORK (kept when given), CUSTOMERS (20000),
 # FAMILY (gbdt), DURATION (20s), RATE (1000), CONCURRENCY (50),
 # CONNECTIONS (4), AS_OF (2023-10-01), MAX_REASONS (reasons asked per
-# request, 0: the server's default of none), PORT (50651), METRICS_PORT
+# request, 0: the server's default of three), PORT (50651), METRICS_PORT
 # (9651).
 set -euo pipefail
 
