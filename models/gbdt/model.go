@@ -284,7 +284,27 @@ func (m *Model) Reasons(x []float64, n int) []models.Reason {
 	}
 	s := m.scratch.Get().(*shapScratch)
 	defer m.scratch.Put(s)
-	phi := m.contributions(x, s.phi, s)
+	return m.topReasons(x, m.contributions(x, s.phi, s), n)
+}
+
+// ReasonsBlock returns Reasons(x, n) for every row x of X, from the
+// contributions of ContributionsBlock.
+func (m *Model) ReasonsBlock(X []float64, n int) [][]models.Reason {
+	p := len(m.features)
+	out := make([][]models.Reason, len(X)/max(p, 1))
+	if n <= 0 || len(out) == 0 {
+		return out
+	}
+	phi := m.ContributionsBlock(X, nil)
+	for r := range out {
+		out[r] = m.topReasons(X[r*p:(r+1)*p], phi[r*(p+1):(r+1)*(p+1)], n)
+	}
+	return out
+}
+
+// topReasons picks the n largest positive contributions of phi, largest
+// first; of equal contributions, the feature listed first.
+func (m *Model) topReasons(x, phi []float64, n int) []models.Reason {
 	// The n largest by insertion: n is a few, the features many.
 	top := make([]models.Reason, 0, n)
 	for j, e := range phi[:len(m.features)] {

@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
 )
@@ -421,5 +422,50 @@ func (m *Model) contributions(x, dst []float64, s *shapScratch) []float64 {
 		}
 	}
 	dst[p] = m.expected
+	return dst
+}
+
+// blockRows is how many rows ContributionsBlock takes through each tree at
+// a time: enough to reuse a tree's tables from cache, few enough that the
+// rows' contributions stay in cache too.
+const blockRows = 64
+
+// ContributionsBlock writes the contributions of every row of X (rows of
+// len(Features()) values, one after the other) to dst, len(Features())+1
+// values a row laid out as Contributions gives them, and returns dst. It
+// takes a block of rows through each tree before the next tree, so that a
+// tree's tables are read from cache once per block rather than once per
+// row; the values are Contributions' bit for bit (each row adds the same
+// terms in the same order).
+func (m *Model) ContributionsBlock(X []float64, dst []float64) []float64 {
+	p := len(m.features)
+	if p == 0 || len(X)%p != 0 {
+		panic(fmt.Sprintf("gbdt: %d feature values are not rows of a model of %d features", len(X), p))
+	}
+	n := len(X) / p
+	if cap(dst) < n*(p+1) {
+		dst = make([]float64, n*(p+1))
+	}
+	dst = dst[:n*(p+1)]
+	clear(dst)
+	s := m.scratch.Get().(*shapScratch)
+	defer m.scratch.Put(s)
+	for lo := 0; lo < n; lo += blockRows {
+		hi := min(n, lo+blockRows)
+		for _, t := range m.trees {
+			for r := lo; r < hi; r++ {
+				x, phi := X[r*p:(r+1)*p], dst[r*(p+1):(r+1)*(p+1)]
+				switch {
+				case t.shap != nil:
+					t.shap.add(t, x, phi, s.mask)
+				case t.depth > 0:
+					t.pathContributions(x, phi, s.path)
+				}
+			}
+		}
+		for r := lo; r < hi; r++ {
+			dst[r*(p+1)+p] = m.expected
+		}
+	}
 	return dst
 }

@@ -237,6 +237,16 @@ func TestContributionsMatchClassic(t *testing.T) {
 			}
 		}
 		t.Logf("max depth %d: largest difference %.3g", depth, worst)
+		// Tree by tree over blocks of rows: the same values, bit for bit.
+		block := m.ContributionsBlock(test.X.Data, nil)
+		for i := range test.X.Rows {
+			one := m.Contributions(test.X.Row(i), nil)
+			for j, x := range one {
+				if math.Float64bits(block[i*len(one)+j]) != math.Float64bits(x) {
+					t.Fatalf("max depth %d, row %d, slot %d: block %.17g; row %.17g", depth, i, j, block[i*len(one)+j], x)
+				}
+			}
+		}
 	}
 }
 

@@ -124,6 +124,26 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 	return r, nil
 }
 
+// ReasonsBlock returns, for each feature vector of X (rows of s.Set.Len()
+// values one after the other, as Score builds them), the up to n reasons
+// Score gives a customer not in default: the same reasons, computed a block
+// of rows at a time where the model can (models.BlockReasoner), which batch
+// rescoring uses.
+func (s *Scorer) ReasonsBlock(X []float64, n int) [][]models.Reason {
+	if br, ok := s.Artifact.Model.(models.BlockReasoner); ok {
+		return br.ReasonsBlock(X, n)
+	}
+	p := s.Set.Len()
+	out := make([][]models.Reason, len(X)/max(p, 1))
+	if n <= 0 {
+		return out
+	}
+	for r := range out {
+		out[r] = s.Artifact.Model.Reasons(X[r*p:(r+1)*p], n)
+	}
+	return out
+}
+
 // PDs writes the PD of every row of X, feature vectors built by s.Set, to
 // out: the batch form of Score for customers not in default (the same model
 // and calibration), which back-tests use on labelled observations.

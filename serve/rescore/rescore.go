@@ -152,6 +152,8 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 		c.skipped[reason]++
 	}
 	var one [1]datasets.Date
+	var vectors []float64 // the feature vectors of the rows that get reasons
+	var needReasons []int // their rows in c.rows
 	for _, h := range hs {
 		dates := h.Observations
 		if sc.cfg.AsOf == datasets.NoDate {
@@ -171,14 +173,16 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 		latest := slices.Max(dates)
 		latestSeen := false
 		for _, asOf := range dates {
-			r, err := sc.s.Score(h, asOf, Reasons, buf)
+			// Reasons come after the loop, for the chunk's rows at once.
+			r, err := sc.s.Score(h, asOf, 0, buf)
 			if err != nil {
 				return nil, err
 			}
 			row := Row{CustomerID: h.CustomerID, AsOf: asOf, PD: r.PD, Grade: r.Grade, Score: r.Score, ModelVersion: sc.s.Version()}
 			ex := extra{inDefault: r.InDefault}
-			for k, reason := range r.Reasons[:min(len(r.Reasons), Reasons)] {
-				row.Reasons[k] = reason.Feature
+			if !r.InDefault {
+				vectors = append(vectors, r.Features...)
+				needReasons = append(needReasons, len(c.rows))
 			}
 			// A customer in default gets no credit whatever else is known:
 			// the policy's default-grade rule says so, as it does online.
@@ -197,6 +201,12 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 			}
 			c.rows = append(c.rows, row)
 			c.extras = append(c.extras, ex)
+		}
+	}
+	for k, reasons := range sc.s.ReasonsBlock(vectors, Reasons) {
+		row := &c.rows[needReasons[k]]
+		for j, reason := range reasons[:min(len(reasons), Reasons)] {
+			row.Reasons[j] = reason.Feature
 		}
 	}
 	return c, nil
