@@ -31,8 +31,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.ensemble import HistGradientBoostingClassifier
 import xgboost as xgb
 
-TUNE_ROWS = int(os.environ.get("TUNE_ROWS", "150000"))
-THREADS = int(os.environ.get("THREADS", "2"))
+TUNE_ROWS = int(os.environ.get("TUNE_ROWS", "100000"))
+THREADS = int(os.environ.get("THREADS", "1"))
 
 # A few settings per peer, the first being the usual default; the same grid on every dataset.
 GRID = {

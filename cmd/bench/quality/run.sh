@@ -25,6 +25,11 @@ DATA=${DATA:-../shared/data}
 SEED=${SEED:-1}
 DEV_KEEP=${DEV_KEEP:-1}
 IBM_DPD=${IBM_DPD:-15}
+# Threads of the peers (OpenMP and XGBoost). On the shared 2-core machine, under another job's load,
+# two OpenMP threads made HistGradientBoosting 12x slower than one (spinning at barriers), so the
+# recorded runs use one; on a quiet machine set THREADS=2.
+THREADS=${THREADS:-1}
+export THREADS
 Q=$BENCH/quality
 mkdir -p "$BENCH"
 go build -o "$Q" ./cmd/bench/quality
@@ -53,7 +58,7 @@ one() {
   echo "-- peers; $(uptime)"
   raw=
   [ "$name" = uci-taiwan ] && raw="$in ID default.payment.next.month"
-  OMP_NUM_THREADS=${THREADS:-2} t $PY cmd/bench/quality/peers.py "$dir/dev.csv" "$dir/held.csv" "$dir/held-scores.csv" "$dir/predictions.csv" $raw
+  OMP_NUM_THREADS=$THREADS t $PY cmd/bench/quality/peers.py "$dir/dev.csv" "$dir/held.csv" "$dir/held-scores.csv" "$dir/predictions.csv" $raw
   echo "-- $(uptime)"
   $Q auc -in "$dir/predictions.csv"
 }
