@@ -391,6 +391,9 @@ func runAUC(args []string) error {
 		}
 		d, se := pairedDeLong(y, scores[3], scores[j])
 		p := math.Erfc(math.Abs(d/se) / math.Sqrt2)
+		if se == 0 { // the same ranking of every default against every non-default
+			p = 1
+		}
 		fmt.Printf("%s − %-14s %+.4f [%+.4f, %+.4f], p = %.3f (paired DeLong)\n", header[3], header[j], d, d-z*se, d+z*se, p)
 	}
 	return nil
