@@ -5,7 +5,7 @@ BIN      := bin/credence
 DEMO     := out/demo
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test race bench vet fuzz clean parity-uci bench-scale
+.PHONY: all build demo test race bench vet fuzz clean parity-uci bench-scale bench-quality
 
 all: build
 
@@ -81,3 +81,8 @@ parity-uci: build
 	$(BIN) features --book out/uci --out out/uci-features.csv
 	$(PY) $(SHARED)/peers/tabular_baselines.py $(SHARED)/data/uci-taiwan/train.csv default.payment.next.month ID
 	$(PY) $(SHARED)/peers/tabular_baselines.py out/uci-features.csv label customer_id as_of
+
+# Held-out AUC of the champion against tuned peers on every public dataset, by customer split
+# (about 15 minutes on 2 cores; needs ../shared/data and the peers above). Figures in BENCHMARKS.md.
+bench-quality: build
+	BENCH=out/bench/quality DATA=$(SHARED)/data PY=$(PY) cmd/bench/quality/run.sh
