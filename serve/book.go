@@ -50,7 +50,9 @@ func (l Live) Len() int { return int(l.Meta().Customers) }
 func (l Live) IDs(n int) []string {
 	var ids []string
 	stop := errors.New("enough")
-	l.Customers(context.Background(), func(h *datasets.History) error {
+	// Warming a model up is best effort: a read error leaves the ids found
+	// so far, and the scores that follow meet the error themselves.
+	_ = l.Customers(context.Background(), func(h *datasets.History) error {
 		if len(ids) >= n {
 			return stop
 		}

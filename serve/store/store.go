@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -185,12 +186,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// quietLogger keeps Pebble's informational lines out of the server's log.
+// quietLogger keeps Pebble's informational lines out of the server's log
+// and reports its errors on stderr, where an operator sees them.
 type quietLogger struct{}
 
 func (quietLogger) Infof(string, ...any) {}
 func (quietLogger) Errorf(format string, args ...any) {
-	fmt.Fprintf(io.Discard, format, args...)
+	fmt.Fprintf(os.Stderr, "store: "+format+"\n", args...)
 }
 func (quietLogger) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 
