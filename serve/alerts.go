@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -184,6 +185,11 @@ func (a *alerter) process(pending map[string]cause, from, to datasets.Date) (ove
 	buf := make([]float64, 0, m.scorer.Set.Len())
 	now := time.Now().UnixNano()
 	for _, id := range ids {
+		// Re-scoring is background work: let a waiting call run first, so
+		// that the alerter holding a core for a whole batch does not add
+		// to Score's latency (Go preempts a running goroutine only every
+		// 10 ms).
+		runtime.Gosched()
 		c := pending[id]
 		h, err := live.History(id)
 		if err != nil {

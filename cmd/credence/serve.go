@@ -37,6 +37,7 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			serve.SetGCPercent()
 			reg, err := a.openRegistry()
 			if err != nil {
 				return err

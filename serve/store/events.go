@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -229,6 +230,11 @@ func (s *Store) commit(reqs []*request) {
 	for i, req := range reqs {
 		results[i].applied = Applied{Outcomes: make([]Outcome, len(req.events)), Previous: old.DataDate}
 		for j := range req.events {
+			if j%64 == 63 {
+				// A commit of thousands of events is CPU work of several
+				// milliseconds: let waiting calls (scores) run between.
+				runtime.Gosched()
+			}
 			ev := &req.events[j]
 			st, ferr, aerr := s.apply(b, &m, ev, today)
 			if aerr != nil {

@@ -77,6 +77,8 @@ type options struct {
 }
 
 func main() {
+	// As credence serve does: the server and its clients share this process.
+	serve.SetGCPercent()
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: live ingest|apply|alert|score|open|rss [flags]")
 		os.Exit(2)
