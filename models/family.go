@@ -49,18 +49,29 @@ func NewFamily[C any](name string, defaults func() C, trainer func(c C, seed uin
 			return b
 		},
 		Trainer: func(config json.RawMessage, seed uint64) (Trainer, error) {
-			c := defaults()
-			if len(bytes.TrimSpace(config)) > 0 {
-				dec := json.NewDecoder(bytes.NewReader(config))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&c); err != nil {
-					return nil, fmt.Errorf("%s configuration: %w", name, err)
-				}
+			c, err := DecodeConfig(name, defaults, config)
+			if err != nil {
+				return nil, err
 			}
 			return trainer(c, seed), nil
 		},
 		Decode: decode,
 	}
+}
+
+// DecodeConfig reads a family's configuration as its Trainer does: the
+// JSON config decoded over defaults(), fields it leaves out keeping their
+// default, unknown fields an error naming the family.
+func DecodeConfig[C any](name string, defaults func() C, config json.RawMessage) (C, error) {
+	c := defaults()
+	if len(bytes.TrimSpace(config)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(config))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("%s configuration: %w", name, err)
+		}
+	}
+	return c, nil
 }
 
 // Tuning declares a family's hyperparameter search to training: what to

@@ -1,7 +1,6 @@
 package gbdt
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -28,15 +27,7 @@ func withRefit(f models.Family) models.Family {
 // decodeConfig reads config over TrainingConfig, as the family's Trainer
 // does.
 func decodeConfig(config json.RawMessage) (Config, error) {
-	c := TrainingConfig()
-	if len(bytes.TrimSpace(config)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(config))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("%s configuration: %w", Name, err)
-		}
-	}
-	return c, nil
+	return models.DecodeConfig(Name, TrainingConfig, config)
 }
 
 // tuneCandidates varies the shape of the trees (depth, or leaves grown

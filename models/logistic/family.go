@@ -1,9 +1,7 @@
 package logistic
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/credence-risk/credence/models"
@@ -27,13 +25,9 @@ var tuneC = []float64{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100}
 // tuneCandidates varies the regularisation C; the iteration cap stays as
 // configured.
 func tuneCandidates(config json.RawMessage, n int, seed uint64) ([]json.RawMessage, error) {
-	base := DefaultConfig()
-	if len(bytes.TrimSpace(config)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(config))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&base); err != nil {
-			return nil, fmt.Errorf("%s configuration: %w", Name, err)
-		}
+	base, err := models.DecodeConfig(Name, DefaultConfig, config)
+	if err != nil {
+		return nil, err
 	}
 	return models.Vary(base, n, seed, func(c *Config, r *rand.Rand) {
 		c.C = models.Pick(r, tuneC...)

@@ -1,9 +1,7 @@
 package scorecard
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/credence-risk/credence/models"
@@ -53,16 +51,10 @@ func tuneCandidates(config json.RawMessage, n int, seed uint64) ([]json.RawMessa
 	})
 }
 
+// decodeConfig reads config over TrainingConfig, as the family's Trainer
+// does.
 func decodeConfig(config json.RawMessage) (Config, error) {
-	c := TrainingConfig()
-	if len(bytes.TrimSpace(config)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(config))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("%s configuration: %w", Name, err)
-		}
-	}
-	return c, nil
+	return models.DecodeConfig(Name, TrainingConfig, config)
 }
 
 // Cost model of one fit on the reference machine, fitted to the
