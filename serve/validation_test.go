@@ -42,12 +42,15 @@ func TestValidationStatusAfterRevalidation(t *testing.T) {
 	if _, err := os.Stat(st.ReportPath); err != nil || !strings.HasPrefix(st.ReportPath, reg.Path("v0001", "validation-")) {
 		t.Errorf("report %q: %v; want a validation report beside v0001", st.ReportPath, err)
 	}
-	rec := httptest.NewRecorder()
-	r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
-	if want := `credence_validation_light{version="v0001"} ` + strconv.Itoa(int(st.Light)); !strings.Contains(string(body), want) {
-		t.Errorf("metrics lack %q", want)
-	}
+	// The report is stored before the run's metrics are set, so the status
+	// (read from the stored report) can come a moment before them.
+	want := `credence_validation_light{version="v0001"} ` + strconv.Itoa(int(st.Light))
+	waitFor(t, "metrics with "+want, func() bool {
+		rec := httptest.NewRecorder()
+		r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		body, _ := io.ReadAll(rec.Body)
+		return strings.Contains(string(body), want)
+	})
 
 	// A server started later serves the stored report.
 	r.stop()
