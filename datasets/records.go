@@ -1,6 +1,9 @@
 package datasets
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Table names a table of a book.
 type Table string
@@ -40,6 +43,22 @@ func (inv *Invoice) Settled() Amount {
 		return inv.Amount
 	}
 	return 0
+}
+
+// Check applies the book format's rules to an invoice's values: due_date
+// on or after issue_date, amount > 0, paid_amount >= 0. It returns the
+// column at fault. Every reader of invoices (tables, events) checks them
+// here, so they give one message for one fault.
+func (inv *Invoice) Check() (column string, err error) {
+	switch {
+	case inv.DueDate < inv.IssueDate:
+		return "due_date", fmt.Errorf("%w (%s < %s)", ErrDueBeforeIssue, inv.DueDate, inv.IssueDate)
+	case inv.Amount <= 0:
+		return "amount", fmt.Errorf("%w, got %s", ErrNotPositive, inv.Amount)
+	case inv.PaidAmount != NoAmount && inv.PaidAmount < 0:
+		return "paid_amount", fmt.Errorf("must be >= 0, got %s", inv.PaidAmount)
+	}
+	return "", nil
 }
 
 // UnknownDaysPastDue is the DaysPastDue of a statement that does not say.

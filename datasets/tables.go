@@ -113,17 +113,11 @@ var invoiceSpec = tableSpec[Invoice]{
 		if r.DueDate, err = reqDate(b, i, 3); err != nil {
 			return "due_date", err
 		}
-		if r.DueDate < r.IssueDate {
-			return "due_date", fmt.Errorf("%w (%s < %s)", ErrDueBeforeIssue, r.DueDate, r.IssueDate)
-		}
 		if b.cols[4].Null(i) {
 			return "amount", ErrNull
 		}
 		if r.Amount, err = b.cols[4].Amount(i); err != nil {
 			return "amount", err
-		}
-		if r.Amount <= 0 {
-			return "amount", fmt.Errorf("%w, got %s", ErrNotPositive, r.Amount)
 		}
 		if r.PaidDate, err = optDateAt(b, i, 5); err != nil {
 			return "paid_date", err
@@ -131,8 +125,8 @@ var invoiceSpec = tableSpec[Invoice]{
 		if r.PaidAmount, err = optAmountAt(b, i, 6); err != nil {
 			return "paid_amount", err
 		}
-		if r.PaidAmount != NoAmount && r.PaidAmount < 0 {
-			return "paid_amount", fmt.Errorf("must be >= 0, got %s", r.PaidAmount)
+		if col, err := r.Check(); err != nil {
+			return col, err
 		}
 		if s, err = optStringAt(b, i, 7); err != nil {
 			return "currency", err

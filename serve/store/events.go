@@ -547,14 +547,11 @@ func validate(ev *Event, m *Meta, today datasets.Date) *FieldError {
 		if inv.DueDate == datasets.NoDate {
 			return &FieldError{Field: "invoice.due_date", Err: datasets.ErrNull}
 		}
-		if inv.DueDate < inv.IssueDate {
-			return &FieldError{Field: "invoice.due_date", Err: fmt.Errorf("%w (%s < %s)", datasets.ErrDueBeforeIssue, inv.DueDate, inv.IssueDate)}
-		}
 		if inv.Amount == datasets.NoAmount {
 			return &FieldError{Field: "invoice.amount", Err: datasets.ErrNull}
 		}
-		if inv.Amount <= 0 {
-			return &FieldError{Field: "invoice.amount", Err: fmt.Errorf("%w, got %s", datasets.ErrNotPositive, inv.Amount)}
+		if col, err := inv.Check(); err != nil {
+			return &FieldError{Field: "invoice." + col, Err: err}
 		}
 		if ev.Kind == InvoiceIssued && (inv.PaidDate != datasets.NoDate || inv.PaidAmount != datasets.NoAmount) {
 			return refuse("invoice.paid_date", "an issued invoice is not paid yet: send a payment_received event")
@@ -564,9 +561,6 @@ func validate(ev *Event, m *Meta, today datasets.Date) *FieldError {
 		}
 		if inv.PaidDate != datasets.NoDate && inv.PaidDate < inv.IssueDate {
 			return refuse("invoice.paid_date", "%s is before issue_date %s", inv.PaidDate, inv.IssueDate)
-		}
-		if inv.PaidAmount != datasets.NoAmount && inv.PaidAmount < 0 {
-			return refuse("invoice.paid_amount", "must be >= 0, got %s", inv.PaidAmount)
 		}
 		inv.Currency = strings.ToUpper(strings.TrimSpace(inv.Currency))
 		if c := m.Book.Currency; inv.Currency != "" && c != "" && inv.Currency != c {
