@@ -312,16 +312,6 @@ func TestTaiwanCV(t *testing.T) {
 	}
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func FuzzDecode(f *testing.F) {
 	d := readCSV(f, "testdata/data.csv")
 	m := fit(f, DefaultConfig(), d)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -33,6 +34,12 @@ type Scorer struct {
 	// Positions in the feature vector and the customers row of what a
 	// credit limit reads; -1 when absent.
 	dbt, netWorth, workingCapital, currentLimit int
+
+	// months caches the twelve month edges before each as-of date that
+	// LimitInputs was asked about: batch rescoring asks about one date a
+	// million times, and a calendar month step costs more than the rest.
+	monthsMu sync.Mutex
+	months   map[datasets.Date]*[13]datasets.Date
 }
 
 // Result is one customer's score.
@@ -189,12 +196,7 @@ func (s *Scorer) LimitInputs(h *datasets.History, asOf datasets.Date, r Result) 
 	if s.dbt >= 0 && s.dbt < len(r.Features) && !math.IsNaN(r.Features[s.dbt]) {
 		in.ExpectedDaysBeyondTerms = r.Features[s.dbt]
 	}
-	// edges bound the twelve months before asOf: month k covers
-	// [edges[k], edges[k+1]).
-	var edges [13]datasets.Date
-	for k := range edges {
-		edges[k] = asOf.AddMonths(k - 12)
-	}
+	edges := s.monthEdges(asOf)
 	var sales [12]datasets.Amount
 	anySales := false
 	var termsBuf [64]int32
@@ -223,6 +225,25 @@ func (s *Scorer) LimitInputs(h *datasets.History, asOf datasets.Date, r Result) 
 		in.PeakMonthlySales = slices.Max(sales[:]).Float()
 	}
 	return in
+}
+
+// monthEdges bounds the twelve months before asOf: month k covers
+// [edges[k], edges[k+1]).
+func (s *Scorer) monthEdges(asOf datasets.Date) *[13]datasets.Date {
+	s.monthsMu.Lock()
+	defer s.monthsMu.Unlock()
+	if e, ok := s.months[asOf]; ok {
+		return e
+	}
+	if s.months == nil || len(s.months) >= 1024 {
+		s.months = map[datasets.Date]*[13]datasets.Date{}
+	}
+	e := new([13]datasets.Date)
+	for k := range e {
+		e[k] = asOf.AddMonths(k - 12)
+	}
+	s.months[asOf] = e
+	return e
 }
 
 // lowerMedian returns the lower middle value of x; x is reordered.
