@@ -45,34 +45,9 @@ func FitInterpolated(pd, y, w []float64, floor float64) (*Interpolated, error) {
 	if _, _, err := checkFitInput(pd, y, w); err != nil {
 		return nil, err
 	}
-	weight := func(i int) float64 {
-		if w == nil {
-			return 1
-		}
-		return w[i]
-	}
-	idx := make([]int, 0, len(pd))
-	for i := range pd {
-		if weight(i) > 0 {
-			idx = append(idx, i)
-		}
-	}
-	slices.SortStableFunc(idx, func(i, j int) int { return cmpFloat(pd[i], pd[j]) })
-	// One point per distinct raw PD: its mean label and weight, and the
-	// weighted sum of its raw PDs (for the blocks' centres).
-	var xs, ys, ws, wx []float64
-	for _, i := range idx {
-		if n := len(xs); n > 0 && pd[i]-xs[n-1] < sameX {
-			ys[n-1] += y[i] * weight(i)
-			ws[n-1] += weight(i)
-			wx[n-1] += pd[i] * weight(i)
-			continue
-		}
-		xs, ys, ws, wx = append(xs, pd[i]), append(ys, y[i]*weight(i)), append(ws, weight(i)), append(wx, pd[i]*weight(i))
-	}
-	for k := range ys {
-		ys[k] /= ws[k]
-	}
+	// One point per distinct raw PD, with the weighted sum of its raw PDs
+	// for the blocks' centres.
+	_, ys, ws, wx := points(pd, y, w)
 	blockW := slices.Clone(ws)
 	pav(ys, blockW)
 	// Consecutive points with one value form a block (pav leaves adjacent

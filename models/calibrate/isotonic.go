@@ -44,43 +44,7 @@ func FitIsotonic(pd, y, w []float64) (*Isotonic, error) {
 	if _, _, err := checkFitInput(pd, y, w); err != nil {
 		return nil, err
 	}
-	weight := func(i int) float64 {
-		if w == nil {
-			return 1
-		}
-		return w[i]
-	}
-
-	// Rows of positive weight ordered by PD, then label; stable, so
-	// rows equal in both keep their order (numpy's lexsort does too).
-	idx := make([]int, 0, len(pd))
-	for i := range pd {
-		if weight(i) > 0 {
-			idx = append(idx, i)
-		}
-	}
-	slices.SortStableFunc(idx, func(i, j int) int {
-		if c := cmpFloat(pd[i], pd[j]); c != 0 {
-			return c
-		}
-		return cmpFloat(y[i], y[j])
-	})
-
-	// Merge equal PDs into one point: weighted mean label, summed weight.
-	xs := make([]float64, 0, len(idx))
-	ys := make([]float64, 0, len(idx))
-	ws := make([]float64, 0, len(idx))
-	curX, sumWY, sumW := pd[idx[0]], 0.0, 0.0
-	for _, i := range idx {
-		if pd[i]-curX >= sameX {
-			xs, ys, ws = append(xs, curX), append(ys, sumWY/sumW), append(ws, sumW)
-			curX, sumWY, sumW = pd[i], 0, 0
-		}
-		sumW += weight(i)
-		sumWY += y[i] * weight(i)
-	}
-	xs, ys, ws = append(xs, curX), append(ys, sumWY/sumW), append(ws, sumW)
-
+	xs, ys, ws, _ := points(pd, y, w)
 	pav(ys, ws)
 	for i := range ys {
 		ys[i] = min(max(ys[i], IsotonicMin), IsotonicMax)
@@ -96,6 +60,46 @@ func FitIsotonic(pd, y, w []float64) (*Isotonic, error) {
 		}
 	}
 	return out, nil
+}
+
+// points orders the rows of positive weight by raw PD, then label (stable,
+// as numpy's lexsort), and merges equal raw PDs into one point each: its
+// raw PD, weighted mean label, summed weight, and the weighted sum of its
+// raw PDs. w may be nil (every row weighs 1).
+func points(pd, y, w []float64) (xs, ys, ws, wxs []float64) {
+	weight := func(i int) float64 {
+		if w == nil {
+			return 1
+		}
+		return w[i]
+	}
+	idx := make([]int, 0, len(pd))
+	for i := range pd {
+		if weight(i) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		if c := cmpFloat(pd[i], pd[j]); c != 0 {
+			return c
+		}
+		return cmpFloat(y[i], y[j])
+	})
+	xs = make([]float64, 0, len(idx))
+	ys = make([]float64, 0, len(idx))
+	ws = make([]float64, 0, len(idx))
+	wxs = make([]float64, 0, len(idx))
+	curX, sumWY, sumW, sumWX := pd[idx[0]], 0.0, 0.0, 0.0
+	for _, i := range idx {
+		if pd[i]-curX >= sameX {
+			xs, ys, ws, wxs = append(xs, curX), append(ys, sumWY/sumW), append(ws, sumW), append(wxs, sumWX)
+			curX, sumWY, sumW, sumWX = pd[i], 0, 0, 0
+		}
+		sumW += weight(i)
+		sumWY += y[i] * weight(i)
+		sumWX += pd[i] * weight(i)
+	}
+	return append(xs, curX), append(ys, sumWY/sumW), append(ws, sumW), append(wxs, sumWX)
 }
 
 // pav replaces y by its weighted isotonic (non-decreasing) regression, in
