@@ -1,4 +1,4 @@
-package serve
+package scoring
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// describe puts a reason in words for a credit analyst, from the feature's
+// Describe puts a reason in words for a credit analyst, from the feature's
 // name (see package features for their definitions) and value.
-func describe(feature string, x float64) string {
+func Describe(feature string, x float64) string {
 	if math.IsNaN(x) {
 		return feature + " unknown"
 	}
