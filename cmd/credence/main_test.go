@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -227,7 +228,7 @@ func TestTrainAndModels(t *testing.T) {
 	if err != nil || !strings.Contains(out, "upgrades") {
 		t.Fatalf("rescore --previous: %v\n%s", err, out)
 	}
-	if b, err := os.ReadFile(second); err != nil || !strings.HasPrefix(string(b), "customer_id,as_of,pd,grade,score,recommended_limit,reason_1,reason_2,reason_3,model_version") {
+	if b, err := os.ReadFile(second); err != nil || !strings.HasPrefix(string(b), "customer_id,as_of,pd,grade,score,recommended_limit,currency,reason_1,reason_1_text,reason_2,reason_2_text,reason_3,reason_3_text,model_version") {
 		t.Errorf("rescore CSV header wrong or missing: %v", err)
 	}
 	if _, err := os.Stat(second + ".report.html"); err != nil {
@@ -346,7 +347,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 			}
 		}
 		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
-			got.GetRecommendedLimit() != num(row, "recommended_limit") || !slices.Equal(reasons, want) ||
+			math.Round(100*got.GetRecommendedLimit()) != math.Round(100*num(row, "recommended_limit")) || !slices.Equal(reasons, want) ||
 			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
 			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
 				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)

@@ -18,7 +18,8 @@ import (
 
 // Render writes page to a file, loads it in headless Chromium and returns
 // the DOM Chromium built. With CREDENCE_REPORT_SHOTS set to a directory,
-// it also saves a screenshot there as name.png, to look at.
+// it also saves the page and a screenshot there (name.html, name.png), to
+// look at.
 func Render(t *testing.T, name string, page []byte) string {
 	t.Helper()
 	browser := testenv.Tool(t, "chromium", "apt-get install chromium")
@@ -32,6 +33,9 @@ func Render(t *testing.T, name string, page []byte) string {
 		"--user-data-dir=" + filepath.Join(dir, "profile"), "--virtual-time-budget=2000"}
 	dom := run(t, browser, append(args, "--dump-dom", "file://"+file)...)
 	if shots := os.Getenv("CREDENCE_REPORT_SHOTS"); shots != "" {
+		if err := os.WriteFile(filepath.Join(shots, name+".html"), page, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		run(t, browser, append(args, "--screenshot="+filepath.Join(shots, name+".png"), "--window-size=1200,6000", "file://"+file)...)
 	}
 	return dom
