@@ -158,17 +158,17 @@ func (v *Validation) judge() {
 	}
 	switch drop := eval.TrafficLight(v.DropP); drop {
 	case eval.Red, eval.Yellow:
-		raise(drop, fmt.Sprintf("AUC %.4f against %.4f at training: the drop is significant (p = %.4g)", v.Metrics.AUC, v.AUCInit, v.DropP))
+		raise(drop, fmt.Sprintf("AUC %.4f against %.4f at training: the drop is significant (p = %s)", v.Metrics.AUC, v.AUCInit, report.FormatP(v.DropP)))
 	}
 	switch v.Portfolio.Light {
 	case eval.Red, eval.Yellow:
-		raise(v.Portfolio.Light, fmt.Sprintf("portfolio: observed default rate %.3f%% against mean PD %.3f%% (Jeffreys p = %.4g)",
-			100*v.Portfolio.DefaultRate, 100*v.Portfolio.MeanPD, v.Portfolio.JeffreysP))
+		raise(v.Portfolio.Light, fmt.Sprintf("portfolio: observed default rate %.3f%% against mean PD %.3f%% (Jeffreys p = %s)",
+			100*v.Portfolio.DefaultRate, 100*v.Portfolio.MeanPD, report.FormatP(v.Portfolio.JeffreysP)))
 	}
 	for _, g := range v.Grades {
 		if g.Light == eval.Red {
-			raise(eval.Yellow, fmt.Sprintf("grade %d: observed default rate %.3f%% against PD %.3f%% (Jeffreys p = %.4g)",
-				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, g.JeffreysP))
+			raise(eval.Yellow, fmt.Sprintf("grade %d is red: observed default rate %.3f%% against PD %.3f%% (Jeffreys p = %s); a red grade alone makes the overall light yellow",
+				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, report.FormatP(g.JeffreysP)))
 		}
 	}
 	switch {

@@ -261,7 +261,7 @@ func MigrationByCustomer(ids []string, asOf []datasets.Date, grades []int) *Grad
 }
 
 // BinLabel writes a scorecard bin for people: a range with its bounds
-// rounded to four significant digits ("< 1.5", "0.714 – 0.857", "≥ 30"),
+// rounded to four significant digits ("< 1.5", "[0.7143, 0.8571)", "≥ 30"),
 // and the two bins of a yes/no attribute (a feature named "name=value"
 // cut once in (0, 1]) as "no" and "yes".
 func BinLabel(feature, kind string, lower, upper, value float64, rangeBins int) string {
@@ -287,7 +287,7 @@ func BinLabel(feature, kind string, lower, upper, value float64, rangeBins int) 
 	case math.IsInf(upper, 1):
 		return "≥ " + shortNumber(lower)
 	}
-	return shortNumber(lower) + " – " + shortNumber(upper)
+	return "[" + shortNumber(lower) + ", " + shortNumber(upper) + ")"
 }
 
 // shortNumber rounds x to four significant digits, never in exponent

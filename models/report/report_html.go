@@ -13,7 +13,7 @@ const reportHTML = `{{template "head" .Title}}
 
 {{if .Candidates}}<section id="candidates"><h2>Champion and challengers</h2>
 <table><tr><th>family</th><th>CV AUC ± SE</th><th>test AUC</th><th>95% CI</th><th>Gini</th><th>KS</th><th>Brier</th><th>log loss</th><th>calibration</th><th>note</th></tr>
-{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .CVAUC}} ± {{f 4 .CVSE}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td class="text">{{if .Champion}}champion; {{end}}{{or .Note "–"}}</td></tr>{{end}}
+{{range .Candidates}}<tr{{if .Champion}} class="champion"{{end}}><td>{{.Family}}</td><td>{{f 4 .CVAUC}} ± {{f 4 .CVSE}}</td><td>{{f 4 .AUC}}</td><td>{{f 4 .AUCLow}}–{{f 4 .AUCHigh}}</td><td>{{f 4 .Gini}}</td><td>{{f 4 .KS}}</td><td>{{f 4 .Brier}}</td><td>{{f 4 .LogLoss}}</td><td>{{light .Calibration}}</td><td class="text">{{if .Champion}}champion{{if .Note}}; {{.Note}}{{end}}{{else}}{{or .Note "–"}}{{end}}</td></tr>{{end}}
 </table></section>{{end}}
 
 {{if .Tuning}}<section id="tuning"><h2>Hyperparameter tuning</h2>
@@ -34,9 +34,10 @@ const reportHTML = `{{template "head" .Title}}
 </table><p class="muted">AUC is shown as – on a date whose observations hold no defaults (or only defaults).</p></section>{{end}}
 
 {{if .MasterScale}}<section id="master-scale"><h2>Master scale</h2>
-<table><tr><th>grade</th><th>name</th><th>PD band</th><th>observations</th><th>defaults</th><th>observed DR</th><th>mean PD</th></tr>
-{{range .MasterScale}}<tr><td>{{.Grade}}</td><td>{{.Name}}</td><td>{{if eq .Grade 1}}0%{{else}}above {{pct .Lower}}{{end}} up to {{pct .Upper}}</td><td>{{count .N}}</td><td>{{count .Defaults}}</td><td>{{if .N}}{{pct .ObservedDR}}{{else}}no observations{{end}}</td><td>{{if .N}}{{pct .MeanPD}}{{else}}no observations{{end}}</td></tr>{{end}}
-<tr><td>10</td><td>default</td><td>in default at the as-of date</td><td colspan="4" class="text muted">not scored: such observations are left out</td></tr>
+<p class="muted">Observed over the observations this report measures; a grade's PD band is fixed by the scale, its mean PD is where the model puts its members.</p>
+<table><tr><th>grade</th><th style="text-align:left">name</th><th>PD band</th><th>observations</th><th>defaults</th><th>observed DR</th><th>mean PD</th></tr>
+{{range .MasterScale}}<tr><td>{{.Grade}}</td><td class="text">{{.Name}}</td><td>{{if eq .Grade 1}}0%{{else}}above {{pct .Lower}}{{end}} up to {{pct .Upper}}</td><td>{{count .N}}</td><td>{{count .Defaults}}</td><td>{{if .N}}{{pct .ObservedDR}}{{else}}no observations{{end}}</td><td>{{if .N}}{{pct .MeanPD}}{{else}}no observations{{end}}</td></tr>{{end}}
+<tr><td>10</td><td class="text">default</td><td>in default at the as-of date</td><td colspan="4" class="text muted">not scored: such observations are left out</td></tr>
 </table></section>{{end}}
 
 {{if .Calibration}}<section id="calibration"><h2>Calibration by grade</h2>
@@ -67,8 +68,8 @@ const reportHTML = `{{template "head" .Title}}
 </div></section>{{end}}
 
 {{if .Scorecard}}<section id="scorecard"><h2>Scorecard</h2>
-<table><tr><th>feature</th><th>bin</th><th>count</th><th>share</th><th>default rate</th><th>WoE</th><th>IV</th><th>points</th></tr>
-{{range .Scorecard}}<tr><td>{{.Feature}}</td><td>{{.Bin}}</td><td>{{count .Count}}</td><td>{{pct .Share}}</td><td>{{pct .EventRate}}</td><td>{{f 3 .WoE}}</td><td>{{f 4 .IV}}</td><td>{{f 0 .Points}}</td></tr>{{end}}
+<table><tr><th>feature</th><th style="text-align:left">bin</th><th>count</th><th>share</th><th>default rate</th><th>WoE</th><th>IV</th><th>points</th></tr>
+{{range .Scorecard}}<tr><td>{{.Feature}}</td><td class="text">{{.Bin}}</td><td>{{count .Count}}</td><td>{{pct .Share}}</td><td>{{if .Count}}{{pct .EventRate}}{{else}}no rows{{end}}</td><td>{{f 3 .WoE}}</td><td>{{f 4 .IV}}</td><td>{{f 0 .Points}}</td></tr>{{end}}
 </table></section>{{end}}
 
 <section id="model-card"><h2>Model card</h2>

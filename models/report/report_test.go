@@ -125,7 +125,7 @@ func TestBinLabel(t *testing.T) {
 	}{
 		{"cust_industry=retail", "range", -inf, 1, 0, 2, "no"},
 		{"cust_industry=retail", "range", 1, inf, 0, 2, "yes"},
-		{"util", "range", 0.7142857142857143, 0.8571428571428571, 0, 5, "0.7143 – 0.8571"},
+		{"util", "range", 0.7142857142857143, 0.8571428571428571, 0, 5, "[0.7143, 0.8571)"},
 		{"util", "range", -inf, 0.5, 0, 5, "< 0.5"},
 		{"inv_amount", "range", 123456.789, inf, 0, 5, "≥ 123457"},
 		{"util", "special", 0, 0, -1, 5, "special value -1"},
