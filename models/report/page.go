@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/credence-risk/credence/internal/numfmt"
 )
 
 // Every Credence report page (training, validation, rescoring) shares one
@@ -97,18 +99,7 @@ func FormatAmount(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "–"
 	}
-	s := strconv.FormatFloat(math.Abs(x), 'f', 0, 64)
-	var b strings.Builder
-	if x < 0 && s != "0" {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return numfmt.Grouped(x)
 }
 
 // FormatCount writes an integer of any Go integer type with thousands
