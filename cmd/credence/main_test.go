@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"math"
 	"net"
@@ -204,6 +205,16 @@ func TestTrainAndModels(t *testing.T) {
 	}
 	if out, err = credence(t, "models", "show", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "feature_set_version") {
 		t.Fatalf("models show: %v\n%s", err, out)
+	}
+	// Each version's training report names it on its model card.
+	for _, v := range []string{"v0001", "v0002"} {
+		b, err := os.ReadFile(filepath.Join(reg, "versions", v, "report.json"))
+		var card struct {
+			Model struct{ Version string } `json:"model_card"`
+		}
+		if err != nil || json.Unmarshal(b, &card) != nil || card.Model.Version != v {
+			t.Errorf("%s/report.json: model card version %q (%v); want %s", v, card.Model.Version, err, v)
+		}
 	}
 	if out, err = credence(t, "models", "promote", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "champion is now v0001") {
 		t.Fatalf("models promote: %v\n%s", err, out)
