@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/credence-risk/credence/internal/numfmt"
+	"github.com/credence-risk/credence/models/numfmt"
 )
 
 // Describe puts a reason in words for a credit analyst, from the feature's
