@@ -37,6 +37,16 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Listen first, so that an address taken or refused fails before
+			// the book is read.
+			lis, err := net.Listen("tcp", a.v.GetString("addr"))
+			if err != nil {
+				return err
+			}
+			defer lis.Close()
+			if err := cfg.CheckExposure(lis.Addr()); err != nil {
+				return err
+			}
 			serve.SetGCPercent()
 			reg, err := a.openRegistry()
 			if err != nil {
@@ -67,10 +77,6 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			lis, err := net.Listen("tcp", a.v.GetString("addr"))
-			if err != nil {
-				return err
-			}
 			return srv.Serve(cmd.Context(), lis)
 		},
 	}
@@ -83,8 +89,9 @@ func (a *app) serveCmd() *cobra.Command {
 	f.Int("alert-watch-grade", serve.DefaultConfig().Alerts.WatchGrade, "alert when a customer enters this grade or a worse one (-1: never)")
 	f.Float64("alert-pd-factor", serve.DefaultConfig().Alerts.PDFactor, "alert when a PD rises by this factor to 1% or more (below 1: never)")
 	f.IntSlice("alert-overdue-days", serve.DefaultConfig().Alerts.OverdueDays, "alert when an invoice passes these days past due unpaid")
-	f.String("addr", ":50051", "gRPC listen address")
-	f.String("metrics-addr", ":9090", "HTTP address of /metrics (empty: none)")
+	f.String("addr", "127.0.0.1:50051", "gRPC listen address (e.g. :50051 for every interface, which needs TLS, tokens or --insecure)")
+	f.String("metrics-addr", serve.DefaultConfig().MetricsAddr, "HTTP address of /metrics (empty: none)")
+	f.Bool("insecure", false, "listen beyond loopback with neither TLS nor tokens: anyone who reaches the address can read scores")
 	f.Bool("pprof", false, "also serve /debug/pprof/ on --metrics-addr")
 	f.String("model", "champion", "model served: champion, a label (followed as it moves) or a version (pinned)")
 	f.String("shadow", "", "label of a model scored beside the champion and logged, never returned (e.g. challenger)")
@@ -140,6 +147,7 @@ func (a *app) serveConfig(log *slog.Logger) (serve.Config, error) {
 	cfg.TLSKey = a.v.GetString("tls-key")
 	cfg.TLSClientCA = a.v.GetString("tls-client-ca")
 	cfg.MaxMsgBytes = a.v.GetInt("max-msg-bytes")
+	cfg.Insecure = a.v.GetBool("insecure")
 	cfg.DrainTimeout = a.v.GetDuration("drain-timeout")
 	cfg.Alerts = serve.AlertConfig{
 		GradeNotches: a.v.GetInt("alert-notches"),
