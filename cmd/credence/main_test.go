@@ -233,6 +233,17 @@ func TestTrainAndModels(t *testing.T) {
 	if _, err := os.Stat(second + ".report.html"); err != nil {
 		t.Errorf("rescore report missing: %v", err)
 	}
+	// A report that cannot be written publishes neither it nor the scores.
+	before, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-12-01", "--out", first, "--report", filepath.Join(first, "report")); err == nil {
+		t.Errorf("rescore with an unwritable report succeeded:\n%s", out)
+	}
+	if after, err := os.ReadFile(first); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the scores changed although their report failed (%v)", err)
+	}
 
 	// Serve the champion in-process, call it with the client, then stop it.
 	addr, stop := serveInProcess(t, "--registry", reg, "--book", book)

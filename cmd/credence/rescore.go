@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/datasets/atomicfile"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/limit"
@@ -77,20 +75,22 @@ func (a *app) rescoreCmd() *cobra.Command {
 			}
 			bar := a.newProgress("rescore", int(book.CustomerRows()))
 			cfg.Progress = func(n int64) { bar.Update(int(n), 0) }
-			t0 := time.Now()
-			sum, err := rescore.File(cmd.Context(), book, scorer, cfg, out)
-			bar.Done()
-			if err != nil {
-				return fmt.Errorf("rescore %s: %w", book.Dir, err)
-			}
-			elapsed := time.Since(t0)
-			report := rescore.NewReport(sum, book, out, version, elapsed)
 			base := a.v.GetString("report")
 			if base == "" {
 				base = out + ".report"
 			}
-			if err := writeReport(base, report); err != nil {
-				return err
+			t0 := time.Now()
+			var elapsed time.Duration
+			// The scores and the report are published together, once both
+			// are written: a failed report publishes neither.
+			sum, err := rescore.Publish(cmd.Context(), book, scorer, cfg, out, func(sum *rescore.Summary) ([]rescore.Attachment, error) {
+				bar.Done()
+				elapsed = time.Since(t0)
+				return renderReport(base, rescore.NewReport(sum, book, out, version, elapsed))
+			})
+			bar.Done()
+			if err != nil {
+				return fmt.Errorf("rescore %s: %w", book.Dir, err)
 			}
 			printRescore(a.stdout, sum, out, elapsed)
 			fmt.Fprintf(a.stdout, "report: %s.html\n", base)
@@ -152,27 +152,16 @@ func loadPolicy(path string) (limit.Policy, error) {
 	return p, nil
 }
 
-// writeReport writes base.html and base.json, each atomically.
-func writeReport(base string, r *rescore.Report) error {
+// renderReport renders the report as base.html and base.json.
+func renderReport(base string, r *rescore.Report) ([]rescore.Attachment, error) {
 	var html, js bytes.Buffer
 	if err := r.WriteHTML(&html); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	if err := r.WriteJSON(&js); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{base + ".html", html.Bytes()}, {base + ".json", js.Bytes()}} {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-			return err
-		}
-		if err := atomicfile.WriteFile(f.path, f.data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return []rescore.Attachment{{Path: base + ".html", Data: html.Bytes()}, {Path: base + ".json", Data: js.Bytes()}}, nil
 }
 
 // printRescore prints the run's summary: counts, grades, totals, drift
