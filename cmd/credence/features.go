@@ -32,7 +32,7 @@ func (a *app) featuresCmd() *cobra.Command {
 			}
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("features: --out is required")
+				return usagef("features: --out is required")
 			}
 			update, done := a.passes(book.CustomerRows())
 			defer done()
@@ -92,7 +92,7 @@ func (a *app) observationFlags(cmd *cobra.Command) {
 func (a *app) openBook() (*datasets.Book, error) {
 	dir := a.v.GetString("book")
 	if dir == "" {
-		return nil, fmt.Errorf("--book is required")
+		return nil, usagef("--book is required")
 	}
 	b, err := datasets.Open(dir)
 	if err != nil {
@@ -112,21 +112,21 @@ func (a *app) observationConfig() (backtest.ObservationConfig, error) {
 	if s := a.v.GetString("horizon"); s != "" {
 		h, err := features.ParseHorizon(s)
 		if err != nil {
-			return cfg, fmt.Errorf("--horizon: %w", err)
+			return cfg, usagef("--horizon: %w", err)
 		}
 		cfg.Horizon = h
 	}
 	start, end := a.v.GetString("plan-start"), a.v.GetString("plan-end")
 	if (start == "") != (end == "") {
-		return cfg, fmt.Errorf("--plan-start and --plan-end go together")
+		return cfg, usagef("--plan-start and --plan-end go together")
 	}
 	if start != "" {
 		var err error
 		if cfg.Plan.Start, err = datasets.ParseDate(start); err != nil {
-			return cfg, fmt.Errorf("--plan-start: %w", err)
+			return cfg, usagef("--plan-start: %w", err)
 		}
 		if cfg.Plan.End, err = datasets.ParseDate(end); err != nil {
-			return cfg, fmt.Errorf("--plan-end: %w", err)
+			return cfg, usagef("--plan-end: %w", err)
 		}
 		cfg.Plan.EveryMonths = a.v.GetInt("plan-every")
 	}

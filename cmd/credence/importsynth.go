@@ -29,7 +29,7 @@ func (a *app) importCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			imp, ok := importers.Lookup(args[0])
 			if !ok {
-				return fmt.Errorf("import: no importer %q (want one of %s)", args[0], strings.Join(names, ", "))
+				return usagef("import: no importer %q (want one of %s)", args[0], strings.Join(names, ", "))
 			}
 			in, out := a.v.GetString("in"), a.v.GetString("out")
 			if in == "" || out == "" {
@@ -82,7 +82,7 @@ func (a *app) synthCmd() *cobra.Command {
 			cfg.Start = start
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("synth: --out is required")
+				return usagef("synth: --out is required")
 			}
 			truth := a.v.GetString("truth")
 			if truth == "" {

@@ -39,10 +39,10 @@ func (a *app) rescoreCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("rescore: --out is required")
+				return usagef("rescore: --out is required")
 			}
 			if _, err := datasets.FormatOf(out); err != nil {
-				return fmt.Errorf("rescore: --out: %w", err)
+				return usagef("rescore: --out: %w", err)
 			}
 			reg, err := a.openRegistry()
 			if err != nil {
@@ -116,7 +116,7 @@ func (a *app) rescoreAsOf(cmd *cobra.Command, book *datasets.Book, workers int) 
 	if s := a.v.GetString("as-of"); s != "" {
 		d, err := datasets.ParseDate(s)
 		if err != nil {
-			return datasets.NoDate, fmt.Errorf("--as-of: %w", err)
+			return datasets.NoDate, usagef("--as-of: %w", err)
 		}
 		return d, nil
 	}

@@ -45,6 +45,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	a.root = root
+	defer strictArgs(root)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String("config", "", "YAML file of settings (keys are flag names)")
@@ -136,7 +137,7 @@ func (a *app) configCmd() *cobra.Command {
 			if len(args) > 0 {
 				c, rest, err := a.root.Find(args)
 				if err != nil || len(rest) > 0 {
-					return fmt.Errorf("config: no command %q", strings.Join(args, " "))
+					return usagef("config: no command %q", strings.Join(args, " "))
 				}
 				target = c
 			}

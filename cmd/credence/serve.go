@@ -118,7 +118,7 @@ func (a *app) serveCmd() *cobra.Command {
 func (a *app) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.v.GetString("log-level"))); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, usagef("--log-level: %w", err)
 	}
 	return slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})), nil
 }
@@ -182,7 +182,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 			"book with matured outcomes, store validation-<time>.html and .json beside it in the registry, and\n" +
 			"with --on-red rollback roll the champion back when the light is red. A running server picks up the\n" +
 			"previous champion at its next poll, and serves the stored result from GetValidationStatus.\n" +
-			"The exit status is 1 when the light is red, so that a scheduler can alert on it.",
+			"The exit status is 3 when the light is red (1 when the back-test fails), so that a scheduler can alert on it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			reg, err := a.openRegistry()
@@ -199,7 +199,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 			}
 			onRed := a.v.GetString("on-red")
 			if onRed != serve.OnRedAlert && onRed != serve.OnRedRollback {
-				return fmt.Errorf("--on-red: %q is neither %s nor %s", onRed, serve.OnRedAlert, serve.OnRedRollback)
+				return usagef("--on-red: %q is neither %s nor %s", onRed, serve.OnRedAlert, serve.OnRedRollback)
 			}
 			r, err := serve.Revalidate(cmd.Context(), reg, book, serve.RevalidateConfig{Model: a.v.GetString("model"), Observations: obs, OnRed: onRed})
 			if r == nil {
@@ -249,7 +249,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 // redErr fails the command on a red light, after its output.
 func redErr(r *serve.Revalidation) error {
 	if r.Status.Light == creditpb.Light_LIGHT_RED {
-		return fmt.Errorf("model %s: the validation light is red", r.Status.ModelVersion)
+		return redLightError{fmt.Errorf("model %s: the validation light is red", r.Status.ModelVersion)}
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 func (a *app) openStore(cmd *cobra.Command, log *slog.Logger) (*store.Store, error) {
 	dir := a.v.GetString("store")
 	if dir == "" {
-		return nil, fmt.Errorf("--store is required")
+		return nil, usagef("--store is required")
 	}
 	st, err := store.Open(dir, store.Options{CacheBytes: a.v.GetInt64("store-cache-mib") << 20})
 	if err != nil {
@@ -55,7 +55,7 @@ func (a *app) storeCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.v.GetString("book") == "" {
-				return fmt.Errorf("--book is required")
+				return usagef("--book is required")
 			}
 			log := slog.New(slog.DiscardHandler)
 			st, err := a.openStore(cmd, log)
@@ -82,7 +82,7 @@ func (a *app) storeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return usagef("--out is required")
 			}
 			st, err := store.Open(a.v.GetString("store"), store.Options{CacheBytes: a.v.GetInt64("store-cache-mib") << 20})
 			if err != nil {

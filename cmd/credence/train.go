@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,7 +39,7 @@ func (a *app) trainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			reg, err := a.openRegistry()
+			reg, err := a.createRegistry()
 			if err != nil {
 				return err
 			}
@@ -131,10 +133,29 @@ func (a *app) trainCmd() *cobra.Command {
 	return cmd
 }
 
+// openRegistry opens the existing registry --registry names: a command
+// that only reads or relabels models never creates one, so a mistyped
+// path is an error rather than an empty registry.
 func (a *app) openRegistry() (*registry.Registry, error) {
 	dir := a.v.GetString("registry")
 	if dir == "" {
-		return nil, fmt.Errorf("--registry is required")
+		return nil, usagef("--registry is required")
+	}
+	if st, err := os.Stat(filepath.Join(dir, "versions")); err != nil || !st.IsDir() {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("--registry %s: no such directory (train creates a registry)", dir)
+		}
+		return nil, fmt.Errorf("--registry %s: not a model registry (it has no versions directory)", dir)
+	}
+	return registry.Open(dir)
+}
+
+// createRegistry opens the registry --registry names, creating it when
+// missing: training is what starts one.
+func (a *app) createRegistry() (*registry.Registry, error) {
+	dir := a.v.GetString("registry")
+	if dir == "" {
+		return nil, usagef("--registry is required")
 	}
 	return registry.Open(dir)
 }
@@ -177,7 +198,7 @@ func (a *app) trainConfig() (train.Config, error) {
 		cfg.TuneBudget = a.v.GetString("tune-budget")
 	}
 	if _, err := train.ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
-		return cfg, fmt.Errorf("--tune-budget: %w", err)
+		return cfg, usagef("--tune-budget: %w", err)
 	}
 	return cfg, nil
 }

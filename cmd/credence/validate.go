@@ -7,6 +7,7 @@ import (
 
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/catalog"
+	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/registry"
 )
 
@@ -17,7 +18,8 @@ func (a *app) validateCmd() *cobra.Command {
 		Long: "Score every labelled observation of the book with a stored model (default: the champion) and\n" +
 			"compare with its training: AUC and the test for its drop since training, calibration by grade\n" +
 			"(Jeffreys, binomial), Hosmer-Lemeshow, PSI of the score and of every feature. The report is\n" +
-			"stored beside the model in the registry as validation-<time>.html and .json.",
+			"stored beside the model in the registry as validation-<time>.html and .json.\n" +
+			"The exit status is 3 when the light is red, so that a scheduler can tell it from a failure (1).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			reg, err := a.openRegistry()
@@ -61,6 +63,9 @@ func (a *app) validateCmd() *cobra.Command {
 				fmt.Fprintf(a.stdout, "  %s\n", reason)
 			}
 			fmt.Fprintf(a.stdout, "report: %s\n", reg.Path(v.Version, name+".html"))
+			if v.Light == eval.Red {
+				return redLightError{fmt.Errorf("model %s: the validation light is red", v.Version)}
+			}
 			return nil
 		},
 	}
