@@ -41,16 +41,17 @@ func TestVersion(t *testing.T) {
 // TestConfigPrecedence checks flag > CREDENCE_* environment > config file > default.
 func TestConfigPrecedence(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "credence.yaml")
-	if err := os.WriteFile(cfg, []byte("months: 7\nseed: 3\ncustomers: 11\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("months: 7\nsynth:\n  seed: 3\ncustomers: 11\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("CREDENCE_SEED", "5")
+	t.Setenv("CREDENCE_SYNTH_SEED", "5")
 	t.Setenv("CREDENCE_DEFAULT_RATE", "0.05")
 	out, err := credence(t, "config", "synth", "--config", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"months: 7", "# file", "seed: \"5\"", "default-rate: \"0.05\"", "format: parquet"} {
+	for _, want := range []string{"months: 7", "# config " + cfg + " key months", "seed: 5", "# environment CREDENCE_SYNTH_SEED",
+		"default-rate: 0.05", "format: parquet"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}

@@ -99,3 +99,150 @@ func TestReadOnlyCommandsCreateNothing(t *testing.T) {
 		t.Errorf("models list made a registry in %s", notRegistry)
 	}
 }
+
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "credence.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// settingLine returns the line `credence config` prints for a setting of a
+// command.
+func settingLine(out, command, name string) string {
+	section := ""
+	for l := range strings.Lines(out) {
+		l = strings.TrimSuffix(l, "\n")
+		if strings.HasPrefix(l, "# ") {
+			section = strings.TrimPrefix(l, "# ")
+		} else if section == command && strings.HasPrefix(l, name+":") {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestConfigKeysPerCommand checks that a command's own settings are keyed
+// by the command, so that rescore's out is not synth's.
+func TestConfigKeysPerCommand(t *testing.T) {
+	cfg := writeConfig(t, "registry: reg\nrescore:\n  out: scores.parquet\nsynth:\n  out: book\n  delta:\n    out: delta\n")
+	t.Setenv("CREDENCE_SERVE_ADDR", "127.0.0.1:6000")
+	out, err := credence(t, "config", "--config", cfg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, c := range []struct{ command, name, want string }{
+		{"credence rescore", "out", "out: scores.parquet"},
+		{"credence rescore", "out", "# config " + cfg + " key rescore.out"},
+		{"credence synth", "out", "out: book"},
+		{"credence synth delta", "out", "out: delta"},
+		{"credence features", "out", `out: ""`},
+		{"credence rescore", "registry", "# config " + cfg + " key registry"},
+		{"credence models list", "registry", "registry: reg"},
+		{"credence serve", "addr", "# environment CREDENCE_SERVE_ADDR"},
+		{"credence score", "addr", "# default"},
+	} {
+		if line := settingLine(out, c.command, c.name); !strings.Contains(line, c.want) {
+			t.Errorf("%s --%s: %q; want %q", c.command, c.name, line, c.want)
+		}
+	}
+
+	// CREDENCE_OUT names no command's out: it is not read, and says so.
+	t.Setenv("CREDENCE_OUT", filepath.Join(t.TempDir(), "book"))
+	out, err = credence(t, "synth")
+	if exitCode(err) != exitUsage || !strings.Contains(out, "CREDENCE_OUT is not read") || !strings.Contains(out, "CREDENCE_SYNTH_OUT") {
+		t.Errorf("synth with CREDENCE_OUT: %v\n%s; want --out required and a warning naming CREDENCE_SYNTH_OUT", err, out)
+	}
+
+	// A name that means different things at the top level is refused.
+	flat := writeConfig(t, "out: scores.parquet\n")
+	_, err = credence(t, "config", "--config", flat)
+	if exitCode(err) != exitUsage || err == nil || !strings.Contains(err.Error(), `"out" means different things`) || !strings.Contains(err.Error(), "rescore") {
+		t.Errorf("top-level out: %v; want a usage error naming the commands", err)
+	}
+	// So is an unknown key of a section.
+	typo := writeConfig(t, "rescore:\n  outt: x\n")
+	if _, err := credence(t, "config", "--config", typo); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "rescore.outt") {
+		t.Errorf("rescore.outt: %v; want a usage error naming it", err)
+	}
+}
+
+// TestConfigValuesGoThroughFlagParser checks that a value from the
+// environment or the file that the flag would refuse is an error naming
+// its key and source, in the command itself and in `credence config`.
+func TestConfigValuesGoThroughFlagParser(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, yaml, env, value string
+		args                   []string
+		says                   []string
+	}{
+		{name: "duration in the file", yaml: "serve:\n  reload-interval: 5\n", args: []string{"config", "serve"},
+			says: []string{"key serve.reload-interval", `missing unit in duration "5"`}},
+		{name: "duration in the environment", env: "CREDENCE_SERVE_RELOAD_INTERVAL", value: "5", args: []string{"config", "serve"},
+			says: []string{"environment CREDENCE_SERVE_RELOAD_INTERVAL", `missing unit in duration "5"`}},
+		{name: "integer in the file", yaml: "months: twelve\n", args: []string{"synth", "--out", filepath.Join(dir, "b")},
+			says: []string{"key months", `"twelve"`}},
+		{name: "boolean in the environment", env: "CREDENCE_TOLERANT", value: "maybe", args: []string{"features", "--book", dir, "--out", filepath.Join(dir, "f.csv")},
+			says: []string{"environment CREDENCE_TOLERANT", `"maybe"`}},
+		{name: "list in the file", yaml: "serve:\n  alert-overdue-days: [30, soon]\n", args: []string{"config", "serve"},
+			says: []string{"key serve.alert-overdue-days", "soon"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := c.args
+			if c.yaml != "" {
+				args = append(args, "--config", writeConfig(t, c.yaml))
+			}
+			if c.env != "" {
+				t.Setenv(c.env, c.value)
+			}
+			out, err := credence(t, args...)
+			if exitCode(err) != exitUsage {
+				t.Fatalf("exit %d (%v); want %d\n%s", exitCode(err), err, exitUsage, out)
+			}
+			for _, want := range c.says {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestConfigMasksSecrets checks that `credence config` never prints a token.
+func TestConfigMasksSecrets(t *testing.T) {
+	t.Setenv("CREDENCE_SERVE_TOKEN", "s3cret-from-env")
+	cfg := writeConfig(t, "score:\n  token: s3cret-from-file\n")
+	out, err := credence(t, "config", "--config", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Errorf("config printed a token:\n%s", out)
+	}
+	for _, c := range []string{"credence serve", "credence score"} {
+		if line := settingLine(out, c, "token"); !strings.Contains(line, "token: ******") {
+			t.Errorf("%s token: %q; want it masked", c, line)
+		}
+	}
+}
+
+// TestTrainSectionKeepsTrainingConfiguration checks that the train section
+// holds both the train command's settings and the training configuration.
+func TestTrainSectionKeepsTrainingConfiguration(t *testing.T) {
+	cfg := writeConfig(t, "train:\n  families: [logistic]\n  seed: 3\n  valid_share: 0.25\n")
+	out, err := credence(t, "config", "train", "--config", cfg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if line := settingLine(out, "credence train", "families"); !strings.Contains(line, "families: logistic") {
+		t.Errorf("families: %q; want logistic from the train section", line)
+	}
+	bad := writeConfig(t, "train:\n  valid_shar: 0.25\n")
+	if _, err := credence(t, "train", "--book", t.TempDir(), "--registry", filepath.Join(t.TempDir(), "r"), "--config", bad); err == nil || !strings.Contains(err.Error(), "valid_shar") {
+		t.Errorf("a misspelt training setting: %v; want an error naming it", err)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -35,15 +34,15 @@ func (a *app) trainCmd() *cobra.Command {
 			strings.Join(catalog.Names(), ", "), strings.Join(catalog.Names(), ", ")),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.trainConfig()
+			if err != nil {
+				return err
+			}
 			book, err := a.openBook()
 			if err != nil {
 				return err
 			}
 			reg, err := a.createRegistry()
-			if err != nil {
-				return err
-			}
-			cfg, err := a.trainConfig()
 			if err != nil {
 				return err
 			}
@@ -164,13 +163,13 @@ func (a *app) createRegistry() (*registry.Registry, error) {
 // section, then the flags.
 func (a *app) trainConfig() (train.Config, error) {
 	cfg := train.DefaultConfig()
-	if section := a.v.Get("train"); section != nil {
-		b, err := json.Marshal(section)
-		if err != nil {
-			return cfg, err
-		}
-		if err := train.DecodeConfig(b, &cfg); err != nil {
-			return cfg, fmt.Errorf("config train section: %w", err)
+	section, err := a.settings.trainSection(a.cmd)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	if section != nil {
+		if err := train.DecodeConfig(section, &cfg); err != nil {
+			return cfg, usagef("config %s: train section: %w", a.settings.path, err)
 		}
 	}
 	obs, err := a.observationConfig()
@@ -180,7 +179,7 @@ func (a *app) trainConfig() (train.Config, error) {
 	obs.Features = cfg.Observations.Features
 	cfg.Observations = obs
 	cfg.Seed = a.v.GetUint64("seed")
-	if fams := a.v.GetString("families"); fams != "" && (a.explicit("families") || a.v.Get("train") == nil) {
+	if fams := a.v.GetString("families"); fams != "" && (a.explicit("families") || section == nil) {
 		cfg.Families = nil
 		for _, f := range strings.Split(fams, ",") {
 			if f = strings.TrimSpace(f); f != "" {
@@ -188,13 +187,13 @@ func (a *app) trainConfig() (train.Config, error) {
 			}
 		}
 	}
-	if a.explicit("selection-folds") || a.v.Get("train") == nil {
+	if a.explicit("selection-folds") || section == nil {
 		cfg.SelectionFolds = a.v.GetInt("selection-folds")
 	}
-	if a.explicit("calibration") || a.v.Get("train") == nil {
+	if a.explicit("calibration") || section == nil {
 		cfg.Calibration = a.v.GetString("calibration")
 	}
-	if a.explicit("tune-budget") || a.v.Get("train") == nil {
+	if a.explicit("tune-budget") || section == nil {
 		cfg.TuneBudget = a.v.GetString("tune-budget")
 	}
 	if _, err := train.ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
