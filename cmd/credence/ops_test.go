@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeRefusesOpenAddress checks that serve on every interface with
@@ -244,5 +246,42 @@ func TestTrainSectionKeepsTrainingConfiguration(t *testing.T) {
 	bad := writeConfig(t, "train:\n  valid_shar: 0.25\n")
 	if _, err := credence(t, "train", "--book", t.TempDir(), "--registry", filepath.Join(t.TempDir(), "r"), "--config", bad); err == nil || !strings.Contains(err.Error(), "valid_shar") {
 		t.Errorf("a misspelt training setting: %v; want an error naming it", err)
+	}
+}
+
+// TestPlainProgress checks that without a terminal a long job prints
+// plain progress lines, without control characters.
+func TestPlainProgress(t *testing.T) {
+	defer func(d time.Duration) { plainEvery = d }(plainEvery)
+	plainEvery = 0 // a line at every update
+	var buf bytes.Buffer
+	a := &app{stderr: &buf}
+	p := a.newProgress("rescore", 200)
+	p.Update(50, 0)
+	p.Update(200, 0)
+	p.Done()
+	p.Done()
+	want := "rescore: 50/200 (25%), 0s elapsed\nrescore: 200/200 (100%), 0s elapsed\nrescore: done in 0s\n"
+	if buf.String() != want {
+		t.Errorf("got %q; want %q", buf.String(), want)
+	}
+
+	// A whole command, its stderr a buffer as under a scheduler.
+	out, err := credence(t, "synth", "--customers", "60", "--months", "8", "--out", filepath.Join(t.TempDir(), "book"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "synth: ") || !strings.Contains(out, "synth: done in") || strings.ContainsAny(out, "\r\x1b") {
+		t.Errorf("synth without a terminal printed:\n%q\nwant plain progress lines", out)
+	}
+
+	// Quiet when the job ends before the first line is due.
+	plainEvery = time.Hour
+	buf.Reset()
+	p = a.newProgress("rescore", 200)
+	p.Update(200, 0)
+	p.Done()
+	if buf.Len() != 0 {
+		t.Errorf("a short job printed %q; want nothing", buf.String())
 	}
 }

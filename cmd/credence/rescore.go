@@ -123,7 +123,7 @@ func (a *app) rescoreAsOf(cmd *cobra.Command, book *datasets.Book, workers int) 
 	if book.Has(datasets.Observations) {
 		return datasets.NoDate, nil
 	}
-	if isTerminal(a.stderr) && book.Meta.ObservedUntil == datasets.NoDate {
+	if book.Meta.ObservedUntil == datasets.NoDate {
 		fmt.Fprintln(a.stderr, "book.yaml gives no observed_until: reading the book for its latest date (give --as-of to skip this)")
 	}
 	d, _, err := rescore.DefaultAsOf(cmd.Context(), book, workers)

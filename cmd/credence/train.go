@@ -67,10 +67,8 @@ func (a *app) trainCmd() *cobra.Command {
 				return nil
 			}
 			res, err := train.Run(cmd.Context(), book, cfg, func(stage string) {
-				if isTerminal(a.stderr) {
-					done()
-					fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
-				}
+				done()
+				fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
 			})
 			done()
 			if err != nil {
