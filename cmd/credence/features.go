@@ -60,17 +60,23 @@ func (a *app) featuresCmd() *cobra.Command {
 			if err := w.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s in %s: %d rows × %d features (feature set %s)\n", out,
-				time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version)
-			fmt.Fprintf(a.stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
-				counts.Customers, counts.Labelled, counts.Defaults, 100*float64(counts.Defaults)/max(1, float64(counts.Labelled)),
-				counts.Censored, counts.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
-			return nil
+			elapsed := time.Since(t0)
+			return a.result(map[string]any{"out": out, "seconds": elapsed.Seconds(), "rows": rows, "features": prep.Set.Len(),
+				"feature_set": prep.Set.Version, "customers": counts.Customers, "labelled": counts.Labelled, "defaults": counts.Defaults,
+				"censored": counts.Censored, "after_default": counts.AlreadyDefaulted, "horizon": prep.Horizon.String(),
+				"observed_until": prep.ObservedUntil}, func() {
+				fmt.Fprintf(a.stdout, "wrote %s in %s: %d rows × %d features (feature set %s)\n", out,
+					elapsed.Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version)
+				fmt.Fprintf(a.stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
+					counts.Customers, counts.Labelled, counts.Defaults, 100*float64(counts.Defaults)/max(1, float64(counts.Labelled)),
+					counts.Censored, counts.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
+			})
 		},
 	}
 	a.observationFlags(cmd)
 	cmd.Flags().String("out", "", "matrix file to write (.parquet, .csv or .csv.gz)")
 	cmd.Flags().Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label")
+	jsonFlag(cmd)
 	return cmd
 }
 

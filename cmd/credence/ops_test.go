@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // TestServeRefusesOpenAddress checks that serve on every interface with
@@ -283,5 +287,37 @@ func TestPlainProgress(t *testing.T) {
 	p.Done()
 	if buf.Len() != 0 {
 		t.Errorf("a short job printed %q; want nothing", buf.String())
+	}
+}
+
+// TestEveryResultHasJSON checks that every command that prints a result
+// takes --json, and that a few print one JSON document with it.
+func TestEveryResultHasJSON(t *testing.T) {
+	noResult := map[string]string{
+		"credence serve":     "a server: it logs JSON lines",
+		"credence book sort": "writes a book; its summary is book check --json's",
+	}
+	walk(newRoot(io.Discard, io.Discard), func(c *cobra.Command) {
+		if !c.Runnable() || c.HasSubCommands() || noResult[c.CommandPath()] != "" {
+			return
+		}
+		if c.Flags().Lookup("json") == nil {
+			t.Errorf("%s has no --json", c.CommandPath())
+		}
+	})
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"version", "--json"},
+		{"config", "synth", "--json"},
+		{"synth", "--customers", "40", "--months", "8", "--out", filepath.Join(dir, "book"), "--json"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(t.Context(), args, &out, &errOut); err != nil {
+			t.Fatalf("%s: %v\n%s", args[0], err, errOut.String())
+		}
+		var v map[string]any
+		if err := json.Unmarshal(out.Bytes(), &v); err != nil || len(v) == 0 {
+			t.Errorf("%s --json printed %q: %v", args[0], out.String(), err)
+		}
 	}
 }

@@ -92,9 +92,10 @@ func (a *app) rescoreCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("rescore %s: %w", book.Dir, err)
 			}
-			printRescore(a.stdout, sum, out, elapsed)
-			fmt.Fprintf(a.stdout, "report: %s.html\n", base)
-			return nil
+			return a.result(rescoreResult(sum, out, base, elapsed), func() {
+				printRescore(a.stdout, sum, out, elapsed)
+				fmt.Fprintf(a.stdout, "report: %s.html\n", base)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -107,6 +108,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 	f.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)")
 	f.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)")
 	f.Int("workers", 0, "scoring goroutines (0: one per core)")
+	jsonFlag(cmd)
 	return cmd
 }
 
@@ -162,6 +164,28 @@ func renderReport(base string, r *rescore.Report) ([]rescore.Attachment, error) 
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return []rescore.Attachment{{Path: base + ".html", Data: html.Bytes()}, {Path: base + ".json", Data: js.Bytes()}}, nil
+}
+
+// rescoreResult is what rescore --json prints: the files written and the
+// run's summary (the report's JSON holds the rest).
+func rescoreResult(s *rescore.Summary, out, base string, elapsed time.Duration) map[string]any {
+	asOf := ""
+	if s.AsOf.Valid() {
+		asOf = s.AsOf.String()
+	}
+	grades := make([]int64, len(s.Grades))
+	for g, t := range s.Grades {
+		grades[g] = t.Rows
+	}
+	r := map[string]any{"out": out, "report": base + ".html", "report_json": base + ".json", "seconds": elapsed.Seconds(),
+		"model_version": s.ModelVersion, "family": s.Family, "as_of": asOf, "customers": s.Customers,
+		"observations": s.Observations, "rows": s.Rows, "skipped": s.Skipped, "in_default": s.InDefault,
+		"rows_by_grade": grades, "mean_pd": jsonNumber(s.MeanPD()), "recommended_limits": jsonNumber(s.Limits),
+		"expected_loss": jsonNumber(s.ExpectedLoss), "psi": jsonNumber(s.PSI), "stability": s.Stability(), "limit_errors": s.LimitErrors}
+	if s.Migration != nil {
+		r["migration"] = s.Migration
+	}
+	return r
 }
 
 // printRescore prints the run's summary: counts, grades, totals, drift

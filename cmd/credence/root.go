@@ -92,7 +92,7 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 }
 
 func (a *app) versionCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version and the Go version of the build",
 		Args:  cobra.NoArgs,
@@ -101,16 +101,20 @@ func (a *app) versionCmd() *cobra.Command {
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				goVersion = bi.GoVersion
 			}
-			fmt.Fprintf(a.stdout, "credence %s\ngo %s %s/%s\n", version, strings.TrimPrefix(goVersion, "go"), runtime.GOOS, runtime.GOARCH)
-			return nil
+			goVersion = strings.TrimPrefix(goVersion, "go")
+			return a.result(map[string]string{"credence": version, "go": goVersion, "os": runtime.GOOS, "arch": runtime.GOARCH}, func() {
+				fmt.Fprintf(a.stdout, "credence %s\ngo %s %s/%s\n", version, goVersion, runtime.GOOS, runtime.GOARCH)
+			})
 		},
 	}
+	jsonFlag(cmd)
+	return cmd
 }
 
 // configCmd prints the effective value of every setting of a command (or of
 // all commands) and where it came from, secrets masked.
 func (a *app) configCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "config [COMMAND...]",
 		Short: "Print the effective configuration (all commands, or one: credence config synth)",
 		Long: "Print the effective value of every setting of every command, or of one command and its\n" +
@@ -128,7 +132,13 @@ func (a *app) configCmd() *cobra.Command {
 				}
 				target = c
 			}
+			type setting struct {
+				Value  string `json:"value"`
+				Source string `json:"source"`
+			}
+			all := map[string]map[string]setting{}
 			var errs []error
+			var text strings.Builder
 			walk(target, func(c *cobra.Command) {
 				sources := map[string]string{}
 				if err := a.settings.apply(c, sources, nil); err != nil {
@@ -143,7 +153,12 @@ func (a *app) configCmd() *cobra.Command {
 					val := f.Value.String()
 					if secretNames[f.Name] && val != "" {
 						val = "******"
-					} else if val == "" || strings.ContainsAny(val, ":#{}&*!|>'\"%@`") {
+					}
+					if all[c.CommandPath()] == nil {
+						all[c.CommandPath()] = map[string]setting{}
+					}
+					all[c.CommandPath()][f.Name] = setting{val, sources[f.Name]}
+					if val == "" || strings.ContainsAny(val, ":#{}&!|>'\"%@`") {
 						b, _ := json.Marshal(val)
 						val = string(b)
 					}
@@ -151,10 +166,15 @@ func (a *app) configCmd() *cobra.Command {
 				})
 				if len(lines) > 0 {
 					slices.Sort(lines)
-					fmt.Fprintf(a.stdout, "# %s\n%s\n", c.CommandPath(), strings.Join(lines, "\n"))
+					fmt.Fprintf(&text, "# %s\n%s\n", c.CommandPath(), strings.Join(lines, "\n"))
 				}
 			})
-			return errors.Join(errs...)
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
+			return a.result(all, func() { fmt.Fprint(a.stdout, text.String()) })
 		},
 	}
+	jsonFlag(cmd)
+	return cmd
 }

@@ -59,8 +59,21 @@ func (a *app) trainCmd() *cobra.Command {
 				if len(folds) > 0 {
 					method = folds[0].Folds
 				}
+				elapsed := time.Since(t0)
+				if a.v.GetBool("json") {
+					fams := make([]map[string]any, len(folds))
+					for i, f := range folds {
+						aucs := make([]any, len(f.AUC))
+						for j, x := range f.AUC {
+							aucs[j] = jsonNumber(x)
+						}
+						fams[i] = map[string]any{"family": f.Family, "mean_auc": jsonNumber(f.MeanAUC), "se": jsonNumber(f.SE), "rounds": aucs}
+					}
+					return a.writeJSON(map[string]any{"rounds": k, "method": method, "observations": counts.Labelled,
+						"defaults": counts.Defaults, "seconds": elapsed.Seconds(), "families": fams})
+				}
 				fmt.Fprintf(a.stdout, "%d-round cross-validation (%s) on %d observations (%d defaults) in %s; uncalibrated held-out AUC, mean ± standard error:\n",
-					k, method, counts.Labelled, counts.Defaults, time.Since(t0).Round(time.Millisecond))
+					k, method, counts.Labelled, counts.Defaults, elapsed.Round(time.Millisecond))
 				for _, f := range folds {
 					fmt.Fprintf(a.stdout, "  %-9s AUC %.4f ± %.4f  rounds %s\n", f.Family, f.MeanAUC, f.SE, fmtFolds(f.AUC))
 				}
@@ -92,6 +105,9 @@ func (a *app) trainCmd() *cobra.Command {
 					return err
 				}
 				labelled = "labelled champion"
+			}
+			if a.v.GetBool("json") {
+				return a.writeJSON(trainResult(res, v, reg.Path(v, "report.html"), time.Since(t0)))
 			}
 			fmt.Fprintf(a.stdout, "trained in %s on %d observations (%d defaults), %s split\n",
 				time.Since(t0).Round(time.Millisecond), res.Counts.Labelled, res.Counts.Defaults, res.Split.Method)
@@ -126,6 +142,7 @@ func (a *app) trainCmd() *cobra.Command {
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
 	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
 	f.String("tune-budget", train.TuneAuto, "hyperparameter tuning before selection, by successive halving on the selection folds: auto (scaled to the book: a few seconds on 5,000 customers, about two minutes on a million observations), 0 (off) or a duration such as 90s; the same seed, data and budget give the same configuration")
+	jsonFlag(cmd)
 	f.String("calibration", calibrate.MethodInterpolated, "calibration fitted on the validation part: isotonic-interpolated (isotonic, keeping the model's ranking), isotonic (steps), platt or none")
 	return cmd
 }
@@ -198,6 +215,24 @@ func (a *app) trainConfig() (train.Config, error) {
 		return cfg, usagef("--tune-budget: %w", err)
 	}
 	return cfg, nil
+}
+
+// trainResult is what train --json prints: the version registered, whether
+// it became champion, and each family's held-out figures.
+func trainResult(res *train.Result, v, report string, elapsed time.Duration) map[string]any {
+	cands := make([]map[string]any, len(res.Candidates))
+	for i, c := range res.Candidates {
+		m := map[string]any{"family": c.Family, "champion": c == res.Champion, "test_auc": jsonNumber(c.Test.AUC),
+			"test_auc_low": jsonNumber(c.Test.AUCLow), "test_auc_high": jsonNumber(c.Test.AUCHigh), "gini": jsonNumber(c.Test.Gini),
+			"ks": jsonNumber(c.Test.KS), "brier": jsonNumber(c.Test.Brier), "calibration": fmt.Sprint(c.Light)}
+		if c.CV != nil {
+			m["cv_auc"], m["cv_se"] = jsonNumber(c.CV.MeanAUC), jsonNumber(c.CV.SE)
+		}
+		cands[i] = m
+	}
+	return map[string]any{"version": v, "family": res.Champion.Family, "champion": res.Passed, "report": report,
+		"observations": res.Counts.Labelled, "defaults": res.Counts.Defaults, "split": res.Split.Method, "refit": res.Refit,
+		"seconds": elapsed.Seconds(), "candidates": cands}
 }
 
 // printTuning writes a line per family that tuning searched: candidates,
