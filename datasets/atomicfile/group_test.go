@@ -1,4 +1,4 @@
-package atomicfile
+package atomicfile_test
 
 import (
 	"os"
@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credence-risk/credence/datasets/atomicfile"
 )
 
 // writePair publishes content to both paths as one group.
 func writePair(t *testing.T, a, b, content string) error {
 	t.Helper()
-	g, err := NewGroup(a)
+	g, err := atomicfile.NewGroup(a)
 	if err != nil {
 		return err
 	}
@@ -58,26 +60,13 @@ func hidden(t *testing.T, dirs ...string) []string {
 	return out
 }
 
-func entries(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func TestGroupPublishesTogether(t *testing.T) {
 	dir, other := t.TempDir(), t.TempDir()
 	a, b := filepath.Join(dir, "scores.csv"), filepath.Join(other, "scores.report.json")
 	if err := writePair(t, a, b, "old"); err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGroup(a)
+	g, err := atomicfile.NewGroup(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +104,7 @@ func TestGroupNeedsEveryFileWritten(t *testing.T) {
 	if err := writePair(t, a, b, "old"); err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGroup(a)
+	g, err := atomicfile.NewGroup(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,15 +140,15 @@ func TestGroupRecoversFromCrash(t *testing.T) {
 				t.Fatal(err)
 			}
 			renames := 0
-			crashHook = func(point string) bool {
+			atomicfile.SetCrashHook(func(point string) bool {
 				if point == "rename" {
 					renames++
 					return stop == "rename "+strconv.Itoa(renames)
 				}
 				return point == stop
-			}
-			defer func() { crashHook = nil }()
-			g, err := NewGroup(paths[0])
+			})
+			defer atomicfile.SetCrashHook(nil)
+			g, err := atomicfile.NewGroup(paths[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,14 +159,14 @@ func TestGroupRecoversFromCrash(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := g.Commit(); err != errCrashed {
+			if err := g.Commit(); err != atomicfile.ErrCrashed {
 				t.Fatalf("Commit = %v; want the simulated crash", err)
 			}
-			crashHook = nil
-			if _, err := os.Stat(JournalPath(paths[0])); err != nil {
+			atomicfile.SetCrashHook(nil)
+			if _, err := os.Stat(atomicfile.JournalPath(paths[0])); err != nil {
 				t.Fatalf("no journal after the crash: %v", err)
 			}
-			if _, err := NewGroup(paths[0]); err != nil { // the next run
+			if _, err := atomicfile.NewGroup(paths[0]); err != nil { // the next run
 				t.Fatal(err)
 			}
 			want := []string{"old", "old", "(absent)"}
@@ -189,7 +178,7 @@ func TestGroupRecoversFromCrash(t *testing.T) {
 			// What is left are the crashed writer's temporary files, which
 			// RemoveStale leaves alone while their process (this one) runs.
 			for _, h := range hidden(t, dir) {
-				if !IsTemp(h) {
+				if !atomicfile.IsTemp(h) {
 					t.Errorf("left behind after recovery: %s", h)
 				}
 			}
@@ -204,7 +193,7 @@ func deadPID(t *testing.T) int {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if processRunning(cmd.Process.Pid) {
+	if atomicfile.ProcessRunning(cmd.Process.Pid) {
 		t.Skip("the exited process's id is in use again")
 	}
 	return cmd.Process.Pid
@@ -240,11 +229,11 @@ func TestRemoveStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	old := time.Now().Add(-StaleAge - time.Hour)
+	old := time.Now().Add(-atomicfile.StaleAge - time.Hour)
 	if err := os.Chtimes(filepath.Join(dir, ".scores.csv.tmp-old"), old, old); err != nil {
 		t.Fatal(err)
 	}
-	removed, err := RemoveStale(filepath.Join(dir, "scores.csv"))
+	removed, err := atomicfile.RemoveStale(filepath.Join(dir, "scores.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +249,7 @@ func TestRemoveStale(t *testing.T) {
 			t.Errorf("%s: exists %v; want %v", n, exists, !gone)
 		}
 	}
-	if _, err := RemoveStale(filepath.Join(dir, "missing", "scores.csv")); err != nil {
+	if _, err := atomicfile.RemoveStale(filepath.Join(dir, "missing", "scores.csv")); err != nil {
 		t.Errorf("a missing directory: %v; want no error", err)
 	}
 }

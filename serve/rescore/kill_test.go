@@ -165,25 +165,16 @@ func TestWritersSurviveKill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range entries(t, out) {
-		if !isKillTarget(name) {
-			t.Errorf("left after removing stale files: %s", name)
-		}
-	}
-	t.Logf("%d kills: %d after some file had been replaced; %d writes cut short; %d pair publishes recovered", killKills, committed, interrupted, recovered)
-}
-
-func entries(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
+	left, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
+	for _, e := range left {
+		if !isKillTarget(e.Name()) {
+			t.Errorf("left after removing stale files: %s", e.Name())
+		}
 	}
-	return names
+	t.Logf("%d kills: %d after some file had been replaced; %d writes cut short; %d pair publishes recovered", killKills, committed, interrupted, recovered)
 }
 
 func isKillTarget(name string) bool {
