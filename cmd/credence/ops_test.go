@@ -49,6 +49,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"rescore", "--registry", dir, "--book", dir}, exitUsage, "--out is required"},
 		{[]string{"rescore", "--registry", dir, "--book", dir, "--out", "x.txt"}, exitUsage, "--out"},
 		{[]string{"config", "nonsense"}, exitUsage, "no command"},
+		{[]string{"score"}, exitUsage, "--customer is required"},
+		{[]string{"limit", "--amount", "5"}, exitUsage, "--customer is required"},
 		{[]string{"import", "nope", "--in", "x", "--out", "y"}, exitUsage, "uci-taiwan"},
 		{[]string{"book", "check", filepath.Join(dir, "missing")}, exitFailure, "missing"},
 	}
