@@ -7,7 +7,8 @@
 // listings and book readers skip a leftover), synced, closed, renamed over
 // the target, and the directory synced so that the rename survives a power
 // loss. On an error or Abort the temporary file is removed and the target
-// is left as it was. RemoveStale removes what a killed writer left.
+// is left as it was. What a killed writer left is removed by the next
+// Create of the same file (RemoveStale).
 //
 // A Group publishes several files together (scores and their report): all
 // the new ones or, should the process die part-way, all the old ones once
@@ -38,7 +39,8 @@ type File struct {
 }
 
 // Create starts writing path, whose directory must exist. Nothing appears
-// at path until Commit.
+// at path until Commit. It first removes, as far as it can, the stale
+// temporary files that killed writers of path left (see RemoveStale).
 func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -47,6 +49,8 @@ func Create(path string) (*File, error) {
 	if base == "" {
 		return nil, fmt.Errorf("create %s: not a file name", path)
 	}
+	// Best effort: a leftover that cannot be removed must not stop a write.
+	_, _ = RemoveStale(path)
 	f, err := os.CreateTemp(dir, TempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)

@@ -58,9 +58,6 @@ func (g *Group) Create(path string) (*File, error) {
 	if g.done {
 		return nil, fmt.Errorf("create %s: group already committed or aborted", path)
 	}
-	if _, err := RemoveStale(path); err != nil {
-		return nil, fmt.Errorf("create %s: remove stale temporary files: %w", path, err)
-	}
 	f, err := Create(path)
 	if err != nil {
 		return nil, err

@@ -253,3 +253,26 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("a missing directory: %v; want no error", err)
 	}
 }
+
+// TestCreateRemovesStale checks that writing a file removes what killed
+// writers of the same file left, and nothing else.
+func TestCreateRemovesStale(t *testing.T) {
+	dir := t.TempDir()
+	dead := strconv.Itoa(deadPID(t))
+	stale := filepath.Join(dir, atomicfile.TempPrefix("matrix.parquet")+dead+"-1")
+	other := filepath.Join(dir, atomicfile.TempPrefix("other.parquet")+dead+"-1")
+	for _, p := range []string{stale, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, "matrix.parquet"), []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file of matrix.parquet is still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another file's temporary file was removed: %v", err)
+	}
+}
