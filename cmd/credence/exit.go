@@ -56,6 +56,20 @@ func exitCode(err error) int {
 // subcommand and got none, wrong arguments and bad flags.
 func strictArgs(root *cobra.Command) {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil {
+				return usageError{err}
+			}
+			if len(rest) > 0 {
+				return unknownSubcommand(target, rest)
+			}
+			return target.Help()
+		},
+	})
 	walk(root, func(c *cobra.Command) {
 		if c.HasSubCommands() {
 			c.Args = unknownSubcommand

@@ -40,6 +40,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"book", "chek", dir}, exitUsage, "did you mean check?"},
 		{[]string{"models", "lst"}, exitUsage, "did you mean list?"},
 		{[]string{"rescor"}, exitUsage, "did you mean rescore?"},
+		{[]string{"help", "models", "lst"}, exitUsage, "did you mean list?"},
+		{[]string{"help", "models", "list"}, exitOK, ""},
 		{[]string{"nonsense"}, exitUsage, `unknown command "nonsense"`},
 		{[]string{"book"}, exitUsage, "give one of its commands"},
 		{[]string{"models", "list", "extra", "--registry", dir}, exitUsage, `unknown command "extra"`},

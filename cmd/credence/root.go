@@ -37,8 +37,13 @@ type app struct {
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{v: viper.New(), stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
-		Use:           "credence",
-		Short:         "Probability-of-default models and credit limits from a customer book",
+		Use:   "credence",
+		Short: "Probability-of-default models and credit limits from a customer book",
+		Long: "Probability-of-default models and credit limits from a customer book.\n\n" +
+			"Settings: a flag, else CREDENCE_<COMMAND>_<NAME> (CREDENCE_RESCORE_OUT), else for a shared setting\n" +
+			"CREDENCE_<NAME> (CREDENCE_REGISTRY), else the --config file's key under the command (rescore: {out: x}),\n" +
+			"else for a shared setting its top-level key, else the default; credence config prints them.\n" +
+			"Exit status: 0 ok, 1 failure, 2 a mistake in the command line, 3 a red validation.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
