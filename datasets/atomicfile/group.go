@@ -95,19 +95,27 @@ func (g *Group) Commit() (err error) {
 		}
 		entries[i] = journalEntry{Target: target, Temp: temp}
 		backup := temp + ".old"
-		switch err := os.Link(target, backup); {
+		err = link(target, backup)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			// A file system without hard links: move the old file aside
+			// instead, which leaves target absent until the new one is in.
+			if _, err = os.Stat(target); err == nil {
+				err = os.Rename(target, backup)
+			}
+		}
+		switch {
 		case err == nil:
 			entries[i].Backup = backup
 		case !errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("commit %s: keep the old file: %w", f.path, err)
+			return fmt.Errorf("commit %s: keep the old file: %w", f.path, errors.Join(err, g.restore(entries[:i+1])))
 		}
 	}
 	b, err := json.Marshal(entries)
 	if err != nil {
-		return err
+		return errors.Join(err, g.restore(entries))
 	}
 	if err := WriteFile(g.journal, b); err != nil {
-		return err
+		return errors.Join(err, g.restore(entries))
 	}
 	if crashed("journal") {
 		return errCrashed
@@ -136,6 +144,22 @@ func (g *Group) Commit() (err error) {
 		}
 	}
 	return err
+}
+
+// restore puts back the old files that Commit moved aside (on a file
+// system without hard links) before it wrote the journal; a hard link is
+// left for Abort to remove.
+func (g *Group) restore(entries []journalEntry) error {
+	var errs []error
+	for _, e := range entries {
+		if e.Backup == "" {
+			continue
+		}
+		if _, err := os.Stat(e.Target); errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, os.Rename(e.Backup, e.Target))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Abort discards every file of the group not yet published; it can be
@@ -202,6 +226,10 @@ func Recover(journal string) error {
 	}
 	return SyncDir(filepath.Dir(journal))
 }
+
+// link makes the hard link that keeps an old file; a test replaces it to
+// play a file system without hard links.
+var link = os.Link
 
 // crashHook, when a test sets it, is asked at each point of Commit where
 // a crash leaves a journal behind; true stops Commit there as a killed

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,59 +131,85 @@ func TestGroupNeedsEveryFileWritten(t *testing.T) {
 
 // TestGroupRecoversFromCrash stops a publish at every point where a crash
 // leaves a journal, and checks that Recover (as the next run's NewGroup
-// calls it) gives back the old files, with a file that was new removed.
+// calls it) gives back the old files, with a file that was new removed;
+// on a file system with hard links and on one without.
 func TestGroupRecoversFromCrash(t *testing.T) {
-	for _, stop := range []string{"journal", "rename 1", "rename 2", "rename 3"} {
-		t.Run(stop, func(t *testing.T) {
-			dir := t.TempDir()
-			paths := []string{filepath.Join(dir, "scores.csv"), filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")}
-			if err := writePair(t, paths[0], paths[1], "old"); err != nil { // r.json is new to the set
-				t.Fatal(err)
-			}
-			renames := 0
-			atomicfile.SetCrashHook(func(point string) bool {
-				if point == "rename" {
-					renames++
-					return stop == "rename "+strconv.Itoa(renames)
-				}
-				return point == stop
+	for _, hardLinks := range []bool{true, false} {
+		if !hardLinks {
+			atomicfile.SetLink(func(string, string) error { return &os.LinkError{Op: "link", Err: syscall.EPERM} })
+			defer atomicfile.SetLink(nil)
+		}
+		for _, stop := range []string{"journal", "rename 1", "rename 2", "rename 3"} {
+			t.Run(stop+" "+map[bool]string{true: "hard links", false: "no hard links"}[hardLinks], func(t *testing.T) {
+				testGroupCrash(t, stop)
 			})
-			defer atomicfile.SetCrashHook(nil)
-			g, err := atomicfile.NewGroup(paths[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range paths {
-				f, _ := g.Create(p)
-				f.Write([]byte("new"))
-				if err := f.Commit(); err != nil {
+		}
+		t.Run("no crash", func(t *testing.T) {
+			dir := t.TempDir()
+			a, b := filepath.Join(dir, "scores.csv"), filepath.Join(dir, "r.json")
+			for _, content := range []string{"old", "new"} {
+				if err := writePair(t, a, b, content); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := g.Commit(); err != atomicfile.ErrCrashed {
-				t.Fatalf("Commit = %v; want the simulated crash", err)
+			if got := readOr(t, a) + readOr(t, b); got != "newnew" {
+				t.Errorf("got %q; want both new", got)
 			}
-			atomicfile.SetCrashHook(nil)
-			if _, err := os.Stat(atomicfile.JournalPath(paths[0])); err != nil {
-				t.Fatalf("no journal after the crash: %v", err)
-			}
-			if _, err := atomicfile.NewGroup(paths[0]); err != nil { // the next run
-				t.Fatal(err)
-			}
-			want := []string{"old", "old", "(absent)"}
-			for i, p := range paths {
-				if got := readOr(t, p); got != want[i] {
-					t.Errorf("%s after recovery: got %q; want %s", filepath.Base(p), got, want[i])
-				}
-			}
-			// What is left are the crashed writer's temporary files, which
-			// RemoveStale leaves alone while their process (this one) runs.
-			for _, h := range hidden(t, dir) {
-				if !atomicfile.IsTemp(h) {
-					t.Errorf("left behind after recovery: %s", h)
-				}
+			if h := hidden(t, dir); len(h) > 0 {
+				t.Errorf("left behind: %q", h)
 			}
 		})
+	}
+}
+
+func testGroupCrash(t *testing.T, stop string) {
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "scores.csv"), filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")}
+	if err := writePair(t, paths[0], paths[1], "old"); err != nil { // r.json is new to the set
+		t.Fatal(err)
+	}
+	renames := 0
+	atomicfile.SetCrashHook(func(point string) bool {
+		if point == "rename" {
+			renames++
+			return stop == "rename "+strconv.Itoa(renames)
+		}
+		return point == stop
+	})
+	defer atomicfile.SetCrashHook(nil)
+	g, err := atomicfile.NewGroup(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		f, _ := g.Create(p)
+		f.Write([]byte("new"))
+		if err := f.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.Commit(); err != atomicfile.ErrCrashed {
+		t.Fatalf("Commit = %v; want the simulated crash", err)
+	}
+	atomicfile.SetCrashHook(nil)
+	if _, err := os.Stat(atomicfile.JournalPath(paths[0])); err != nil {
+		t.Fatalf("no journal after the crash: %v", err)
+	}
+	if _, err := atomicfile.NewGroup(paths[0]); err != nil { // the next run
+		t.Fatal(err)
+	}
+	want := []string{"old", "old", "(absent)"}
+	for i, p := range paths {
+		if got := readOr(t, p); got != want[i] {
+			t.Errorf("%s after recovery: got %q; want %s", filepath.Base(p), got, want[i])
+		}
+	}
+	// What is left are the crashed writer's temporary files, which
+	// RemoveStale leaves alone while their process (this one) runs.
+	for _, h := range hidden(t, dir) {
+		if !atomicfile.IsTemp(h) {
+			t.Errorf("left behind after recovery: %s", h)
+		}
 	}
 }
 
