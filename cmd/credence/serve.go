@@ -24,6 +24,10 @@ func (a *app) serveCmd() *cobra.Command {
 			"payment events (Ingest), keeps scores fresh and raises early warnings (WatchAlerts); an empty store\n" +
 			"is first loaded from --book, and a restart serves from the store without reading any book. Without\n" +
 			"--store every history of --book is held in memory and no event is taken.\n" +
+			"It listens on 127.0.0.1 unless --addr says otherwise, and refuses an address other than loopback\n" +
+			"with neither TLS (--tls-cert, --tls-key) nor tokens (--token, --token-file) unless --insecure says so.\n" +
+			"A champion that does not load is logged at ERROR and the newest version that loads serves instead\n" +
+			"(the champion's earlier versions first), with metric credence_model_fallback set while it lasts.\n" +
 			"Prometheus metrics are served on --metrics-addr at /metrics. Logs are JSON lines on stderr.\n" +
 			"SIGINT or SIGTERM drains: health checks turn NOT_SERVING, running calls finish (at most\n" +
 			"--drain-timeout), then the server stops.",
