@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -218,6 +219,72 @@ func TestCorruptVersionKeepsServing(t *testing.T) {
 	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
 	if err != nil || resp.ModelVersion != v3 {
 		t.Errorf("after promoting %s: got %q, %v", v3, resp.GetModelVersion(), err)
+	}
+}
+
+// TestCorruptChampionAtStartServesPrevious checks that a server whose
+// champion does not load serves the previous champion, says so in its log
+// and metrics, and moves to the champion once a good one is promoted.
+func TestCorruptChampionAtStartServesPrevious(t *testing.T) {
+	logs := &syncBuffer{}
+	reg := newRegistry(t, 2) // v0001 champion, v0002 newer
+	f := getFixture(t)
+	v3 := addModel(t, reg, f.art)
+	if err := reg.Promote(v3); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(reg.Path(v3, registry.ModelFile), []byte("{not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(logs)
+	cfg.ReloadInterval = time.Hour // reloads are triggered by hand below
+	r := start(t, cfg, reg, true)
+	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
+	if err != nil || resp.ModelVersion != "v0001" {
+		t.Fatalf("champion %s corrupt: got %q, %v; want the previous champion v0001", v3, resp.GetModelVersion(), err)
+	}
+	if !strings.Contains(logs.String(), `"level":"ERROR","msg":"serving a model other than the one asked for`) ||
+		!strings.Contains(logs.String(), `"wanted":"v0003","serving":"v0001"`) {
+		t.Errorf("no error in the log about serving v0001 for v0003:\n%s", logs.String())
+	}
+	metric := func() string {
+		rec := httptest.NewRecorder()
+		r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	if m := metric(); !strings.Contains(m, `credence_model_fallback{version="v0001",wanted="v0003"} 1`) {
+		t.Errorf("metrics lack the fallback gauge:\n%s", m)
+	}
+
+	// Polling again keeps serving the fallback without loading anything.
+	r.srv.reload()
+	if n := strings.Count(logs.String(), `"msg":"model loaded"`); n != 0 {
+		t.Errorf("%d loads logged after the fallback; want none", n)
+	}
+	v4 := addModel(t, reg, f.art)
+	if err := reg.Promote(v4); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.reload()
+	resp, err = r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
+	if err != nil || resp.ModelVersion != v4 {
+		t.Errorf("after promoting %s: got %q, %v", v4, resp.GetModelVersion(), err)
+	}
+	if m := metric(); strings.Contains(m, "credence_model_fallback{") {
+		t.Errorf("fallback gauge still set once the champion serves:\n%s", m)
+	}
+}
+
+// TestNoChampionServesNothing checks that the fallback stands in for a
+// champion that fails to load, never for a registry without one.
+func TestNoChampionServesNothing(t *testing.T) {
+	reg := newRegistry(t, 0)
+	addModel(t, reg, getFixture(t).art)
+	r := start(t, testConfig(nil), reg, false)
+	r.waitHealth(t, healthpb.HealthCheckResponse_NOT_SERVING)
+	r.srv.reload()
+	if m := r.srv.champion.Load(); m != nil {
+		t.Errorf("serving %s with no champion; want nothing", m.version)
 	}
 }
 

@@ -23,6 +23,7 @@ type metrics struct {
 	latency   *prometheus.HistogramVec
 	modelInfo *prometheus.GaugeVec
 	reloads   *prometheus.CounterVec
+	fallbacks *prometheus.GaugeVec
 	pd        prometheus.Histogram
 	grades    [11]prometheus.Counter // by grade 1..10; 0 unused
 	light     *prometheus.GaugeVec
@@ -62,6 +63,10 @@ func newMetrics() *metrics {
 			Name: "credence_model_loads_total",
 			Help: "Model loads by the watcher, by result (ok or failed).",
 		}, []string{"result"}),
+		fallbacks: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credence_model_fallback",
+			Help: "1 while the model served (version) is not the one the reference names (wanted), which failed to load.",
+		}, []string{"version", "wanted"}),
 		pd: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "credence_pd",
 			Help: "PDs returned, on the bounds of the default master scale.",
@@ -102,7 +107,7 @@ func newMetrics() *metrics {
 	for g := 1; g < len(m.grades); g++ {
 		m.grades[g] = grades.WithLabelValues(strconv.Itoa(g))
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.pd, grades, m.light, m.validated, m.livePSI, m.window, m.events, m.alerts,
+	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.fallbacks, m.pd, grades, m.light, m.validated, m.livePSI, m.window, m.events, m.alerts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -155,6 +160,15 @@ func (m *metrics) serving(champion, shadow *model) {
 		if md != nil {
 			m.modelInfo.WithLabelValues(role, md.version, md.art.Family, md.scorer.Set.Version).Set(1)
 		}
+	}
+}
+
+// fallback records that served stands in for version wanted, which does
+// not load; wanted "" clears it.
+func (m *metrics) fallback(served *model, wanted string) {
+	m.fallbacks.Reset()
+	if served != nil && wanted != "" {
+		m.fallbacks.WithLabelValues(served.version, wanted).Set(1)
 	}
 }
 

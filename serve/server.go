@@ -57,6 +57,9 @@ type Server struct {
 	reloadMu sync.Mutex        // one reload at a time
 	failed   map[string]string // version → why it failed to load; under reloadMu
 	missing  map[string]bool   // references found missing, logged once; under reloadMu
+	// fallbackFrom is the version the model reference names while another
+	// serves because it failed to load; "" when it is the one served.
+	fallbackFrom string // under reloadMu
 
 	othersMu sync.Mutex
 	others   map[string]*model // loaded for requests naming them
@@ -137,6 +140,10 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s.cfg.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	if s.served.Swap(true) {
 		return errors.New("serve: the server has already served")
+	}
+	if err := s.cfg.CheckExposure(lis.Addr()); err != nil {
+		s.grpc.Stop()
+		return errors.Join(err, lis.Close())
 	}
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
@@ -235,7 +242,15 @@ func (s *Server) reload() {
 	defer s.reloadMu.Unlock()
 	changed := false
 	cur := s.champion.Load()
-	if m, ok := s.next("model", s.cfg.Model, cur); ok && m != nil {
+	m, ok := s.next("model", s.cfg.Model, cur)
+	if (!ok || m == nil) && cur == nil {
+		if v, err := s.reg.Resolve(s.cfg.Model); err == nil && s.failed[v] != "" {
+			// Nothing serves and the reference does not load: serve the
+			// best model that does rather than refuse every call.
+			m = s.fallback()
+		}
+	}
+	if m != nil {
 		s.champion.Store(m)
 		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 		s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_SERVING)
@@ -245,6 +260,22 @@ func (s *Server) reload() {
 		}
 		s.log.Info("serving model", "version", m.version, "family", m.art.Family, "previous", from)
 		changed = true
+	}
+	if served := s.champion.Load(); served != nil {
+		// Say loudly, for as long as it lasts, that the model served is not
+		// the one the reference names.
+		wanted, err := s.reg.Resolve(s.cfg.Model)
+		if err != nil || wanted == served.version {
+			wanted = ""
+		}
+		if wanted != s.fallbackFrom {
+			if wanted != "" {
+				s.log.Error("serving a model other than the one asked for, which does not load", "ref", s.cfg.Model,
+					"wanted", wanted, "serving", served.version, "why", s.failed[wanted])
+			}
+			s.fallbackFrom = wanted
+			changed = true
+		}
 	}
 	if s.cfg.Shadow != "" {
 		if m, ok := s.next("shadow", s.cfg.Shadow, s.shadow.Load()); ok {
@@ -259,7 +290,49 @@ func (s *Server) reload() {
 	}
 	if changed {
 		s.metrics.serving(s.champion.Load(), s.shadow.Load())
+		s.metrics.fallback(s.champion.Load(), s.fallbackFrom)
 	}
+}
+
+// fallback loads the newest model that loads, the champion's earlier
+// versions first (most recent first), then every other version newest
+// first; nil when none does. A version that fails is remembered in failed
+// and not tried again.
+func (s *Server) fallback() *model {
+	var order []string
+	seen := map[string]bool{}
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			order = append(order, v)
+		}
+	}
+	if changes, err := s.reg.History(registry.Champion); err == nil {
+		for i := len(changes) - 1; i >= 0; i-- {
+			add(changes[i].Version)
+			add(changes[i].Previous)
+		}
+	}
+	if entries, err := s.reg.List(); err == nil {
+		for i := len(entries) - 1; i >= 0; i-- {
+			add(entries[i].Version)
+		}
+	}
+	for _, v := range order {
+		if _, failed := s.failed[v]; failed {
+			continue
+		}
+		m, err := loadModel(s.reg, v, s.book, s.cfg.WarmCustomers, s.defaultAsOf())
+		if err != nil {
+			s.failed[v] = err.Error()
+			s.metrics.reloads.WithLabelValues("failed").Inc()
+			s.log.Error("fallback model failed to load", "version", v, "err", err)
+			continue
+		}
+		s.metrics.reloads.WithLabelValues("ok").Inc()
+		return m
+	}
+	return nil
 }
 
 // next returns the model ref names when it is not cur, and true; the
@@ -290,7 +363,11 @@ func (s *Server) next(role, ref string, cur *model) (*model, bool) {
 	if err != nil {
 		s.failed[v] = err.Error()
 		s.metrics.reloads.WithLabelValues("failed").Inc()
-		s.log.Warn("model failed to load; the previous one keeps serving", "role", role, "ref", ref, "version", v, "err", err)
+		if cur != nil {
+			s.log.Error("model failed to load; the previous one keeps serving", "role", role, "ref", ref, "version", v, "err", err)
+		} else {
+			s.log.Error("model failed to load", "role", role, "ref", ref, "version", v, "err", err)
+		}
 		return nil, false
 	}
 	s.metrics.reloads.WithLabelValues("ok").Inc()

@@ -29,6 +29,9 @@ func (a *app) scoreCmd() *cobra.Command {
 		Short: "Ask a Credence server for a customer's PD, grade, score and reasons",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.v.GetString("customer") == "" {
+				return usagef("--customer is required")
+			}
 			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceClient) error {
 				resp, err := c.Score(ctx, &creditpb.ScoreRequest{
 					CustomerId:   a.v.GetString("customer"),
@@ -62,6 +65,9 @@ func (a *app) limitCmd() *cobra.Command {
 		Short: "Ask a Credence server for a credit-limit decision",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.v.GetString("customer") == "" {
+				return usagef("--customer is required")
+			}
 			req := &creditpb.LimitRequest{
 				CustomerId:       a.v.GetString("customer"),
 				AsOf:             a.v.GetString("as-of"),
@@ -113,7 +119,7 @@ func (a *app) clientFlags(cmd *cobra.Command) { a.clientFlagsTimeout(cmd, 10*tim
 // calls that stream.
 func (a *app) clientFlagsTimeout(cmd *cobra.Command, timeout time.Duration) {
 	f := cmd.Flags()
-	f.String("addr", "localhost:50051", "server address, HOST:PORT")
+	f.String("addr", "127.0.0.1:50051", "server address, HOST:PORT")
 	f.String("token", "", "bearer token")
 	f.String("token-file", "", "file whose first token is sent")
 	f.String("tls-ca", "", "PEM CA certificates the server's certificate is checked against (default: the system's)")

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,7 @@ func scorecardSQL(art *artifact.Artifact, table string) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "-- Points scale: %g points at good:bad odds %g:1, %g more points each time the odds double;\n", s.BaseScore, s.BaseOdds, s.PDO)
 	b.WriteString("-- the uncalibrated PD is 1 / (1 + exp((score - offset) / factor))")
-	fmt.Fprintf(&b, " with offset %s and factor %s.\n", jsonNumber(s.Offset), jsonNumber(s.Factor))
+	fmt.Fprintf(&b, " with offset %s and factor %s.\n", exactNumber(s.Offset), exactNumber(s.Factor))
 	if art.Calibrator != nil {
 		b.WriteString("-- The PD Credence serves is then calibrated, which this query does not do.\n")
 	}
@@ -120,7 +121,5 @@ func modelDefinition(art *artifact.Artifact) ([]byte, error) {
 
 func quoteSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
-func jsonNumber(x float64) string {
-	b, _ := json.Marshal(x)
-	return string(b)
-}
+// exactNumber writes x in the fewest digits that read back as x.
+func exactNumber(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

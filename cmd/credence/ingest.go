@@ -33,7 +33,7 @@ func (a *app) ingestCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			batch := a.v.GetInt("batch")
 			if batch < 1 {
-				return fmt.Errorf("--batch: %d; want at least 1", batch)
+				return usagef("--batch: %d; want at least 1", batch)
 			}
 			d, err := openDelta(cmd.Context(), args[0])
 			if err != nil {
