@@ -58,7 +58,7 @@ func TestMetrics(t *testing.T) {
 	r := start(t, testConfig(nil), reg, true)
 	f := getFixture(t)
 	for _, h := range f.hs[:5] {
-		if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2023-08-01"}); err != nil {
+		if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2023-08-01")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,9 +67,9 @@ func TestMetrics(t *testing.T) {
 	r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
 	for _, want := range []string{
-		`credence_requests_total{code="OK",method="credence.v1.Credence/Score"} 5`,
-		`credence_requests_total{code="NotFound",method="credence.v1.Credence/Score"} 1`,
-		`credence_request_duration_seconds_count{method="credence.v1.Credence/Score"} 6`,
+		`credence_requests_total{code="OK",method="credence.v1.CredenceService/Score"} 5`,
+		`credence_requests_total{code="NotFound",method="credence.v1.CredenceService/Score"} 1`,
+		`credence_request_duration_seconds_count{method="credence.v1.CredenceService/Score"} 6`,
 		`credence_model_info{family="logistic",feature_set_version="` + f.art.FeatureSet.Version + `",role="champion",version="v0001"} 1`,
 		`credence_pd_count 5`,
 		`credence_model_loads_total{result="ok"} 1`,

@@ -57,7 +57,7 @@ func TestTokens(t *testing.T) {
 			}
 			stream, err := r.client.ScoreStream(ctx)
 			if err == nil {
-				if err = stream.Send(&creditpb.ScoreRequest{CustomerId: id}); err == nil {
+				if err = stream.Send(&creditpb.ScoreStreamRequest{Score: &creditpb.ScoreRequest{CustomerId: id}}); err == nil {
 					_, err = stream.Recv()
 				}
 			}

@@ -28,15 +28,15 @@ import (
 )
 
 // serviceName is the Credence service's name for health checking.
-const serviceName = "credence.v1.Credence"
+const serviceName = "credence.v1.CredenceService"
 
 // maxOtherModels bounds the models kept loaded for requests that name a
 // version other than the ones served.
 const maxOtherModels = 4
 
-// Server is the Credence gRPC server. It implements creditpb.CredenceServer.
+// Server is the Credence gRPC server. It implements creditpb.CredenceServiceServer.
 type Server struct {
-	creditpb.UnimplementedCredenceServer
+	creditpb.UnimplementedCredenceServiceServer
 
 	cfg     Config
 	reg     *registry.Registry
@@ -118,7 +118,7 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		opts = append(opts, grpc.Creds(creds))
 	}
 	s.grpc = grpc.NewServer(opts...)
-	creditpb.RegisterCredenceServer(s.grpc, s)
+	creditpb.RegisterCredenceServiceServer(s.grpc, s)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)

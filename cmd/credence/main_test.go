@@ -330,7 +330,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		if err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
-		var got creditpb.LimitResponse
+		var got creditpb.RecommendLimitResponse
 		if err := protojson.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
@@ -347,7 +347,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		}
 		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
 			got.GetRecommendedLimit() != num(row, "recommended_limit") || !slices.Equal(reasons, want) ||
-			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
+			creditpb.DateString(s.GetAsOf()) != asOf || s.GetModelVersion() != row[col["model_version"]] {
 			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
 				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)
 		}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the Go code of credence.proto into a temporary directory and
+# Regenerates the Go code of credence/v1/credence.proto into a temporary directory and
 # compares it with the committed credence.pb.go and credence_grpc.pb.go.
 # Exit 0: fresh, or the generators are not installed (skipped). Exit 1: stale.
 # The generated headers name the protoc and plugin versions, so the check
@@ -24,9 +24,10 @@ trap 'rm -rf "$tmp"' EXIT
 protoc \
 	--plugin=protoc-gen-go="$(command -v protoc-gen-go)" \
 	--plugin=protoc-gen-go-grpc="$(command -v protoc-gen-go-grpc)" \
-	--go_out="$tmp" --go_opt=paths=source_relative \
-	--go-grpc_out="$tmp" --go-grpc_opt=paths=source_relative \
-	credence.proto
+	-I . \
+	--go_out="$tmp" --go_opt=module=github.com/credence-risk/credence/serve/creditpb \
+	--go-grpc_out="$tmp" --go-grpc_opt=module=github.com/credence-risk/credence/serve/creditpb \
+	credence/v1/credence.proto
 
 stale=0
 for f in credence.pb.go credence_grpc.pb.go; do
