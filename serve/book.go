@@ -29,7 +29,7 @@ type Book interface {
 }
 
 func errNotInBook(id string) error {
-	return notFound("customer_id: %q is not in the book", id)
+	return notFound("customer_id: %q is not in the book", truncate(id, 64))
 }
 
 // Live is the live store as the server's Book.

@@ -117,9 +117,10 @@ func TestPythonClient(t *testing.T) {
 			PD         float64        `json:"pd"`
 			Grade      int            `json:"grade"`
 		} `json:"score"`
-		Code   string   `json:"code"`
-		Reason string   `json:"reason"`
-		Fields []string `json:"fields"`
+		RequestID string   `json:"request_id"`
+		Code      string   `json:"code"`
+		Reason    string   `json:"reason"`
+		Fields    []string `json:"fields"`
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("python client printed %q: %v", b, err)
@@ -127,6 +128,9 @@ func TestPythonClient(t *testing.T) {
 	s := got.Score
 	if s.CustomerID != id || s.AsOf["year"] != 2024 || s.AsOf["month"] != 3 || s.AsOf["day"] != 1 || !(s.PD > 0 && s.PD <= 1) || s.Grade < 1 {
 		t.Errorf("score from Python: %+v; want %s as of 2024-03-01 with a PD and a grade", s, id)
+	}
+	if got.RequestID != "py-1" {
+		t.Errorf("x-request-id back in Python: %q; want py-1", got.RequestID)
 	}
 	if got.Code != "INVALID_ARGUMENT" || got.Reason != "INVALID_FIELD" || strings.Join(got.Fields, ",") != "history.invoices[0].amount" {
 		t.Errorf("NaN amount from Python: %s reason %q fields %q; want INVALID_ARGUMENT, INVALID_FIELD, history.invoices[0].amount", got.Code, got.Reason, got.Fields)

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -83,7 +84,7 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		cfg:         cfg,
 		reg:         reg,
 		book:        book,
-		log:         cfg.Logger,
+		log:         boundedLogger(cfg.Logger),
 		health:      health.NewServer(),
 		metrics:     newMetrics(),
 		tokens:      newTokens(cfg.Tokens),
@@ -98,12 +99,15 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 	}
 	s.alerts = newAlerter(s, cfg.Alerts)
 	s.metrics.dataDate(book, cfg.Now)
+	s.metrics.modelAge(s.champion.Load, cfg.Now)
 	s.bufs.New = func() any { b := make([]float64, 0, 512); return &b }
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMsgBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMsgBytes),
-		grpc.ChainUnaryInterceptor(s.unary),
-		grpc.ChainStreamInterceptor(s.stream),
+		// The standard metrics first, so that they count the codes the
+		// client sees.
+		grpc.ChainUnaryInterceptor(s.metrics.grpc.UnaryServerInterceptor(), s.unary),
+		grpc.ChainStreamInterceptor(s.metrics.grpc.StreamServerInterceptor(), s.stream),
 		// A score takes microseconds: reusing a goroutine per core saves
 		// starting (and growing the stack of) one per call, about a fifth
 		// of a call's cost on loopback.
@@ -121,8 +125,8 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 	creditpb.RegisterCredenceServiceServer(s.grpc, s)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
-	s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_NOT_SERVING)
+	s.initHealth()
+	s.metrics.grpc.InitializeMetrics(s.grpc)
 	return s, nil
 }
 
@@ -132,8 +136,9 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s.cfg.
 // Serve serves on lis until ctx is done, then drains: health checks turn
 // NOT_SERVING, running calls finish (GracefulStop), and after
 // Config.DrainTimeout the rest are cut off (Stop). It loads the model in
-// the background: until one is loaded, health checks say NOT_SERVING and
-// calls fail with UNAVAILABLE. A Server serves once.
+// the background: until one is loaded, readiness says NOT_SERVING (while
+// liveness says SERVING) and calls fail with UNAVAILABLE. A Server serves
+// once.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	if s.served.Swap(true) {
 		return errors.New("serve: the server has already served")
@@ -237,8 +242,8 @@ func (s *Server) reload() {
 	cur := s.champion.Load()
 	if m, ok := s.next("model", s.cfg.Model, cur); ok && m != nil {
 		s.champion.Store(m)
-		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-		s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_SERVING)
+		s.setReady(true)
+		s.exportStoredValidation(m.version)
 		from := ""
 		if cur != nil {
 			from = cur.version
@@ -408,9 +413,11 @@ func lightName(l creditpb.Light) string {
 	return strings.ToLower(strings.TrimPrefix(l.String(), "LIGHT_"))
 }
 
-// unary authenticates, maps errors to codes, and records every call.
+// unary gives the call its request id, authenticates, maps errors to
+// codes, and records every call.
 func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	ctx = withRequestID(ctx, func(md metadata.MD) error { return grpc.SetHeader(ctx, md) })
 	var resp any
 	err := s.authenticate(ctx, info.FullMethod)
 	if err == nil {
@@ -427,6 +434,7 @@ func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 // stream does for streams what unary does for calls.
 func (s *Server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	start := time.Now()
+	ss = idStream{ss, withRequestID(ss.Context(), ss.SetHeader)}
 	err := s.authenticate(ss.Context(), info.FullMethod)
 	if err == nil {
 		err = handler(srv, ss)
@@ -443,11 +451,11 @@ func (s *Server) authenticate(ctx context.Context, fullMethod string) error {
 	return s.tokens.check(ctx)
 }
 
-// record counts and logs one call: failures at warn, the rest at debug.
+// record logs one call: failures at warn, the rest at debug. The standard
+// gRPC metrics count it.
 func (s *Server) record(ctx context.Context, fullMethod string, st *status.Status, d time.Duration) {
 	method := strings.TrimPrefix(fullMethod, "/")
 	code := st.Code()
-	s.metrics.observe(method, code, d)
 	switch {
 	case code != codes.OK:
 		s.log.LogAttrs(ctx, slog.LevelWarn, "request failed", slog.String("method", method), slog.String("code", code.String()),

@@ -353,3 +353,10 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		}
 	}
 }
+
+func TestServeLogFormat(t *testing.T) {
+	out, err := credence(t, "serve", "--log-format", "xml", "--registry", t.TempDir(), "--book", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `--log-format: "xml" is not json or text`) {
+		t.Errorf("serve --log-format xml: %v\n%s; want the flag refused", err, out)
+	}
+}

@@ -24,7 +24,9 @@ func (a *app) serveCmd() *cobra.Command {
 			"payment events (Ingest), keeps scores fresh and raises early warnings (WatchAlerts); an empty store\n" +
 			"is first loaded from --book, and a restart serves from the store without reading any book. Without\n" +
 			"--store every history of --book is held in memory and no event is taken.\n" +
-			"Prometheus metrics are served on --metrics-addr at /metrics. Logs are JSON lines on stderr.\n" +
+			"Prometheus metrics are served on --metrics-addr at /metrics. Logs go to stderr, JSON lines or text\n" +
+			"(--log-format); customer ids and PDs only at --log-level debug. Health: \"\" or \"liveness\" is\n" +
+			"SERVING while the process runs, \"readiness\" once a model serves (Kubernetes gRPC probes).\n" +
 			"SIGINT or SIGTERM drains: health checks turn NOT_SERVING, running calls finish (at most\n" +
 			"--drain-timeout), then the server stops.",
 		Args: cobra.NoArgs,
@@ -103,17 +105,27 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("token-file", "", "file of accepted bearer tokens, one per line")
 	f.Int("max-msg-bytes", serve.DefaultConfig().MaxMsgBytes, "largest request or response in bytes")
 	f.Duration("drain-timeout", serve.DefaultConfig().DrainTimeout, "how long shutdown waits for running calls")
-	f.String("log-level", "info", "debug (a line per request), info, warn or error")
+	f.String("log-level", "info", "debug (a line per request, and customer data), info, warn or error")
+	f.String("log-format", "json", "json (one object a line, for a log collector) or text (key=value, for people)")
 	return cmd
 }
 
-// logger writes JSON lines to stderr at --log-level.
+// logger writes to stderr at --log-level, as JSON lines or text by
+// --log-format.
 func (a *app) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.v.GetString("log-level"))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch format := a.v.GetString("log-format"); format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format: %q is not json or text", format)
+	}
 }
 
 // serveConfig turns the settings into the server's configuration.

@@ -368,7 +368,7 @@ func waitServing(ctx context.Context, conn *grpc.ClientConn) error {
 	hc := healthpb.NewHealthClient(conn)
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: "credence.v1.Credence"})
+		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: "readiness"})
 		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
 			return nil
 		}
