@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
@@ -96,8 +97,7 @@ func (s *Server) ScoreStream(stream creditpb.CredenceService_ScoreStreamServer) 
 		}
 		if resp.Error != nil {
 			// The request id is the caller's text: bounded by the logger.
-			s.log.WarnContext(ctx, "stream item failed", "item_request_id", req.GetRequestId(),
-				"code", codes.Code(resp.Error.GetCode()).String(), "err", resp.Error.GetMessage())
+			s.logFailure(ctx, "stream item failed", status.FromProto(resp.Error), slog.String("item_request_id", req.GetRequestId()))
 		}
 		if err := stream.Send(resp); err != nil {
 			return err

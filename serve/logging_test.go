@@ -1,10 +1,13 @@
 package serve
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
@@ -126,6 +129,34 @@ func TestHealthLivenessReadiness(t *testing.T) {
 	for _, service := range []string{"", "liveness", "readiness", serviceName} {
 		if got := check(service); got != healthpb.HealthCheckResponse_SERVING {
 			t.Errorf("with a champion: health %q is %v; want SERVING", service, got)
+		}
+	}
+}
+
+// A failed call that the caller caused is logged at info without its
+// message, which names customer data (an id, a value); the message comes at
+// debug only. The server's own failures keep their message at warn.
+func TestFailuresKeepCustomerDataOutOfInfo(t *testing.T) {
+	var logs syncBuffer
+	cfg := testConfig(nil)
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := NewServer(cfg, newRegistry(t, 0), getFixture(t).idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.grpc.Stop)
+	ctx := context.Background()
+	s.record(ctx, "/credence.v1.CredenceService/Score", statusOf(errNotInBook("C-SECRET-1")), time.Millisecond)
+	s.record(ctx, "/credence.v1.CredenceService/Score", statusOf(badField("history.invoices[0].invoice_id", "%q repeats", "C-SECRET-2")), time.Millisecond)
+	s.record(ctx, "/credence.v1.CredenceService/Score", statusOf(errors.New("registry unreadable")), time.Millisecond)
+	out := logs.String()
+	if strings.Contains(out, "C-SECRET") {
+		t.Errorf("customer data in info logs:\n%s", out)
+	}
+	for _, want := range []string{`"level":"INFO","msg":"request failed"`, `"reason":"NOT_FOUND"`, `"field":"history.invoices[0].invoice_id"`,
+		`"level":"WARN","msg":"request failed"`, `"err":"registry unreadable"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %s:\n%s", want, out)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -451,19 +452,55 @@ func (s *Server) authenticate(ctx context.Context, fullMethod string) error {
 	return s.tokens.check(ctx)
 }
 
-// record logs one call: failures at warn, the rest at debug. The standard
-// gRPC metrics count it.
+// record logs one call: the server's failures at warn with their message;
+// the caller's (a bad field, an unknown customer) at info with the field
+// and reason alone, since their message names customer data, which is
+// logged at debug only; the rest at debug. The standard gRPC metrics count
+// it.
 func (s *Server) record(ctx context.Context, fullMethod string, st *status.Status, d time.Duration) {
 	method := strings.TrimPrefix(fullMethod, "/")
 	code := st.Code()
 	switch {
 	case code != codes.OK:
-		s.log.LogAttrs(ctx, slog.LevelWarn, "request failed", slog.String("method", method), slog.String("code", code.String()),
-			slog.String("err", st.Message()), slog.Float64("ms", ms(d)))
+		s.logFailure(ctx, "request failed", st, slog.String("method", method), slog.Float64("ms", ms(d)))
 	case s.log.Enabled(ctx, slog.LevelDebug):
 		s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", method), slog.String("code", code.String()),
 			slog.Float64("ms", ms(d)))
 	}
+}
+
+// logFailure logs a failed call or stream item (see record).
+func (s *Server) logFailure(ctx context.Context, msg string, st *status.Status, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String("code", st.Code().String()))
+	level := slog.LevelWarn
+	if callersFault(st.Code()) {
+		level = slog.LevelInfo
+		for _, d := range st.Details() {
+			switch d := d.(type) {
+			case *errdetails.ErrorInfo:
+				attrs = append(attrs, slog.String("reason", d.GetReason()))
+			case *errdetails.BadRequest:
+				for _, v := range d.GetFieldViolations() {
+					attrs = append(attrs, slog.String("field", v.GetField()))
+				}
+			}
+		}
+	}
+	if level == slog.LevelWarn || s.log.Enabled(ctx, slog.LevelDebug) {
+		attrs = append(attrs, slog.String("err", st.Message()))
+	}
+	s.log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// callersFault reports whether a call failed for what the caller sent or
+// did, not for the server.
+func callersFault(c codes.Code) bool {
+	switch c {
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition, codes.OutOfRange, codes.AlreadyExists,
+		codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.DeadlineExceeded:
+		return true
+	}
+	return false
 }
 
 // ms is a duration in milliseconds, for logs.
