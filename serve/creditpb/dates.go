@@ -32,8 +32,10 @@ func ParseDate(s string) (*date.Date, error) {
 		return nil, nil
 	}
 	d, err := datasets.ParseDate(s)
-	if err != nil || len(s) != len("2006-01-02") {
+	out := DateOf(d)
+	// Only the date written back the same: no "+024-02-01", no time.
+	if err != nil || DateString(out) != s {
 		return nil, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
 	}
-	return DateOf(d), nil
+	return out, nil
 }
