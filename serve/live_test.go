@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/catalog"
@@ -87,12 +89,16 @@ func TestLiveBook(t *testing.T) {
 		invoiceIssued(id, "BAD-2", d1, d1+1, -10),
 		{CustomerId: id, Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1"}}},
 		{Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: creditpb.DateOf(d1)}}},
+		{CustomerId: id, Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: creditpb.DateOf(d1), Amount: proto.Float64(math.NaN())}}},
+		{CustomerId: id, Kind: &creditpb.Event_StatementPosted{StatementPosted: &creditpb.Statement{PeriodEnd: creditpb.DateOf(d1), Balance: proto.Float64(math.Inf(1))}}},
+		{CustomerId: id, Kind: &creditpb.Event_InvoiceDisputed{InvoiceDisputed: &creditpb.InvoiceChange{InvoiceId: "NEW-1", Date: &date.Date{Year: 24, Month: 2, Day: 1}}}},
 	}
 	resp, err = r.client.Ingest(ctx, &creditpb.IngestRequest{Events: bad})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFields := []string{"invoice_issued.due_date", "invoice_issued.amount", "payment_received.date", "customer_id"}
+	wantFields := []string{"invoice_issued.due_date", "invoice_issued.amount", "payment_received.date", "customer_id",
+		"payment_received.amount", "statement_posted.balance", "invoice_disputed.date"}
 	if resp.Refused != int64(len(bad)) || len(resp.Refusals) != len(bad) {
 		t.Fatalf("bad events: %+v", resp)
 	}
