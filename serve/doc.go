@@ -7,7 +7,9 @@
 // A customer is scored either from the book the server was started with
 // (LoadIndex reads every history into a map at start) or from a history sent
 // inline with the request, laid out by the book's customers schema. The
-// as-of date defaults to the server's current date (UTC). Scoring goes
+// as-of date defaults to the day after the data date, never the wall clock;
+// a customer of the book with no invoice or statement before it is
+// NOT_FOUND, as batch rescoring skips it. Scoring goes
 // through models/scoring, with the features and model training used, so an
 // online score equals a batch score of the same history.
 //
