@@ -25,7 +25,7 @@ demo: build
 	$(BIN) validate --registry $(DEMO)/registry --book $(DEMO)/later-book --horizon 12mo || test $$? -eq 3
 	@bash cmd/credence/demo-serve.sh $(BIN) $(DEMO)
 
-# CREDENCE_REQUIRE_ALL=1 turns the skips of tests whose tool (protoc, chromium, sqlite3) or shared
+# CREDENCE_REQUIRE_ALL=1 turns the skips of tests whose tool (protoc, buf, chromium, sqlite3, python3-grpcio) or shared
 # data (../shared/data) is missing into failures; .ci/run sets it.
 test: vet
 	$(GO) test -count=1 ./...

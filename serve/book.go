@@ -23,10 +23,13 @@ type Book interface {
 	Len() int
 	// IDs returns up to n customer ids, for warming a model up.
 	IDs(n int) []string
+	// Currency is the ISO 4217 code of the book's amounts (book.yaml);
+	// "" when the book declares none.
+	Currency() string
 }
 
 func errNotInBook(id string) error {
-	return notFound("customer_id: %q is not in the book", id)
+	return notFound("customer_id: %q is not in the book", truncate(id, 64))
 }
 
 // Live is the live store as the server's Book.
@@ -46,6 +49,8 @@ func (l Live) History(id string) (*datasets.History, error) {
 func (l Live) Schema() datasets.CustomerSchema { return l.Meta().Schema }
 
 func (l Live) Len() int { return int(l.Meta().Customers) }
+
+func (l Live) Currency() string { return l.Meta().Book.Currency }
 
 func (l Live) IDs(n int) []string {
 	var ids []string

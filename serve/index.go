@@ -98,6 +98,9 @@ func (x *Index) History(id string) (*datasets.History, error) {
 // DataDate is the book's observed_until, else its latest date.
 func (x *Index) DataDate() datasets.Date { return x.dataDate }
 
+// Currency is the book's currency, from book.yaml.
+func (x *Index) Currency() string { return x.Book.Meta.Currency }
+
 // Len is the number of customers.
 func (x *Index) Len() int { return len(x.ids) }
 

@@ -36,11 +36,40 @@ func TestModels(t *testing.T) {
 		t.Errorf("ListModels: got %s; want v0003,v0002,v0001 (newest first)", got)
 	}
 	if m := list.Models[2]; !m.Ready || m.Family != "logistic" || m.Metrics["auc"] <= 0.5 || m.ScoreScaling.GetPdo() <= 0 ||
-		m.TrainingFrom == "" || m.ObservedUntil == "" || strings.Join(m.Labels, ",") != "champion" {
+		m.TrainingFrom == nil || m.ObservedUntil == nil || strings.Join(m.Labels, ",") != "champion" {
 		t.Errorf("v0001: %v", m)
 	}
 	if list.Models[1].Ready {
 		t.Error("v0002 is reported ready; nothing loaded it")
+	}
+	// Pages of two: v0003,v0002 then v0001, the last page without a token.
+	var paged []string
+	token := ""
+	for page := 0; ; page++ {
+		resp, err := r.client.ListModels(ctxT(t), &creditpb.ListModelsRequest{PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if len(resp.Models) > 2 || page > 2 {
+			t.Fatalf("page %d: %d models; want at most 2, over 2 pages", page, len(resp.Models))
+		}
+		for _, m := range resp.Models {
+			paged = append(paged, m.Version)
+		}
+		if token = resp.NextPageToken; token == "" {
+			break
+		}
+	}
+	if got := strings.Join(paged, ","); got != "v0003,v0002,v0001" {
+		t.Errorf("ListModels by pages of 2: got %s; want v0003,v0002,v0001", got)
+	}
+	for _, bad := range []*creditpb.ListModelsRequest{{PageSize: -1}, {PageSize: 1001}, {PageToken: "v0002"}} {
+		_, err := r.client.ListModels(ctxT(t), bad)
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument {
+			t.Errorf("ListModels(%v): %v; want InvalidArgument", bad, err)
+		} else {
+			checkDetails(t, st)
+		}
 	}
 	labelled, err := r.client.ListModels(ctxT(t), &creditpb.ListModelsRequest{Label: "challenger"})
 	if err != nil {
@@ -65,8 +94,8 @@ func TestModels(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := r.client.GetModel(ctxT(t), c.req)
-			if code := status.Code(err); code != c.code || c.code == codes.OK && m.Version != c.want {
-				t.Errorf("got %v %v; want %v %s", m.GetVersion(), code, c.code, c.want)
+			if code := status.Code(err); code != c.code || c.code == codes.OK && m.GetModel().GetVersion() != c.want {
+				t.Errorf("got %v %v; want %v %s", m.GetModel().GetVersion(), code, c.code, c.want)
 			}
 		})
 	}
@@ -76,8 +105,8 @@ func TestModels(t *testing.T) {
 	if err != nil || resp.ModelVersion != "v0003" {
 		t.Fatalf("score with the challenger: %v, model %q; want v0003", err, resp.GetModelVersion())
 	}
-	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{Model: &creditpb.GetModelRequest_Version{Version: "v0003"}}); err != nil || !m.Ready {
-		t.Errorf("v0003 after scoring with it: ready %v, %v; want ready", m.GetReady(), err)
+	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{Model: &creditpb.GetModelRequest_Version{Version: "v0003"}}); err != nil || !m.GetModel().GetReady() {
+		t.Errorf("v0003 after scoring with it: ready %v, %v; want ready", m.GetModel().GetReady(), err)
 	}
 }
 
@@ -298,7 +327,7 @@ func TestShadow(t *testing.T) {
 	cfg.Shadow = registry.Challenger
 	r := start(t, cfg, reg, true)
 	waitFor(t, "the shadow model", func() bool { return r.srv.shadow.Load() != nil })
-	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: getFixture(t).hs[3].CustomerID, AsOf: "2023-10-01"})
+	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: getFixture(t).hs[3].CustomerID, AsOf: day("2023-10-01")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,8 +123,8 @@ func TestOnlineEqualsBatch(t *testing.T) {
 						t.Fatalf("as of %s: %d rows for %d customers", asOf, len(rows), len(hs))
 					}
 					for _, row := range rows {
-						got, err := r.client.RecommendLimit(ctxT(t), &creditpb.LimitRequest{
-							CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						got, err := r.client.RecommendLimit(ctxT(t), &creditpb.RecommendLimitRequest{
+							CustomerId: row.CustomerID, AsOf: creditpb.DateOf(asOf), MaxReasons: rescore.Reasons})
 						if err != nil {
 							t.Fatalf("%s as of %s: %v", row.CustomerID, asOf, err)
 						}
@@ -135,13 +135,13 @@ func TestOnlineEqualsBatch(t *testing.T) {
 						}
 						if math.Float64bits(s.GetPd()) != math.Float64bits(row.PD) || int(s.GetGrade()) != row.Grade ||
 							s.GetScore() != row.Score || reasons != row.Reasons || texts != row.ReasonTexts || s.GetModelVersion() != row.ModelVersion ||
-							got.GetRecommendedLimit() != row.RecommendedLimit || s.GetAsOf() != row.AsOf.String() {
+							got.GetRecommendedLimit() != row.RecommendedLimit || dateString(s.GetAsOf()) != row.AsOf.String() {
 							t.Fatalf("%s as of %s:\n online PD %v grade %d score %v reasons %q limit %v\n  batch PD %v grade %d score %v reasons %q limit %v",
 								row.CustomerID, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), reasons, got.GetRecommendedLimit(),
 								row.PD, row.Grade, row.Score, row.Reasons, row.RecommendedLimit)
 						}
 						// Score and ScoreStream answer with the same score.
-						one, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						one, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: row.CustomerID, AsOf: creditpb.DateOf(asOf), MaxReasons: rescore.Reasons})
 						if err != nil {
 							t.Fatal(err)
 						}

@@ -14,10 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -28,15 +30,15 @@ import (
 )
 
 // serviceName is the Credence service's name for health checking.
-const serviceName = "credence.v1.Credence"
+const serviceName = "credence.v1.CredenceService"
 
 // maxOtherModels bounds the models kept loaded for requests that name a
 // version other than the ones served.
 const maxOtherModels = 4
 
-// Server is the Credence gRPC server. It implements creditpb.CredenceServer.
+// Server is the Credence gRPC server. It implements creditpb.CredenceServiceServer.
 type Server struct {
-	creditpb.UnimplementedCredenceServer
+	creditpb.UnimplementedCredenceServiceServer
 
 	cfg     Config
 	reg     *registry.Registry
@@ -86,7 +88,7 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		cfg:         cfg,
 		reg:         reg,
 		book:        book,
-		log:         cfg.Logger,
+		log:         boundedLogger(cfg.Logger),
 		health:      health.NewServer(),
 		metrics:     newMetrics(),
 		tokens:      newTokens(cfg.Tokens),
@@ -101,12 +103,15 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 	}
 	s.alerts = newAlerter(s, cfg.Alerts)
 	s.metrics.dataDate(book, cfg.Now)
+	s.metrics.modelAge(s.champion.Load, cfg.Now)
 	s.bufs.New = func() any { b := make([]float64, 0, 512); return &b }
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMsgBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMsgBytes),
-		grpc.ChainUnaryInterceptor(s.unary),
-		grpc.ChainStreamInterceptor(s.stream),
+		// The standard metrics first, so that they count the codes the
+		// client sees.
+		grpc.ChainUnaryInterceptor(s.metrics.grpc.UnaryServerInterceptor(), s.unary),
+		grpc.ChainStreamInterceptor(s.metrics.grpc.StreamServerInterceptor(), s.stream),
 		// A score takes microseconds: reusing a goroutine per core saves
 		// starting (and growing the stack of) one per call, about a fifth
 		// of a call's cost on loopback.
@@ -121,11 +126,11 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		opts = append(opts, grpc.Creds(creds))
 	}
 	s.grpc = grpc.NewServer(opts...)
-	creditpb.RegisterCredenceServer(s.grpc, s)
+	creditpb.RegisterCredenceServiceServer(s.grpc, s)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
-	s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_NOT_SERVING)
+	s.initHealth()
+	s.metrics.grpc.InitializeMetrics(s.grpc)
 	return s, nil
 }
 
@@ -135,8 +140,9 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s.cfg.
 // Serve serves on lis until ctx is done, then drains: health checks turn
 // NOT_SERVING, running calls finish (GracefulStop), and after
 // Config.DrainTimeout the rest are cut off (Stop). It loads the model in
-// the background: until one is loaded, health checks say NOT_SERVING and
-// calls fail with UNAVAILABLE. A Server serves once.
+// the background: until one is loaded, readiness says NOT_SERVING (while
+// liveness says SERVING) and calls fail with UNAVAILABLE. A Server serves
+// once.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	if s.served.Swap(true) {
 		return errors.New("serve: the server has already served")
@@ -252,8 +258,8 @@ func (s *Server) reload() {
 	}
 	if m != nil {
 		s.champion.Store(m)
-		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-		s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_SERVING)
+		s.setReady(true)
+		s.exportStoredValidation(m.version)
 		from := ""
 		if cur != nil {
 			from = cur.version
@@ -485,9 +491,11 @@ func lightName(l creditpb.Light) string {
 	return strings.ToLower(strings.TrimPrefix(l.String(), "LIGHT_"))
 }
 
-// unary authenticates, maps errors to codes, and records every call.
+// unary gives the call its request id, authenticates, maps errors to
+// codes, and records every call.
 func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	ctx = withRequestID(ctx, func(md metadata.MD) error { return grpc.SetHeader(ctx, md) })
 	var resp any
 	err := s.authenticate(ctx, info.FullMethod)
 	if err == nil {
@@ -504,6 +512,7 @@ func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 // stream does for streams what unary does for calls.
 func (s *Server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	start := time.Now()
+	ss = idStream{ss, withRequestID(ss.Context(), ss.SetHeader)}
 	err := s.authenticate(ss.Context(), info.FullMethod)
 	if err == nil {
 		err = handler(srv, ss)
@@ -520,19 +529,55 @@ func (s *Server) authenticate(ctx context.Context, fullMethod string) error {
 	return s.tokens.check(ctx)
 }
 
-// record counts and logs one call: failures at warn, the rest at debug.
+// record logs one call: the server's failures at warn with their message;
+// the caller's (a bad field, an unknown customer) at info with the field
+// and reason alone, since their message names customer data, which is
+// logged at debug only; the rest at debug. The standard gRPC metrics count
+// it.
 func (s *Server) record(ctx context.Context, fullMethod string, st *status.Status, d time.Duration) {
 	method := strings.TrimPrefix(fullMethod, "/")
 	code := st.Code()
-	s.metrics.observe(method, code, d)
 	switch {
 	case code != codes.OK:
-		s.log.LogAttrs(ctx, slog.LevelWarn, "request failed", slog.String("method", method), slog.String("code", code.String()),
-			slog.String("err", st.Message()), slog.Float64("ms", ms(d)))
+		s.logFailure(ctx, "request failed", st, slog.String("method", method), slog.Float64("ms", ms(d)))
 	case s.log.Enabled(ctx, slog.LevelDebug):
 		s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", method), slog.String("code", code.String()),
 			slog.Float64("ms", ms(d)))
 	}
+}
+
+// logFailure logs a failed call or stream item (see record).
+func (s *Server) logFailure(ctx context.Context, msg string, st *status.Status, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String("code", st.Code().String()))
+	level := slog.LevelWarn
+	if callersFault(st.Code()) {
+		level = slog.LevelInfo
+		for _, d := range st.Details() {
+			switch d := d.(type) {
+			case *errdetails.ErrorInfo:
+				attrs = append(attrs, slog.String("reason", d.GetReason()))
+			case *errdetails.BadRequest:
+				for _, v := range d.GetFieldViolations() {
+					attrs = append(attrs, slog.String("field", v.GetField()))
+				}
+			}
+		}
+	}
+	if level == slog.LevelWarn || s.log.Enabled(ctx, slog.LevelDebug) {
+		attrs = append(attrs, slog.String("err", st.Message()))
+	}
+	s.log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// callersFault reports whether a call failed for what the caller sent or
+// did, not for the server.
+func callersFault(c codes.Code) bool {
+	switch c {
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition, codes.OutOfRange, codes.AlreadyExists,
+		codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.DeadlineExceeded:
+		return true
+	}
+	return false
 }
 
 // ms is a duration in milliseconds, for logs.

@@ -371,7 +371,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		if err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
-		var got creditpb.LimitResponse
+		var got creditpb.RecommendLimitResponse
 		if err := protojson.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
@@ -388,9 +388,16 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		}
 		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
 			math.Round(100*got.GetRecommendedLimit()) != math.Round(100*num(row, "recommended_limit")) || !slices.Equal(reasons, want) ||
-			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
+			creditpb.DateString(s.GetAsOf()) != asOf || s.GetModelVersion() != row[col["model_version"]] {
 			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
 				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)
 		}
+	}
+}
+
+func TestServeLogFormat(t *testing.T) {
+	out, err := credence(t, "serve", "--log-format", "xml", "--registry", t.TempDir(), "--book", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `--log-format: "xml" is not json or text`) {
+		t.Errorf("serve --log-format xml: %v\n%s; want the flag refused", err, out)
 	}
 }

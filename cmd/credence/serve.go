@@ -28,7 +28,9 @@ func (a *app) serveCmd() *cobra.Command {
 			"with neither TLS (--tls-cert, --tls-key) nor tokens (--token, --token-file) unless --insecure says so.\n" +
 			"A champion that does not load is logged at ERROR and the newest version that loads serves instead\n" +
 			"(the champion's earlier versions first), with metric credence_model_fallback set while it lasts.\n" +
-			"Prometheus metrics are served on --metrics-addr at /metrics. Logs are JSON lines on stderr.\n" +
+			"Prometheus metrics are served on --metrics-addr at /metrics. Logs go to stderr, JSON lines or text\n" +
+			"(--log-format); customer ids and PDs only at --log-level debug. Health: \"\" or \"liveness\" is\n" +
+			"SERVING while the process runs, \"readiness\" once a model serves (Kubernetes gRPC probes).\n" +
 			"SIGINT or SIGTERM drains: health checks turn NOT_SERVING, running calls finish (at most\n" +
 			"--drain-timeout), then the server stops.",
 		Args: cobra.NoArgs,
@@ -114,17 +116,27 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("token-file", "", "file of accepted bearer tokens, one per line")
 	f.Int("max-msg-bytes", serve.DefaultConfig().MaxMsgBytes, "largest request or response in bytes")
 	f.Duration("drain-timeout", serve.DefaultConfig().DrainTimeout, "how long shutdown waits for running calls")
-	f.String("log-level", "info", "debug (a line per request), info, warn or error")
+	f.String("log-level", "info", "debug (a line per request, and customer data), info, warn or error")
+	f.String("log-format", "json", "json (one object a line, for a log collector) or text (key=value, for people)")
 	return cmd
 }
 
-// logger writes JSON lines to stderr at --log-level.
+// logger writes to stderr at --log-level, as JSON lines or text by
+// --log-format.
 func (a *app) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.v.GetString("log-level"))); err != nil {
 		return nil, usagef("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch format := a.v.GetString("log-format"); format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	default:
+		return nil, usagef("--log-format: %q is not json or text", format)
+	}
 }
 
 // serveConfig turns the settings into the server's configuration.

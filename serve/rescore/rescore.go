@@ -220,7 +220,14 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 
 // skipReason says why h has nothing to score as of asOf, or "".
 func (sc *scorer) skipReason(h *datasets.History, asOf datasets.Date) string {
-	fc := sc.s.Set.Config
+	return SkipReason(sc.s, h, asOf)
+}
+
+// SkipReason says why rescoring skips a customer at asOf (SkipNoHistory,
+// SkipOtherKind), or "" when it scores it. The server refuses the same
+// customers, so that one customer gets the same answer from both.
+func SkipReason(s *scoring.Scorer, h *datasets.History, asOf datasets.Date) string {
+	fc := s.Set.Config
 	if fc.SkipInvoices && fc.SkipStatements {
 		if h.Customer == nil {
 			return SkipOtherKind
