@@ -28,12 +28,12 @@ func (a *app) exportCmd() *cobra.Command {
 			"feature set, grade scale and the fitted model as the registry stores it.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f := cmd.Flags()
-			format, _ := f.GetString("format")
-			out, _ := f.GetString("out")
-			table, _ := f.GetString("table")
+			format, out, table := a.v.GetString("format"), a.v.GetString("out"), a.v.GetString("table")
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return usagef("--out is required")
+			}
+			if format != "sql" && format != "json" {
+				return usagef("--format %q: want sql or json", format)
 			}
 			reg, err := a.openRegistry()
 			if err != nil {
@@ -49,8 +49,6 @@ func (a *app) exportCmd() *cobra.Command {
 				data, err = scorecardSQL(art, table)
 			case "json":
 				data, err = modelDefinition(art)
-			default:
-				return fmt.Errorf("--format %q: want sql or json", format)
 			}
 			if err != nil {
 				return err
@@ -58,8 +56,15 @@ func (a *app) exportCmd() *cobra.Command {
 			if err := atomicfile.WriteFile(out, data); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "exported %s (%s) as %s to %s\n", art.Version, art.Model.Family(), format, out)
-			return nil
+			res := struct {
+				Version string `json:"version"`
+				Family  string `json:"family"`
+				Format  string `json:"format"`
+				Out     string `json:"out"`
+			}{art.Version, art.Model.Family(), format, out}
+			return a.result(res, func() {
+				fmt.Fprintf(a.stdout, "exported %s (%s) as %s to %s\n", res.Version, res.Family, res.Format, res.Out)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -67,6 +72,7 @@ func (a *app) exportCmd() *cobra.Command {
 	f.String("format", "json", "sql (scorecards only) or json")
 	f.String("out", "", "file to write")
 	f.String("table", "features", "sql: the table holding one column per feature")
+	jsonFlag(cmd)
 	return cmd
 }
 
