@@ -23,6 +23,9 @@ type Book interface {
 	Len() int
 	// IDs returns up to n customer ids, for warming a model up.
 	IDs(n int) []string
+	// Each calls fn with every history of the book, stopping at the first
+	// error: the pass that computes a portfolio context.
+	Each(fn func(*datasets.History) error) error
 }
 
 func errNotInBook(id string) error {
@@ -41,6 +44,15 @@ func (l Live) History(id string) (*datasets.History, error) {
 		return nil, errNotInBook(id)
 	}
 	return h, err
+}
+
+// Each reads every history of the store. The portfolio context of a month
+// is computed from it once, when first needed: its facts are dated before
+// the month's first day, complete once the data date has entered the
+// month (events arrive in date order), and ingest starts that pass in the
+// background as soon as the data date rolls into a new month.
+func (l Live) Each(fn func(*datasets.History) error) error {
+	return l.Customers(context.Background(), fn)
 }
 
 func (l Live) Schema() datasets.CustomerSchema { return l.Meta().Schema }
