@@ -72,6 +72,9 @@ type PortfolioAcc struct {
 	rule  DefaultRule
 	dates []datasets.Date // sorted PortfolioDates
 	at    []dateAcc       // per date
+	// The windows of each date, computed once: the year before it, the
+	// month before it, and the month three months before that.
+	yearStart, nowStart, thenStart, thenEnd []datasets.Date
 }
 
 type dateAcc struct {
@@ -167,6 +170,12 @@ func (s *Set) NewPortfolioAcc(rule DefaultRule, asOfs ...datasets.Date) *Portfol
 	slices.Sort(dates)
 	dates = slices.Compact(dates)
 	a := &PortfolioAcc{set: s, rule: rule, dates: dates, at: make([]dateAcc, len(dates))}
+	for _, d := range dates {
+		a.yearStart = append(a.yearStart, d.AddMonths(-12))
+		a.nowStart = append(a.nowStart, d.AddMonths(-1))
+		a.thenStart = append(a.thenStart, d.AddMonths(-4))
+		a.thenEnd = append(a.thenEnd, d.AddMonths(-3))
+	}
 	for i := range a.at {
 		a.at[i].groups = make([]map[string]*groupAcc, len(s.portKeys))
 		for k := range a.at[i].groups {
@@ -210,8 +219,7 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 		if first >= d {
 			continue
 		}
-		yearBefore := d.AddMonths(-12)
-		atRisk := def == datasets.NoDate || def >= yearBefore
+		atRisk := def == datasets.NoDate || def >= a.yearStart[i]
 		defaulted := atRisk && def != datasets.NoDate && def < d
 		a.each(i, groups, func(g *groupAcc) {
 			g.customers++
@@ -225,12 +233,14 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 	}
 	// An item paid in the month before date d counts in d's "now"; one
 	// paid four months before d in d's "then". Dates are first days of
-	// months, so each paid item lands in at most one of each.
+	// distinct months, so the windows of each kind are disjoint and each
+	// paid item lands in at most one of each.
 	var nowSeen, thenSeen []bool
+	lo, hi := a.thenStart[0], a.dates[len(a.dates)-1]
 	for j := range h.Invoices {
 		inv := &h.Invoices[j]
 		paid := inv.PaidDate
-		if paid == datasets.NoDate || inv.IssueDate == datasets.NoDate || inv.IssueDate > paid {
+		if paid == datasets.NoDate || paid < lo || paid >= hi || inv.IssueDate == datasets.NoDate || inv.IssueDate > paid {
 			continue
 		}
 		due := inv.DueDate
@@ -238,8 +248,7 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 			due = inv.IssueDate
 		}
 		dbt := int32(max(dbtLow, min(int64(paid)-int64(due), dbtHigh)))
-		month := PortfolioDate(paid)
-		if i, ok := slices.BinarySearch(a.dates, month.AddMonths(1)); ok {
+		if i := window(a.nowStart, a.dates, paid); i >= 0 {
 			if nowSeen == nil {
 				nowSeen = make([]bool, len(a.dates))
 			}
@@ -252,7 +261,7 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 				}
 			})
 		}
-		if i, ok := slices.BinarySearch(a.dates, month.AddMonths(4)); ok {
+		if i := window(a.thenStart, a.thenEnd, paid); i >= 0 {
 			if thenSeen == nil {
 				thenSeen = make([]bool, len(a.dates))
 			}
@@ -266,6 +275,16 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 			})
 		}
 	}
+}
+
+// window returns the i with start[i] <= d < end[i], or -1; the windows are
+// disjoint and sorted.
+func window(start, end []datasets.Date, d datasets.Date) int {
+	i, _ := slices.BinarySearch(end, d+1) // the first end > d
+	if i < len(end) && start[i] <= d {
+		return i
+	}
+	return -1
 }
 
 // groupsOf returns the customer's value of each grouping attribute, ""

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -93,11 +94,15 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	if err := portfolioPass(ctx, book, s, cfg); err != nil {
 		return nil, err
 	}
 	sc := &scorer{s: s, cfg: cfg}
 	sum := newSummary(s, cfg)
+	if s.Set.HasPortfolio() {
+		sum.PortfolioPass = time.Since(start)
+	}
 	err := datasets.Scan(ctx, book, cfg.Workers, sc.chunk, func(c *chunk) error {
 		if err := ctx.Err(); err != nil {
 			return err
