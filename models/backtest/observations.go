@@ -54,7 +54,7 @@ func (p *Prepared) Portfolio(asOf datasets.Date) *features.Portfolio {
 // Prepare reads the book once to count categorical levels and find its
 // date range, and fixes the feature set, plan and label rule.
 func Prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig) (*Prepared, error) {
-	return prepare(ctx, book, cfg, nil)
+	return prepare(ctx, book, cfg, nil, nil)
 }
 
 // PrepareFor is Prepare for a model already fitted: it keeps the model's
@@ -65,10 +65,14 @@ func PrepareFor(ctx context.Context, book *datasets.Book, cfg ObservationConfig,
 	if err != nil {
 		return nil, err
 	}
-	return prepare(ctx, book, cfg, s)
+	return prepare(ctx, book, cfg, s, nil)
 }
 
-func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set) (*Prepared, error) {
+// prepare fixes what Prepare does, keeping the fitted set when not nil.
+// The portfolio contexts date defaults by contextRule, the stored rule of
+// the model being validated, so that they are the ones its scorer
+// computes; nil: the rule of the labels (training, which stores it).
+func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set, contextRule *features.DefaultRule) (*Prepared, error) {
 	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate, Progress: cfg.Progress}
 	var seen int64
 	if !p.Horizon.Valid() {
@@ -172,7 +176,11 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		for d := range observed {
 			dates = append(dates, d)
 		}
-		if err := p.preparePortfolios(ctx, book, cfg.Workers, dates); err != nil {
+		rule := features.DefaultRule{DPDThreshold: p.DPDThreshold}
+		if contextRule != nil {
+			rule = *contextRule
+		}
+		if err := p.preparePortfolios(ctx, book, cfg.Workers, rule, dates); err != nil {
 			return nil, err
 		}
 	}
@@ -181,8 +189,7 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 
 // preparePortfolios computes the portfolio contexts at the as-of dates in
 // one more parallel pass over the book.
-func (p *Prepared) preparePortfolios(ctx context.Context, book *datasets.Book, workers int, asOfs []datasets.Date) error {
-	rule := features.DefaultRule{DPDThreshold: p.DPDThreshold}
+func (p *Prepared) preparePortfolios(ctx context.Context, book *datasets.Book, workers int, rule features.DefaultRule, asOfs []datasets.Date) error {
 	ps, err := scoring.ComputePortfolios(ctx, book, p.Set, rule, workers, asOfs, func(n int64) { p.report("portfolio context", n) })
 	if err != nil {
 		return err

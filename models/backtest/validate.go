@@ -90,7 +90,7 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	if err != nil {
 		return nil, err
 	}
-	prep, err := prepare(ctx, book, obs, sc.Set)
+	prep, err := prepare(ctx, book, obs, sc.Set, &sc.Rule)
 	if err != nil {
 		return nil, err
 	}
