@@ -249,32 +249,30 @@ func (a *PortfolioAcc) Add(h *datasets.History) {
 		}
 		dbt := int32(max(dbtLow, min(int64(paid)-int64(due), dbtHigh)))
 		if i := window(a.nowStart, a.dates, paid); i >= 0 {
-			if nowSeen == nil {
-				nowSeen = make([]bool, len(a.dates))
-			}
-			first := !nowSeen[i]
-			nowSeen[i] = true
-			a.each(i, groups, func(g *groupAcc) {
-				g.now.add(dbt)
-				if first {
-					g.now.customers++
-				}
-			})
+			a.addPaid(i, groups, &nowSeen, dbt, func(g *groupAcc) *dbtHist { return &g.now })
 		}
 		if i := window(a.thenStart, a.thenEnd, paid); i >= 0 {
-			if thenSeen == nil {
-				thenSeen = make([]bool, len(a.dates))
-			}
-			first := !thenSeen[i]
-			thenSeen[i] = true
-			a.each(i, groups, func(g *groupAcc) {
-				g.then.add(dbt)
-				if first {
-					g.then.customers++
-				}
-			})
+			a.addPaid(i, groups, &thenSeen, dbt, func(g *groupAcc) *dbtHist { return &g.then })
 		}
 	}
+}
+
+// addPaid counts an item paid dbt days beyond terms in the histogram hist
+// picks of each of the customer's groups at date i; seen marks the dates
+// the customer already counts in, so that it counts once.
+func (a *PortfolioAcc) addPaid(i int, groups []string, seen *[]bool, dbt int32, hist func(*groupAcc) *dbtHist) {
+	if *seen == nil {
+		*seen = make([]bool, len(a.dates))
+	}
+	first := !(*seen)[i]
+	(*seen)[i] = true
+	a.each(i, groups, func(g *groupAcc) {
+		h := hist(g)
+		h.add(dbt)
+		if first {
+			h.customers++
+		}
+	})
 }
 
 // window returns the i with start[i] <= d < end[i], or -1; the windows are

@@ -3,16 +3,13 @@ package serve
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/creditpb"
-	"github.com/credence-risk/credence/serve/store"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -35,14 +32,7 @@ func TestLivePortfolio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Load(context.Background(), f.book, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := loadedStore(t, f.book)
 	reg, err := registry.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -3,14 +3,12 @@ package scoring_test
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
@@ -23,16 +21,7 @@ import (
 // that a scorer given neither refuses to score.
 func TestScorePortfolio(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "book")
-	cfg := synth.DefaultConfig()
-	cfg.Customers, cfg.Months, cfg.Seed = 1200, 24, 9
-	if _, err := synth.Generate(ctx, cfg, dir, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	book, err := datasets.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	book := synthBook(t, 1200, 9)
 	tc := train.DefaultConfig()
 	tc.Families = []string{"logistic"}
 	tc.TuneBudget = "0"
