@@ -37,7 +37,7 @@ func PortfolioDate(asOf datasets.Date) datasets.Date {
 	return asOf - datasets.Date(asOf.Time().Day()-1)
 }
 
-// dbtBounds bound the days beyond terms the context's histograms keep;
+// dbtLow and dbtHigh bound the days beyond terms the context's histograms keep;
 // a value outside counts at the bound, which moves a median only when half
 // the items lie beyond it.
 const dbtLow, dbtHigh = -365, 730
@@ -400,10 +400,6 @@ func (p *Portfolio) stats(k int, v string) groupStats {
 	}
 	return p.book
 }
-
-// BookDefaultRate is the book-wide default rate over the 12 months before
-// the context's date (NaN when no customer was at risk), for reports.
-func (p *Portfolio) BookDefaultRate() float64 { return p.book.rate }
 
 // HasPortfolio reports whether the set has the portfolio block, so that
 // its features need a Portfolio context (BuildIn).

@@ -303,4 +303,10 @@ func TestPortfolioSetVersion(t *testing.T) {
 	if got := noInv.Names()[noInv.Len()-1]; got != "port_book_default_rate_12m" {
 		t.Errorf("last feature without invoices %q; want port_book_default_rate_12m", got)
 	}
+	if b, err = json.Marshal(noInv); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &back); err != nil || back.Version != noInv.Version {
+		t.Fatalf("round trip without groups: %v, version %s; want %s", err, back.Version, noInv.Version)
+	}
 }
