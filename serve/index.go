@@ -113,3 +113,6 @@ func (x *Index) Each(fn func(*datasets.History) error) error {
 	}
 	return nil
 }
+
+// Settled is nil: the index is frozen.
+func (x *Index) Settled() func() datasets.Date { return nil }

@@ -66,6 +66,7 @@ func TestScorePortfolio(t *testing.T) {
 		t.Fatal(err)
 	}
 	var passes atomic.Int32
+	dataDate := asOf
 	online.UseBook(func(fn func(*datasets.History) error) error {
 		passes.Add(1)
 		for _, h := range hs {
@@ -74,7 +75,7 @@ func TestScorePortfolio(t *testing.T) {
 			}
 		}
 		return nil
-	})
+	}, func() datasets.Date { return dataDate })
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -114,7 +115,16 @@ func TestScorePortfolio(t *testing.T) {
 	if differ == 0 {
 		t.Error("no PD depends on the portfolio context")
 	}
-	if _, err := online.Score(hs[0], asOf.AddMonths(1), 0, nil); err != nil || passes.Load() != 2 {
-		t.Fatalf("next month: %v after %d passes; want a second pass", err, passes.Load())
+	// Next month's context is provisional while the data date is before
+	// it, computed again once the data date reaches it, then kept.
+	next := asOf.AddMonths(1)
+	for _, c := range []struct {
+		dataDate datasets.Date
+		passes   int32
+	}{{asOf, 2}, {asOf, 2}, {features.PortfolioDate(next), 3}, {next, 3}} {
+		dataDate = c.dataDate
+		if _, err := online.Score(hs[0], next, 0, nil); err != nil || passes.Load() != c.passes {
+			t.Fatalf("as of %s at data date %s: %v after %d passes; want %d", next, dataDate, err, passes.Load(), c.passes)
+		}
 	}
 }

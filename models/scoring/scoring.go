@@ -46,6 +46,7 @@ type Scorer struct {
 	// and portfolios holds the contexts by date, for a model whose
 	// features read one.
 	book        Histories
+	dataDate    func() datasets.Date
 	portfolioMu sync.Mutex
 	given       map[datasets.Date]*features.Portfolio
 	portfolios  map[datasets.Date]*portfolioEntry
@@ -57,11 +58,13 @@ type Scorer struct {
 type Histories func(fn func(*datasets.History) error) error
 
 // portfolioEntry is one context, computed once; done is closed when p or
-// err is set.
+// err is set. A provisional one was computed while facts of the day before
+// its date could still arrive.
 type portfolioEntry struct {
-	done chan struct{}
-	p    *features.Portfolio
-	err  error
+	done        chan struct{}
+	p           *features.Portfolio
+	err         error
+	provisional bool
 }
 
 // Result is one customer's score.
@@ -162,12 +165,17 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 
 // UseBook tells the scorer where the book it scores is, for the portfolio
 // context of the dates it is asked about (computed once per context date
-// and kept). Call it before scoring; a scorer whose model reads no
-// context never reads the book.
-func (s *Scorer) UseBook(each Histories) {
+// and kept). dataDate, for a book that events keep current, is the latest
+// date something happened in it: facts arrive in date order, so those
+// dated before it are complete and a context dated on or before it is
+// final; one dated after it is computed when asked and computed again once
+// the data date has reached it. nil: a frozen book, every context final.
+// Call it before scoring; a scorer whose model reads no context never
+// reads the book.
+func (s *Scorer) UseBook(each Histories, dataDate func() datasets.Date) {
 	s.portfolioMu.Lock()
 	defer s.portfolioMu.Unlock()
-	s.book = each
+	s.book, s.dataDate = each, dataDate
 }
 
 // NewPortfolioAcc returns an empty accumulator of the portfolio context at
@@ -215,12 +223,16 @@ func (s *Scorer) Portfolio(asOf datasets.Date) (*features.Portfolio, error) {
 	}
 	e, ok := s.portfolios[d]
 	book := s.book
+	final := s.dataDate == nil || d <= s.dataDate()
+	if ok && e.provisional && final && isDone(e) {
+		ok = false // the facts before its date are complete now
+	}
 	if !ok {
 		if book == nil {
 			s.portfolioMu.Unlock()
 			return nil, fmt.Errorf("model %s reads the portfolio context of the book as of %s, and the scorer was given no book", s.Artifact.Version, d)
 		}
-		e = &portfolioEntry{done: make(chan struct{})}
+		e = &portfolioEntry{done: make(chan struct{}), provisional: !final}
 		s.cachePortfolio(d, e)
 	}
 	s.portfolioMu.Unlock()
@@ -245,6 +257,15 @@ func (s *Scorer) Portfolio(asOf datasets.Date) (*features.Portfolio, error) {
 	}
 	close(e.done)
 	return e.p, e.err
+}
+
+func isDone(e *portfolioEntry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // ReasonsBlock returns, for each feature vector of X (rows of s.Set.Len()
