@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/credence-risk/credence/datasets"
 )
@@ -404,6 +405,22 @@ func (p *Portfolio) stats(k int, v string) groupStats {
 // HasPortfolio reports whether the set has the portfolio block, so that
 // its features need a Portfolio context (BuildIn).
 func (s *Set) HasPortfolio() bool { return s.Config.Portfolio != nil }
+
+// IsPortfolioContext reports whether the feature is a figure of the
+// portfolio context (the same for every customer of a group at a date), as
+// opposed to the customer's own position or trend.
+func IsPortfolioContext(name string) bool {
+	rest, ok := strings.CutPrefix(name, "port_")
+	if !ok {
+		return false
+	}
+	for _, c := range portfolioGroupColumns[:3] {
+		if strings.HasSuffix(rest, "_"+c.name) {
+			return true
+		}
+	}
+	return false
+}
 
 // portfolioGroupColumns are the features of each group of the portfolio
 // block, after port_<group>_; the dbt ones only when the set reads invoices.

@@ -298,6 +298,15 @@ func TestPortfolioSetVersion(t *testing.T) {
 	if _, err := NewSet(Config{Portfolio: &PortfolioConfig{Prior: -1}}, testSchema, nil); err == nil {
 		t.Error("a negative prior succeeded")
 	}
+	context := 0
+	for _, n := range with.Names() {
+		if IsPortfolioContext(n) {
+			context++
+		}
+	}
+	if want := 3 * (1 + len(with.Config.Portfolio.GroupBy)); context != want || IsPortfolioContext("port_book_dbt_gap") || IsPortfolioContext("inv_limit_use") {
+		t.Errorf("%d context features; want %d, gaps and trends not among them", context, want)
+	}
 	// A book without invoices gets only the default rates.
 	noInv := mustSet(t, Config{SkipInvoices: true, Portfolio: &PortfolioConfig{GroupBy: []string{}}}, testSchema, nil)
 	if got := noInv.Names()[noInv.Len()-1]; got != "port_book_default_rate_12m" {
