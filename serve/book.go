@@ -26,6 +26,12 @@ type Book interface {
 	// Currency is the ISO 4217 code of the book's amounts (book.yaml);
 	// "" when the book declares none.
 	Currency() string
+	// Each calls fn with every history of the book, stopping at the first
+	// error: the pass that computes a portfolio context.
+	Each(fn func(*datasets.History) error) error
+	// Settled is nil for a frozen book, else its DataDate: the scorer's
+	// portfolio contexts are final only for dates on or before it.
+	Settled() func() datasets.Date
 }
 
 func errNotInBook(id string) error {
@@ -45,6 +51,19 @@ func (l Live) History(id string) (*datasets.History, error) {
 	}
 	return h, err
 }
+
+// Each reads every history of the store. The portfolio context of a month
+// uses the facts dated before the month's first day, complete once the data
+// date has entered the month (events arrive in date order): it is computed
+// from the store once then, ingest starting that pass in the background as
+// soon as the data date rolls into a new month; asked for earlier, it is
+// computed for the moment and again at the roll.
+func (l Live) Each(fn func(*datasets.History) error) error {
+	return l.Customers(context.Background(), fn)
+}
+
+// Settled is the store's data date: events keep it current.
+func (l Live) Settled() func() datasets.Date { return l.DataDate }
 
 func (l Live) Schema() datasets.CustomerSchema { return l.Meta().Schema }
 

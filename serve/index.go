@@ -106,3 +106,16 @@ func (x *Index) Len() int { return len(x.ids) }
 
 // IDs returns the first n customer ids in book order.
 func (x *Index) IDs(n int) []string { return x.ids[:min(n, len(x.ids))] }
+
+// Each calls fn with every history in book order.
+func (x *Index) Each(fn func(*datasets.History) error) error {
+	for _, id := range x.ids {
+		if err := fn(x.byID[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Settled is nil: the index is frozen.
+func (x *Index) Settled() func() datasets.Date { return nil }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/date"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/serve/store"
 )
@@ -113,6 +114,7 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 	}
 	if applied.DataDate != applied.Previous {
 		s.alerts.roll(applied.Previous, applied.DataDate)
+		s.warmPortfolio(applied.Previous, applied.DataDate)
 	}
 	resp.DataDate = creditpb.DateOf(applied.DataDate)
 	return nil
@@ -288,4 +290,24 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 		err = badField("kind", "required: one of invoice_issued, payment_received, invoice_disputed, dispute_resolved, credit_note, write_off, statement_posted, default_recorded, default_cured, attributes_updated, invoice_row")
 	}
 	return e, err
+}
+
+// warmPortfolio starts, in the background, the pass that computes the
+// portfolio context of the new month when the data date rolls into one,
+// for the champion and the shadow: scores wait for it only while it runs.
+func (s *Server) warmPortfolio(from, to datasets.Date) {
+	asOf := to + 1
+	if features.PortfolioDate(from+1) == features.PortfolioDate(asOf) {
+		return
+	}
+	for _, m := range []*model{s.champion.Load(), s.shadow.Load()} {
+		if m == nil || !m.scorer.Set.HasPortfolio() {
+			continue
+		}
+		go func() {
+			if _, err := m.scorer.Portfolio(asOf); err != nil {
+				s.log.Warn("portfolio context", "model", m.version, "as_of", asOf.String(), "err", err)
+			}
+		}()
+	}
 }

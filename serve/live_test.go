@@ -27,21 +27,27 @@ import (
 // fixture's book.
 func liveServer(t *testing.T) (*running, *store.Store, *registry.Registry) {
 	t.Helper()
-	f := getFixture(t)
-	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Load(context.Background(), f.book, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := loadedStore(t, getFixture(t).book)
 	reg := newRegistry(t, 1)
 	srv, err := NewServer(testConfig(nil), reg, NewLive(st))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return startServer(t, srv, true), st, reg
+}
+
+// loadedStore is a live store, closed at the test's end, loaded with book.
+func loadedStore(t *testing.T, book *datasets.Book) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Load(context.Background(), book, nil); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func invoiceIssued(customer, id string, issue, due datasets.Date, amount float64) *creditpb.Event {

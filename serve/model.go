@@ -44,6 +44,7 @@ func loadModel(reg *registry.Registry, v string, book Book, warm int, asOf datas
 	if err != nil {
 		return nil, err
 	}
+	sc.UseBook(book.Each, book.Settled())
 	m := &model{version: art.Version, art: art, scorer: sc, loadedAt: time.Now()}
 	if len(art.Metrics) > 0 {
 		var stored struct {

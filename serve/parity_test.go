@@ -79,6 +79,11 @@ func TestOnlineEqualsBatch(t *testing.T) {
 		tc := train.DefaultConfig()
 		tc.Families = []string{families[name]}
 		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+		// One model reads the portfolio context, the other does not.
+		tc.Observations.Features.Portfolio = nil
+		if name == "defaults table" {
+			tc.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		}
 		res, err := train.Run(ctx, book, tc, nil)
 		if err != nil {
 			t.Fatalf("train on the book with %s: %v", name, err)
@@ -86,6 +91,10 @@ func TestOnlineEqualsBatch(t *testing.T) {
 		reg, err := registry.Open(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got, want := res.Artifact.FeatureSet.HasPortfolio(), name == "defaults table"; got != want ||
+			want && res.Artifact.FeatureSet.Index("port_industry_default_rate_12m") < 0 {
+			t.Fatalf("model of the book with %s: portfolio block %v; want %v, by industry", name, got, want)
 		}
 		v := addModel(t, reg, res.Artifact)
 		if err := reg.Promote(v); err != nil {

@@ -30,6 +30,9 @@ func (a *app) featuresCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.v.GetBool("portfolio") {
+				cfg.Features.Portfolio = &features.PortfolioConfig{}
+			}
 			out := a.v.GetString("out")
 			if out == "" {
 				return usagef("features: --out is required")
@@ -76,6 +79,7 @@ func (a *app) featuresCmd() *cobra.Command {
 	a.observationFlags(cmd)
 	cmd.Flags().String("out", "", "matrix file to write (.parquet, .csv or .csv.gz)")
 	cmd.Flags().Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label")
+	cmd.Flags().Bool("portfolio", false, "add the features that see the portfolio (as credence train --portfolio)")
 	jsonFlag(cmd)
 	return cmd
 }

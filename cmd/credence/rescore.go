@@ -197,6 +197,9 @@ func printRescore(w io.Writer, s *rescore.Summary, out string, elapsed time.Dura
 	}
 	fmt.Fprintf(w, "rescored %s %s with model %s (%s) in %s: %d rows to %s\n",
 		plural(s.Customers, "customer"), asOf, s.ModelVersion, s.Family, elapsed.Round(time.Millisecond), s.Rows, out)
+	if s.PortfolioPass > 0 {
+		fmt.Fprintf(w, "the portfolio context's first pass over the book took %s\n", s.PortfolioPass.Round(time.Millisecond))
+	}
 	read := fmt.Sprintf("read %d customers", s.Customers)
 	if s.Observations > 0 {
 		read += fmt.Sprintf(" (%d observations)", s.Observations)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
@@ -145,6 +146,7 @@ func (a *app) trainCmd() *cobra.Command {
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
 	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
 	f.String("tune-budget", train.TuneAuto, "hyperparameter tuning before selection, by successive halving on the selection folds: auto (scaled to the book: a few seconds on 5,000 customers, about two minutes on a million observations), 0 (off) or a duration such as 90s; the same seed, data and budget give the same configuration")
+	f.Bool("portfolio", train.DefaultConfig().Observations.Features.Portfolio != nil, "features that see the portfolio: the 12-month default rate and median days beyond terms of the book and of the customer's industry, country and segment at each as-of date, and the trends of overdue balance and limit use")
 	jsonFlag(cmd)
 	f.String("calibration", calibrate.MethodInterpolated, "calibration fitted on the validation part: isotonic-interpolated (isotonic, keeping the model's ranking), isotonic (steps), platt or none")
 	return cmd
@@ -213,6 +215,14 @@ func (a *app) trainConfig() (train.Config, error) {
 	}
 	if a.explicit("tune-budget") || section == nil {
 		cfg.TuneBudget = a.v.GetString("tune-budget")
+	}
+	if a.explicit("portfolio") || section == nil {
+		switch on := a.v.GetBool("portfolio"); {
+		case on && cfg.Observations.Features.Portfolio == nil:
+			cfg.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		case !on:
+			cfg.Observations.Features.Portfolio = nil
+		}
 	}
 	if _, err := train.ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
 		return cfg, usagef("--tune-budget: %w", err)
