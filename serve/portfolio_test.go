@@ -89,7 +89,7 @@ func TestLivePortfolio(t *testing.T) {
 		invoiceIssued(ids[1], "PORT-1", next-200, next-150, 900_000),
 		invoiceIssued(ids[2], "PORT-2", next, next+30, 1000),
 	}})
-	if err != nil || resp.Accepted != 2 || resp.DataDate != next.String() {
+	if err != nil || resp.Accepted != 2 || creditpb.DateString(resp.DataDate) != next.String() {
 		t.Fatalf("ingest: %+v, %v; want 2 accepted, data date %s", resp, err, next)
 	}
 	for _, id := range ids {
@@ -97,7 +97,7 @@ func TestLivePortfolio(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.AsOf != (next + 1).String() {
+		if creditpb.DateString(got.AsOf) != (next + 1).String() {
 			t.Fatalf("as of %s; want %s", got.AsOf, next+1)
 		}
 		if w := want(id, next+1); math.Float64bits(got.Pd) != math.Float64bits(w) {
