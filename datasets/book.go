@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
 )
@@ -23,8 +24,16 @@ type Book struct {
 	Schema CustomerSchema
 	files  map[Table][]string
 	// Tolerant makes readers skip rows with unreadable or invalid values,
-	// counting them in Skips, instead of stopping at the first.
+	// recording them in Skipped, instead of stopping at the first.
 	Tolerant bool
+	// Skipped records the rows every reader of the book left out and the
+	// values read with a notice; commands print it when they end.
+	Skipped *SkipLog
+	// Dates is the range of dates the book may hold; a date outside it is
+	// an error (ErrImplausibleDate). Open sets it from book.yaml (see
+	// Meta.PlausibleDates).
+	Dates    DateRange
+	currency *currencyCheck
 }
 
 // Open finds the tables of the book in dir and reads book.yaml.
@@ -36,10 +45,12 @@ func Open(dir string) (*Book, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("open book %s: not a directory", dir)
 	}
-	b := &Book{Dir: dir, files: map[Table][]string{}}
+	b := &Book{Dir: dir, files: map[Table][]string{}, Skipped: NewSkipLog()}
 	if b.Meta, err = ReadMeta(dir); err != nil {
 		return nil, err
 	}
+	b.Dates = b.Meta.PlausibleDates(DateOf(time.Now()))
+	b.currency = &currencyCheck{declared: strings.ToUpper(strings.TrimSpace(b.Meta.Currency))}
 	for _, t := range AllTables {
 		files, err := tableFiles(dir, t)
 		if err != nil {
@@ -71,6 +82,11 @@ func (b *Book) Only(tables ...Table) *Book {
 		}
 	}
 	return &v
+}
+
+// rules are what the book asks of a reader of its tables.
+func (b *Book) rules() readRules {
+	return readRules{tolerant: b.Tolerant, log: b.Skipped, dates: b.Dates, currency: b.currency}
 }
 
 // Has reports whether the book holds table t.

@@ -232,12 +232,13 @@ func TestTolerantSkipsAndCounts(t *testing.T) {
 	if n != 2 {
 		t.Errorf("read %d invoices; want 2", n)
 	}
-	if got := r.Skips().Total(); got != 2 || len(r.Skips()) != 2 {
-		t.Errorf("skips = %v; want 2 reasons, 2 rows", r.Skips())
+	reasons := r.Skips().Reasons()
+	if got := r.Skips().Skipped(); got != 2 || len(reasons) != 2 {
+		t.Errorf("skips = %+v; want 2 reasons, 2 rows", reasons)
 	}
-	for reason, k := range r.Skips() {
-		if k.First == nil || k.First.Row < 2 || k.First.Column == "" {
-			t.Errorf("skip %q has no location: %+v", reason, k.First)
+	for _, k := range reasons {
+		if len(k.Examples) != 1 || k.Examples[0].Row < 2 || k.Examples[0].Column == "" {
+			t.Errorf("skip %q has no location: %+v", k.Reason, k.Examples)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,9 @@ type column interface {
 	Null(i int) bool
 	String(i int) (string, error)
 	Date(i int) (Date, error)
+	// TimeOfDay reports whether a date value carried a UTC time other
+	// than midnight (and so may sit a day off; see errTimeOfDay).
+	TimeOfDay(i int) bool
 	Amount(i int) (Amount, error)
 	Int(i int) (int64, error)
 	Float(i int) (float64, error)
@@ -98,6 +102,10 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 	var cols []fileColumn
 	byName := map[string]int{}
 	for i, f := range sc.Fields() {
+		if _, dup := byName[f.Name]; dup && wanted(names, f.Name) {
+			rdr.Close()
+			return nil, nil, &InputError{File: path, Column: f.Name, Err: ErrDuplicateColumn}
+		}
 		byName[f.Name] = i
 		cols = append(cols, fileColumn{f.Name, isNumericArrow(f.Type)})
 	}
@@ -123,6 +131,12 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 		return nil, nil, &InputError{File: path, Err: err}
 	}
 	return &parquetSource{rdr: rdr, rr: rr, names: names, batch: batch{cols: make([]column, len(names))}}, cols, nil
+}
+
+// wanted reports whether a reader asking for names reads column name
+// (nil names: every column).
+func wanted(names []string, name string) bool {
+	return names == nil || slices.Contains(names, name)
 }
 
 // leafIndex maps a top-level field to its first leaf column; books are flat
@@ -251,14 +265,37 @@ func (c *arrowCol) Date(i int) (Date, error) {
 		unit := c.ts.DataType().(*arrow.TimestampType).Unit
 		v := int64(c.ts.Value(i))
 		perDay := int64(secondsPerDay) * int64(ticksPerSecond(unit))
-		return Date(floorDiv(v, perDay)), nil
+		days := floorDiv(v, perDay)
+		if days > math.MaxInt32 || days <= math.MinInt32 {
+			return NoDate, fmt.Errorf("timestamp %d (%s) is out of range", v, unit)
+		}
+		return Date(days), nil
 	case c.str != nil:
 		return ParseDate(c.str.Value(i))
 	}
 	if a, ok := c.arr.(*array.Date64); ok {
-		return Date(floorDiv(int64(a.Value(i)), secondsPerDay*1000)), nil
+		days := floorDiv(int64(a.Value(i)), secondsPerDay*1000)
+		if days > math.MaxInt32 || days <= math.MinInt32 {
+			return NoDate, fmt.Errorf("date64 %d is out of range", a.Value(i))
+		}
+		return Date(days), nil
 	}
 	return NoDate, c.typeErr("a date")
+}
+
+func (c *arrowCol) TimeOfDay(i int) bool {
+	switch {
+	case c.ts != nil:
+		unit := c.ts.DataType().(*arrow.TimestampType).Unit
+		perDay := int64(secondsPerDay) * int64(ticksPerSecond(unit))
+		return int64(c.ts.Value(i))%perDay != 0
+	case c.str != nil:
+		return timeOfDay(c.str.Value(i))
+	}
+	if a, ok := c.arr.(*array.Date64); ok {
+		return int64(a.Value(i))%(secondsPerDay*1000) != 0
+	}
+	return false
 }
 
 // ticksPerSecond is the number of a unit's ticks in one second.
@@ -287,6 +324,9 @@ func (c *arrowCol) Amount(i int) (Amount, error) {
 		return AmountFromFloat(c.f64.Value(i))
 	case c.str != nil:
 		return ParseAmount(c.str.Value(i))
+	}
+	if _, ok := c.arr.(*array.Boolean); ok {
+		return NoAmount, c.typeErr("an amount") // true is not 1.00 of money
 	}
 	if f, err := c.otherFloat(i); err == nil {
 		return AmountFromFloat(f)
@@ -465,6 +505,10 @@ func openCSV(path string, gz bool, names []string) (source, []fileColumn, error)
 	byName := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
+		if _, dup := byName[h]; dup && wanted(names, h) {
+			s.Close()
+			return nil, nil, &InputError{File: path, Column: h, Err: ErrDuplicateColumn}
+		}
 		cols[i] = fileColumn{Name: h}
 		byName[h] = i
 	}
@@ -553,6 +597,7 @@ func (c *csvCol) Null(i int) bool { return strings.TrimSpace(c.cell(i)) == "" }
 
 func (c *csvCol) String(i int) (string, error) { return c.cell(i), nil }
 func (c *csvCol) Date(i int) (Date, error)     { return ParseDate(c.cell(i)) }
+func (c *csvCol) TimeOfDay(i int) bool         { return timeOfDay(c.cell(i)) }
 func (c *csvCol) Amount(i int) (Amount, error) { return ParseAmount(c.cell(i)) }
 func (c *csvCol) Bool(i int) (bool, error)     { return parseBool(c.cell(i)) }
 func (c *csvCol) Float(i int) (float64, error) {

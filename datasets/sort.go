@@ -81,7 +81,7 @@ func sortTable[T any](s sorter, spec tableSpec[T], newWriter func(string) (*Writ
 	if len(files) == 0 {
 		return nil
 	}
-	r := newTableReader(s.ctx, spec, files, false, Skips{})
+	r := newTableReader(s.ctx, spec, files, s.src.rules())
 	r.unsorted = true
 	defer r.close()
 	out := filepath.Join(s.out, string(spec.table)+".parquet")
@@ -137,7 +137,7 @@ func sortTable[T any](s sorter, spec tableSpec[T], newWriter func(string) (*Writ
 func mergeRuns[T any](ctx context.Context, spec tableSpec[T], runs []string, out string, newWriter func(string) (*Writer[T], error), less func(a, b *T) int) error {
 	h := &runHeap[T]{less: less}
 	for _, p := range runs {
-		r := newTableReader(ctx, spec, []string{p}, false, Skips{})
+		r := newTableReader(ctx, spec, []string{p}, readRules{})
 		defer r.close()
 		rec, err := r.peek()
 		if err != nil {

@@ -17,33 +17,36 @@ type HistoryReader struct {
 	cust  *tableReader[Customer]
 	def   *tableReader[Default]
 	obs   *tableReader[Observation]
-	skips Skips
+	skips *SkipLog
 	seen  map[string]struct{} // invoice ids of the current customer
 }
 
 // Histories starts reading the book from its first customer.
 func (b *Book) Histories(ctx context.Context) *HistoryReader {
-	r := &HistoryReader{skips: Skips{}, seen: make(map[string]struct{}, 64)}
+	r := &HistoryReader{skips: b.Skipped, seen: make(map[string]struct{}, 64)}
+	rules := b.rules()
 	if f := b.files[Invoices]; f != nil {
-		r.inv = newTableReader(ctx, invoiceSpec, f, b.Tolerant, r.skips)
+		r.inv = newTableReader(ctx, invoiceSpec, f, rules)
 	}
 	if f := b.files[Statements]; f != nil {
-		r.st = newTableReader(ctx, statementSpec, f, b.Tolerant, r.skips)
+		r.st = newTableReader(ctx, statementSpec, f, rules)
 	}
 	if f := b.files[Customers]; f != nil {
-		r.cust = newTableReader(ctx, customerSpec(&b.Schema), f, b.Tolerant, r.skips)
+		r.cust = newTableReader(ctx, customerSpec(&b.Schema), f, rules)
 	}
 	if f := b.files[Defaults]; f != nil {
-		r.def = newTableReader(ctx, defaultSpec, f, b.Tolerant, r.skips)
+		r.def = newTableReader(ctx, defaultSpec, f, rules)
 	}
 	if f := b.files[Observations]; f != nil {
-		r.obs = newTableReader(ctx, observationSpec, f, b.Tolerant, r.skips)
+		r.obs = newTableReader(ctx, observationSpec, f, rules)
 	}
 	return r
 }
 
-// Skips returns the rows left out so far in tolerant mode, by reason.
-func (r *HistoryReader) Skips() Skips { return r.skips }
+// Skips returns the book's log of rows left out in tolerant mode and
+// values read with a notice (see Book.Skipped). A file's rows are in it
+// once the reader has finished or closed that file.
+func (r *HistoryReader) Skips() *SkipLog { return r.skips }
 
 // Rows returns how many rows of table t have been read so far.
 func (r *HistoryReader) Rows(t Table) int64 {

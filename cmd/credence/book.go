@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -36,8 +35,8 @@ func (a *app) bookCmd() *cobra.Command {
 				return writeSummaryJSON(a.stdout, b, s)
 			}
 			writeSummary(a.stdout, b, s)
-			if s.Skipped.Total() > 0 {
-				return fmt.Errorf("check %s: %d rows skipped", args[0], s.Skipped.Total())
+			if n := s.Skipped.Skipped(); n > 0 {
+				return fmt.Errorf("check %s: %d rows skipped", args[0], n)
 			}
 			return nil
 		},
@@ -93,28 +92,13 @@ func writeSummary(w io.Writer, b *datasets.Book, s *datasets.Summary) {
 	fmt.Fprintf(tw, "observed until\t%s\n", s.ObservedUntil)
 	fmt.Fprintf(tw, "defaulted\t%d customers (%.2f%%, %s)\n", s.Defaulted, 100*s.DefaultRate(), s.DefaultSource)
 	tw.Flush()
-	if s.Skipped.Total() > 0 {
-		fmt.Fprintf(w, "skipped %d rows:\n", s.Skipped.Total())
-		reasons := make([]string, 0, len(s.Skipped))
-		for r := range s.Skipped {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		for _, r := range reasons {
-			k := s.Skipped[r]
-			fmt.Fprintf(w, "  %d × %s (first: %v)\n", k.Rows, r, k.First)
-		}
-	}
+	s.Skipped.WriteText(w)
 }
 
 func writeSummaryJSON(w io.Writer, b *datasets.Book, s *datasets.Summary) error {
 	rows := map[string]int64{}
 	for t, n := range s.Rows {
 		rows[string(t)] = n
-	}
-	skipped := map[string]any{}
-	for r, k := range s.Skipped {
-		skipped[r] = map[string]any{"rows": k.Rows, "first": k.First.Error()}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -123,6 +107,6 @@ func writeSummaryJSON(w io.Writer, b *datasets.Book, s *datasets.Summary) error 
 		"customers": s.Customers, "rows": rows,
 		"first_date": s.First.String(), "last_date": s.Last.String(), "observed_until": s.ObservedUntil.String(),
 		"defaulted": s.Defaulted, "default_rate": s.DefaultRate(), "default_source": s.DefaultSource,
-		"skipped": skipped,
+		"skipped": s.Skipped,
 	})
 }

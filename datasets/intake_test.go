@@ -1,0 +1,187 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// readBook opens dir and reads every history, returning the first error.
+func readBook(dir string, tolerant bool) (*Book, error) {
+	b, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	b.Tolerant = tolerant
+	_, err = b.ReadAll(context.Background())
+	return b, err
+}
+
+// TestRefusesImplausibleValues covers values that read as something but
+// mean nothing: each is refused with its file, row and column.
+func TestRefusesImplausibleValues(t *testing.T) {
+	const head = "customer_id,invoice_id,issue_date,due_date,amount,paid_date,paid_amount,currency,disputed\n"
+	const ok = "A,1,2024-01-01,2024-02-01,5,,,,\n"
+	tests := []struct {
+		name   string
+		files  map[string]string
+		file   string
+		row    int64
+		column string
+		want   error
+	}{
+		{"year 9999", map[string]string{"invoices.csv": head + ok + "A,2,9999-12-01,9999-12-31,5,,,,\n"}, "invoices.csv", 2, "issue_date", ErrImplausibleDate},
+		{"year 1900", map[string]string{"invoices.csv": head + "A,1,1900-01-01,2024-02-01,5,,,,\n"}, "invoices.csv", 1, "issue_date", ErrImplausibleDate},
+		{"year 0001", map[string]string{"invoices.csv": head + "A,1,2024-01-01,2024-02-01,5,0001-01-01,,,\n"}, "invoices.csv", 1, "paid_date", ErrImplausibleDate},
+		{"signed year", map[string]string{"invoices.csv": head + "A,1,+024-02-01,2024-02-01,5,,,,\n"}, "invoices.csv", 1, "issue_date", nil},
+		{"due date far ahead", map[string]string{"invoices.csv": head + "A,1,2024-01-01,2099-02-01,5,,,,\n", "book.yaml": "observed_until: 2024-12-31\n"}, "invoices.csv", 1, "due_date", ErrImplausibleDate},
+		{"statement 9999", map[string]string{"statements.csv": "customer_id,period_end,days_past_due\nA,9999-12-31,0\n"}, "statements.csv", 1, "period_end", ErrImplausibleDate},
+		{"as_of 9999", map[string]string{"customers.csv": "customer_id\nA\n", "observations.csv": "customer_id,as_of\nA,9999-12-02\n"}, "observations.csv", 1, "as_of", ErrImplausibleDate},
+		{"outside book.yaml range", map[string]string{"invoices.csv": head + "A,1,2015-01-01,2015-02-01,5,,,,\n", "book.yaml": "plausible_from: 2020-01-01\n"}, "invoices.csv", 1, "issue_date", ErrImplausibleDate},
+		{"paid before issued", map[string]string{"invoices.csv": head + "A,1,2024-01-10,2024-02-01,5,2024-01-09,,,\n"}, "invoices.csv", 1, "paid_date", ErrPaidBeforeIssue},
+		{"currency other than book.yaml", map[string]string{"invoices.csv": head + "A,1,2024-01-01,2024-02-01,5,,,EUR,\nB,1,2024-01-01,2024-02-01,5,,,USD,\n", "book.yaml": "currency: EUR\n"}, "invoices.csv", 2, "currency", ErrMixedCurrency},
+		{"one currency among blanks", map[string]string{"invoices.csv": head + ok + "B,1,2024-01-01,2024-02-01,5,,,USD,\nC,1,2024-01-01,2024-02-01,5,,,,\n"}, "invoices.csv", 2, "currency", ErrMixedCurrency},
+		{"blank after a currency", map[string]string{"invoices.csv": head + "A,1,2024-01-01,2024-02-01,5,,,USD,\nB,1,2024-01-01,2024-02-01,5,,,,\n"}, "invoices.csv", 2, "currency", ErrMixedCurrency},
+		{"second amount column", map[string]string{"invoices.csv": "customer_id,invoice_id,issue_date,due_date,amount,amount\nA,1,2024-01-01,2024-02-01,5,7\n"}, "invoices.csv", 0, "amount", ErrDuplicateColumn},
+		{"duplicate attribute", map[string]string{"customers.csv": "customer_id,revenue,revenue\nA,1,2\n"}, "customers.csv", 0, "revenue", ErrDuplicateColumn},
+		{"attribute 1e308", map[string]string{"customers.csv": "customer_id,revenue\nA,1\nB,1e308\n"}, "customers.csv", 2, "revenue", ErrNotFinite},
+		{"attribute -Inf", map[string]string{"customers.csv": "customer_id,revenue\nA,1\nB,-Inf\n"}, "customers.csv", 2, "revenue", ErrNotFinite},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tt.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			_, err := readBook(dir, false)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v; want an InputError", err)
+			}
+			if !strings.HasSuffix(ie.File, tt.file) || ie.Row != tt.row || ie.Column != tt.column {
+				t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, tt.file, tt.row, tt.column, err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRefusesParquetValuesThatAreNotMoneyOrDates writes Parquet the way
+// other tools may: a BOOLEAN amount, a TIMESTAMP far out of range, a
+// second column of the same name.
+func TestRefusesParquetValuesThatAreNotMoneyOrDates(t *testing.T) {
+	sec := &arrow.TimestampType{Unit: arrow.Second}
+	base := []arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String},
+		{Name: "invoice_id", Type: arrow.BinaryTypes.String},
+		{Name: "issue_date", Type: arrow.FixedWidthTypes.Date32},
+		{Name: "due_date", Type: arrow.FixedWidthTypes.Date32},
+	}
+	tests := []struct {
+		name   string
+		extra  []arrow.Field
+		fill   func(rb *array.RecordBuilder)
+		column string
+		want   error
+		row    int64
+	}{
+		{"boolean amount", []arrow.Field{{Name: "amount", Type: arrow.FixedWidthTypes.Boolean}},
+			func(rb *array.RecordBuilder) { rb.Field(4).(*array.BooleanBuilder).Append(true) }, "amount", nil, 1},
+		{"amount twice", []arrow.Field{{Name: "amount", Type: arrow.PrimitiveTypes.Float64}, {Name: "amount", Type: arrow.PrimitiveTypes.Float64}},
+			func(rb *array.RecordBuilder) {
+				rb.Field(4).(*array.Float64Builder).Append(5)
+				rb.Field(5).(*array.Float64Builder).Append(7)
+			}, "amount", ErrDuplicateColumn, 0},
+		{"timestamp out of range", []arrow.Field{{Name: "amount", Type: arrow.PrimitiveTypes.Float64}, {Name: "paid_date", Type: sec}},
+			func(rb *array.RecordBuilder) {
+				rb.Field(4).(*array.Float64Builder).Append(5)
+				// Days past 2^32 + 2024's: a cast to int32 would land in 2024.
+				rb.Field(5).(*array.TimestampBuilder).Append(arrow.Timestamp((int64(1)<<32 + int64(YMD(2024, 3, 1))) * secondsPerDay))
+			}, "paid_date", nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeArrow(t, filepath.Join(dir, "invoices.parquet"), append(append([]arrow.Field{}, base...), tt.extra...), func(rb *array.RecordBuilder) {
+				rb.Field(0).(*array.StringBuilder).Append("A")
+				rb.Field(1).(*array.StringBuilder).Append("1")
+				rb.Field(2).(*array.Date32Builder).Append(arrow.Date32(YMD(2024, 1, 1)))
+				rb.Field(3).(*array.Date32Builder).Append(arrow.Date32(YMD(2024, 2, 1)))
+				tt.fill(rb)
+			})
+			_, err := readBook(dir, false)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v; want an InputError", err)
+			}
+			if ie.Column != tt.column || ie.Row != tt.row {
+				t.Errorf("error at (row %d, %s); want (row %d, %s): %v", ie.Row, ie.Column, tt.row, tt.column, err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestTimeOfDayIsNoticed: timestamps written at local midnight by a
+// session east of UTC read as the day before; each such value is
+// counted with its location, and the UTC date is kept.
+func TestTimeOfDayIsNoticed(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "invoices.csv"), "customer_id,invoice_id,issue_date,due_date,amount\n"+
+		"A,1,2024-01-31T23:00:00Z,2024-02-29,5\nA,2,2024-02-01 00:00:00+01:00,2024-02-29,5\nB,1,2024-02-01,2024-02-01T00:00:00Z,5\n")
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := b.ReadAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hs[0].Invoices[1].IssueDate; got != YMD(2024, 1, 31) {
+		t.Errorf("issue_date = %s; want the UTC date 2024-01-31", got)
+	}
+	reasons := b.Skipped.Reasons()
+	if len(reasons) != 1 || !reasons[0].Notice || reasons[0].Rows != 2 || b.Skipped.Skipped() != 0 {
+		t.Fatalf("log = %+v; want one notice for 2 rows and nothing skipped", reasons)
+	}
+	if ex := reasons[0].Examples; len(ex) != 2 || ex[0].Row != 1 || ex[0].Column != "issue_date" {
+		t.Errorf("examples = %+v; want rows 1 and 2 of issue_date", ex)
+	}
+}
+
+// TestSkipLogCountsEachRowOnce: a command that reads the book twice, or
+// through several partitions, reports each skipped row once.
+func TestSkipLogCountsEachRowOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "invoices.csv"), "customer_id,invoice_id,issue_date,due_date,amount\n"+
+		"A,1,2024-01-01,2024-02-01,5\nA,2,2024-01-01,2024-02-01,0\nB,1,9999-01-01,9999-02-01,5\nC,1,2024-01-01,2024-02-01,-1\n")
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Tolerant = true
+	for range 2 {
+		if _, err := b.ReadAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := b.Skipped.Skipped(); got != 3 {
+		t.Errorf("skipped %d rows after two passes; want 3", got)
+	}
+	var text strings.Builder
+	b.Skipped.WriteText(&text)
+	for _, want := range []string{"skipped 3 rows", "2 × invoices.amount: amount must be > 0", "1 × invoices.issue_date: " + ErrImplausibleDate.Error(), "row 4, column amount"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("log text %q lacks %q", text.String(), want)
+		}
+	}
+}
