@@ -152,6 +152,24 @@ func (l *SkipLog) MarshalJSON() ([]byte, error) {
 	return json.Marshal(r)
 }
 
+// Lines summarises the log in one sentence per reason, with its first
+// example, for a report's notes.
+func (l *SkipLog) Lines() []string {
+	var out []string
+	for _, r := range l.Reasons() {
+		verb := "skipped"
+		if r.Notice {
+			verb = "read with a notice"
+		}
+		line := fmt.Sprintf("%d book rows %s: %s", r.Rows, verb, r.Reason)
+		if len(r.Examples) > 0 {
+			line += " (first: " + r.Examples[0].Error + ")"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 // WriteText prints the log for a person: one line per reason with its
 // count, then its examples. It prints nothing for an empty log.
 func (l *SkipLog) WriteText(w io.Writer) {

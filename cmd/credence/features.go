@@ -99,6 +99,7 @@ func (a *app) openBook() (*datasets.Book, error) {
 		return nil, err
 	}
 	b.Tolerant = a.v.GetBool("tolerant")
+	noteOpened(a.cmd.Context(), b)
 	return b, nil
 }
 

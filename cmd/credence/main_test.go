@@ -353,3 +353,30 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		}
 	}
 }
+
+// TestTolerantReportsSkippedRows: a command that skips bad rows under
+// --tolerant says which, how many and where, when it ends.
+func TestTolerantReportsSkippedRows(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "200", "--months", "18", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	bad := "customer_id,invoice_id,issue_date,due_date,amount\nZZZZ,1,2023-01-01,2023-02-01,0\nZZZZ,2,2023-01-01,2023-02-01,5\n"
+	if err := os.WriteFile(filepath.Join(book, "invoices", "part-99999.csv"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	matrix := filepath.Join(dir, "m.csv")
+	if _, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix); err == nil || !strings.Contains(err.Error(), "part-99999.csv: row 1, column amount") {
+		t.Errorf("err = %v; want the bad row located", err)
+	}
+	out, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix, "--tolerant")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"skipped 1 rows", "1 × invoices.amount", "part-99999.csv: row 1, column amount"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
