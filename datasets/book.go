@@ -34,6 +34,7 @@ type Book struct {
 	// Meta.PlausibleDates).
 	Dates    DateRange
 	currency *currencyCheck
+	part     bool // one of Partitions
 }
 
 // Open finds the tables of the book in dir and reads book.yaml.
@@ -104,7 +105,11 @@ func TableFiles(dir string, t Table) ([]string, error) { return tableFiles(dir, 
 
 var tableExts = []string{".parquet", ".csv", ".csv.gz"}
 
-// tableFiles finds dir/t.{parquet,csv,csv.gz} or the part files of dir/t/.
+// tableFiles finds dir/t.{parquet,csv,csv.gz} or the part files under
+// dir/t/, descending into sub-folders such as Hive-style partitions
+// (invoices/year=2024/part-0.parquet), in path order. A folder that holds
+// no table file, or a sub-folder that cannot be read, is an error: a
+// table must not vanish without a word.
 func tableFiles(dir string, t Table) ([]string, error) {
 	var found []string
 	for _, ext := range tableExts {
@@ -114,22 +119,18 @@ func tableFiles(dir string, t Table) ([]string, error) {
 		}
 	}
 	sub := filepath.Join(dir, string(t))
-	entries, err := os.ReadDir(sub)
+	st, err := os.Stat(sub)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, fmt.Errorf("book %s: table %s: %w", dir, t, err)
 	}
 	var parts []string
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, ".tmp") {
-			continue
+	if err == nil && st.IsDir() {
+		if parts, err = partFiles(sub); err != nil {
+			return nil, fmt.Errorf("book %s: table %s: %w", dir, t, err)
 		}
-		if _, err := FormatOf(name); err == nil {
-			parts = append(parts, filepath.Join(sub, name))
+		if len(parts) == 0 {
+			return nil, &InputError{File: sub, Err: fmt.Errorf("%w: the folder of table %s holds no .parquet, .csv or .csv.gz file", ErrNoRows, t)}
 		}
-	}
-	slices.Sort(parts)
-	if len(parts) > 0 {
 		found = append(found, sub)
 	}
 	if len(found) > 1 {
@@ -139,6 +140,44 @@ func tableFiles(dir string, t Table) ([]string, error) {
 		return parts, nil
 	}
 	return found, nil
+}
+
+// partFiles lists the table files under dir and its sub-folders, in path
+// order, skipping names that start with . or _ and unfinished .tmp files.
+func partFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		isDir := e.IsDir()
+		if e.Type()&os.ModeSymlink != 0 {
+			st, err := os.Stat(path)
+			if err != nil {
+				return nil, err
+			}
+			isDir = st.IsDir()
+		}
+		if isDir {
+			sub, err := partFiles(path)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, sub...)
+			continue
+		}
+		if _, err := FormatOf(name); err == nil {
+			parts = append(parts, path)
+		}
+	}
+	slices.Sort(parts)
+	return parts, nil
 }
 
 // csvSampleRows is how many rows decide whether a CSV customers column is

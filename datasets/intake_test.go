@@ -3,6 +3,7 @@ package datasets
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -183,5 +184,93 @@ func TestSkipLogCountsEachRowOnce(t *testing.T) {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("log text %q lacks %q", text.String(), want)
 		}
+	}
+}
+
+// TestHivePartitionsReadAsOneTable: invoices/year=2023/… and
+// invoices/year=2024/… are one table, in path order.
+func TestHivePartitionsReadAsOneTable(t *testing.T) {
+	dir := t.TempDir()
+	const head = "customer_id,invoice_id,issue_date,due_date,amount\n"
+	writeFile(t, filepath.Join(dir, "invoices", "year=2023", "part-0.csv"), head+"A,1,2023-05-01,2023-06-01,5\n")
+	writeFile(t, filepath.Join(dir, "invoices", "year=2024", "month=01", "part-0.csv"), head+"B,1,2024-01-05,2024-02-01,7\n")
+	writeFile(t, filepath.Join(dir, "invoices", "year=2024", "_SUCCESS"), "")
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(b.Files(Invoices)); got != 2 {
+		t.Fatalf("found %d invoice files (%v); want 2", got, b.Files(Invoices))
+	}
+	s, err := b.Summarize(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows[Invoices] != 2 || s.First != YMD(2023, 5, 1) || s.Last != YMD(2024, 1, 5) {
+		t.Errorf("summary: %d invoices from %s to %s; want 2 from 2023-05-01 to 2024-01-05", s.Rows[Invoices], s.First, s.Last)
+	}
+}
+
+// TestTableWithoutRowsIsAnError: a table that is there but empty, or a
+// folder without a table file, is refused rather than read as nothing.
+func TestTableWithoutRowsIsAnError(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+	}{
+		{"header only", map[string]string{"invoices.csv": "customer_id,invoice_id,issue_date,due_date,amount\n", "customers.csv": "customer_id\nA\n"}},
+		{"folder without table files", map[string]string{"invoices/year=2024/readme.txt": "x", "customers.csv": "customer_id\nA\n"}},
+		{"every row skipped", map[string]string{"invoices.csv": "customer_id,invoice_id,issue_date,due_date,amount\nA,1,2024-01-01,2024-02-01,0\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tt.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			_, err := readBook(dir, true)
+			if !errors.Is(err, ErrNoRows) {
+				t.Fatalf("err = %v; want %v", err, ErrNoRows)
+			}
+			if !strings.Contains(err.Error(), "invoices") {
+				t.Errorf("err = %v; want it to name the invoices table", err)
+			}
+		})
+	}
+	// Defaults may be empty: a book can say that nobody defaulted.
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "customers.csv"), "customer_id\nA\n")
+	writeFile(t, filepath.Join(dir, "defaults.csv"), "customer_id,default_date\n")
+	if _, err := readBook(dir, false); err != nil {
+		t.Errorf("empty defaults table: %v", err)
+	}
+}
+
+// TestUnreadablePartitionIsAnError: a sub-folder that cannot be listed,
+// or a link to one that is gone, stops Open instead of being passed over.
+func TestUnreadablePartitionIsAnError(t *testing.T) {
+	t.Run("dangling link", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "invoices", "year=2023", "part-0.csv"), "customer_id,invoice_id,issue_date,due_date,amount\nA,1,2023-05-01,2023-06-01,5\n")
+		if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "invoices", "year=2024")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "year=2024") {
+			t.Errorf("err = %v; want the unreadable folder named", err)
+		}
+	})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "invoices", "year=2023", "part-0.csv"), "customer_id,invoice_id,issue_date,due_date,amount\nA,1,2023-05-01,2023-06-01,5\n")
+	locked := filepath.Join(dir, "invoices", "year=2024")
+	writeFile(t, filepath.Join(locked, "part-0.csv"), "customer_id,invoice_id,issue_date,due_date,amount\nB,1,2024-05-01,2024-06-01,5\n")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(locked, 0o755)
+	if _, err := os.ReadDir(locked); err == nil {
+		t.Skip("running with permissions that read any folder (root)")
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "year=2024") {
+		t.Errorf("err = %v; want the unreadable folder named", err)
 	}
 }

@@ -43,6 +43,7 @@ func (b *Book) Partitions() []*Book {
 	parts := make([]*Book, len(names))
 	for k := range names {
 		p := *b
+		p.part = true
 		p.files = map[Table][]string{}
 		for t, files := range b.files {
 			p.files[t] = files[k : k+1]

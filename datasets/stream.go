@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 )
 
 // HistoryReader hands out one customer's complete history at a time, in
@@ -18,12 +19,15 @@ type HistoryReader struct {
 	def   *tableReader[Default]
 	obs   *tableReader[Observation]
 	skips *SkipLog
+	// whole: the reader covers whole tables (not one partition), so a
+	// table without rows is an error at the end.
+	whole bool
 	seen  map[string]struct{} // invoice ids of the current customer
 }
 
 // Histories starts reading the book from its first customer.
 func (b *Book) Histories(ctx context.Context) *HistoryReader {
-	r := &HistoryReader{skips: b.Skipped, seen: make(map[string]struct{}, 64)}
+	r := &HistoryReader{skips: b.Skipped, whole: !b.part, seen: make(map[string]struct{}, 64)}
 	rules := b.rules()
 	if f := b.files[Invoices]; f != nil {
 		r.inv = newTableReader(ctx, invoiceSpec, f, rules)
@@ -140,6 +144,9 @@ func (r *HistoryReader) Next() (*History, error) {
 		return nil, err
 	}
 	if !have {
+		if err := r.checkRows(); err != nil {
+			return nil, err
+		}
 		return nil, io.EOF
 	}
 	h := &History{CustomerID: id}
@@ -182,6 +189,35 @@ func (r *HistoryReader) Next() (*History, error) {
 		}
 	}
 	return h, nil
+}
+
+// checkRows refuses a table that held no rows (defaults may be empty: a
+// book without defaults says so), once the whole book is read.
+func (r *HistoryReader) checkRows() error {
+	if !r.whole {
+		return nil
+	}
+	return firstError(emptyTable(r.inv), emptyTable(r.st), emptyTable(r.cust), emptyTable(r.obs))
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func emptyTable[T any](t *tableReader[T]) error {
+	if t == nil || t.count > 0 {
+		return nil
+	}
+	file := t.files[0]
+	if len(t.files) > 1 {
+		file = filepath.Dir(file)
+	}
+	return &InputError{File: file, Err: fmt.Errorf("%w: table %s is present but every row is missing or was skipped", ErrNoRows, t.spec.table)}
 }
 
 // checkInvoiceID refuses a duplicate (customer_id, invoice_id) within the
