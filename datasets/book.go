@@ -35,10 +35,23 @@ type Book struct {
 	Dates    DateRange
 	currency *currencyCheck
 	part     bool // one of Partitions
+	// sortLog: what sorting unsorted tables into a copy left out or
+	// noticed; every reader replays it (see Histories).
+	sortLog *SkipLog
 }
 
-// Open finds the tables of the book in dir and reads book.yaml.
+// Open finds the tables of the book in dir and reads book.yaml. A table
+// not sorted by customer_id is sorted into a cached copy (see OpenWith),
+// saying so on stderr.
 func Open(dir string) (*Book, error) {
+	return OpenWith(dir, Options{Notices: os.Stderr})
+}
+
+// OpenWith opens the book in dir as Open does, with opts. Tables sorted by
+// customer_id (see CompareIDs) are read where they are; any other table is
+// read from a sorted copy in opts' cache directory, made on the first
+// Open and reused until the book changes.
+func OpenWith(dir string, opts Options) (*Book, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open book: %w", err)
@@ -66,6 +79,11 @@ func Open(dir string) (*Book, error) {
 	}
 	if b.Has(Customers) {
 		if b.Schema, err = inferCustomerSchema(b.files[Customers][0]); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.KeepOrder {
+		if err := b.ensureOrder(context.Background(), opts); err != nil {
 			return nil, err
 		}
 	}

@@ -175,7 +175,6 @@ func TestBadInput(t *testing.T) {
 		{"null amount", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,,,,,\n", 1, "amount", ErrNull},
 		{"duplicate invoice", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,,\nA,2,2024-01-01,2024-02-01,5,,,,\nA,1,2024-01-05,2024-02-01,5,,,,\n", 3, "invoice_id", ErrDuplicate},
 		{"mixed currency", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,EUR,\nB,1,2024-01-01,2024-02-01,5,,,USD,\n", 2, "currency", ErrMixedCurrency},
-		{"unsorted", "invoices.csv", head + "B,1,2024-01-01,2024-02-01,5,,,,\nA,1,2024-01-01,2024-02-01,5,,,,\n", 2, "customer_id", ErrUnsorted},
 		{"bad bool", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,,maybe\n", 1, "disputed", nil},
 		{"negative dpd", "statements.csv", "customer_id,period_end,days_past_due\nA,2024-01-31,-4\n", 1, "days_past_due", nil},
 		{"fractional dpd", "statements.csv", "customer_id,period_end,days_past_due\nA,2024-01-31,4.5\n", 1, "days_past_due", nil},

@@ -237,7 +237,7 @@ func scanPartitions[R any](ctx context.Context, parts []*Book, workers int, work
 		for k, p := range out {
 			started := false
 			for res := range p.results {
-				if !started && prevPart >= 0 && p.first <= prevLast {
+				if !started && prevPart >= 0 && CompareIDs(p.first, prevLast) <= 0 {
 					return partitionOverlap(parts, prevPart, k)
 				}
 				started = true

@@ -3,6 +3,7 @@ package datasets
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -191,4 +192,95 @@ func (l *SkipLog) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "      e.g. %s\n", x.Error)
 		}
 	}
+}
+
+// skipLogState is a SkipLog as stored beside a sorted copy, to be
+// replayed whenever the copy is read.
+type skipLogState map[string]skipEntryState
+
+type skipEntryState struct {
+	Notice   bool             `json:"notice,omitempty"`
+	PerFile  map[string]int64 `json:"per_file"`
+	Examples []skipErrorState `json:"examples"`
+}
+
+type skipErrorState struct {
+	File   string `json:"file"`
+	Row    int64  `json:"row"`
+	Column string `json:"column,omitempty"`
+	Err    string `json:"error"`
+}
+
+func (l *SkipLog) state() skipLogState {
+	st := skipLogState{}
+	if l == nil {
+		return st
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for reason, e := range l.reasons {
+		es := skipEntryState{Notice: e.notice, PerFile: e.perFile, Examples: []skipErrorState{}}
+		for _, x := range e.examples {
+			es.Examples = append(es.Examples, skipErrorState{x.File, x.Row, x.Column, x.Err.Error()})
+		}
+		st[reason] = es
+	}
+	return st
+}
+
+func (st skipLogState) log() *SkipLog {
+	l := NewSkipLog()
+	for reason, es := range st {
+		e := &skipEntry{notice: es.Notice, perFile: es.PerFile}
+		if e.perFile == nil {
+			e.perFile = map[string]int64{}
+		}
+		for _, x := range es.Examples {
+			e.examples = append(e.examples, &InputError{File: x.File, Row: x.Row, Column: x.Column, Err: errors.New(x.Err)})
+		}
+		l.reasons[reason] = e
+	}
+	return l
+}
+
+// mergeLog adds every file of other to l.
+func (l *SkipLog) mergeLog(other *SkipLog) {
+	if l == nil || other == nil {
+		return
+	}
+	for reason, es := range other.state() {
+		for file, n := range es.PerFile {
+			c := fileCounts{}
+			p := &pendingSkips{notice: es.Notice, rows: n}
+			for _, x := range es.Examples {
+				if x.File == file {
+					p.examples = append(p.examples, &InputError{File: x.File, Row: x.Row, Column: x.Column, Err: errors.New(x.Err)})
+				}
+			}
+			c[reason] = p
+			l.mergeFile(file, c)
+		}
+	}
+}
+
+// firstSkipped returns the earliest located row that was left out (not a
+// notice), by file then row; nil when none was.
+func (l *SkipLog) firstSkipped() *InputError {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var first *InputError
+	for _, e := range l.reasons {
+		if e.notice {
+			continue
+		}
+		for _, x := range e.examples {
+			if first == nil || x.File < first.File || x.File == first.File && x.Row < first.Row {
+				first = x
+			}
+		}
+	}
+	return first
 }

@@ -32,22 +32,11 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 		return fmt.Errorf("sort book: output %s is the input book", outDir)
 	}
 	s := sorter{ctx: ctx, src: src, out: outDir, runRows: runRows}
-	err := errors.Join(
-		sortTable(s, invoiceSpec, NewInvoiceWriter, func(a, b *Invoice) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.IssueDate, b.IssueDate), cmp.Compare(a.InvoiceID, b.InvoiceID))
-		}),
-		sortTable(s, statementSpec, NewStatementWriter, func(a, b *Statement) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.PeriodEnd, b.PeriodEnd))
-		}),
-		sortTable(s, customerSpec(&src.Schema), func(p string) (*Writer[Customer], error) { return NewCustomerWriter(p, src.Schema) },
-			func(a, b *Customer) int { return cmp.Compare(a.CustomerID, b.CustomerID) }),
-		sortTable(s, defaultSpec, NewDefaultWriter, func(a, b *Default) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.DefaultDate, b.DefaultDate))
-		}),
-		sortTable(s, observationSpec, NewObservationWriter, func(a, b *Observation) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.AsOf, b.AsOf))
-		}),
-	)
+	var errs []error
+	for _, t := range AllTables {
+		errs = append(errs, sortOne(s, t))
+	}
+	err := errors.Join(errs...)
 	if err != nil {
 		return err
 	}
@@ -59,6 +48,33 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 		return atomicfile.WriteFile(filepath.Join(outDir, MetaFile), b)
 	}
 	return nil
+}
+
+// sortOne sorts table t of s.src into s.out/t.parquet, by customer_id
+// (see CompareIDs), then date.
+func sortOne(s sorter, t Table) error {
+	switch t {
+	case Invoices:
+		return sortTable(s, invoiceSpec, NewInvoiceWriter, func(a, b *Invoice) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.IssueDate, b.IssueDate), cmp.Compare(a.InvoiceID, b.InvoiceID))
+		})
+	case Statements:
+		return sortTable(s, statementSpec, NewStatementWriter, func(a, b *Statement) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.PeriodEnd, b.PeriodEnd))
+		})
+	case Customers:
+		return sortTable(s, customerSpec(&s.src.Schema), func(p string) (*Writer[Customer], error) { return NewCustomerWriter(p, s.src.Schema) },
+			func(a, b *Customer) int { return CompareIDs(a.CustomerID, b.CustomerID) })
+	case Defaults:
+		return sortTable(s, defaultSpec, NewDefaultWriter, func(a, b *Default) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.DefaultDate, b.DefaultDate))
+		})
+	case Observations:
+		return sortTable(s, observationSpec, NewObservationWriter, func(a, b *Observation) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.AsOf, b.AsOf))
+		})
+	}
+	return fmt.Errorf("sort: unknown table %s", t)
 }
 
 func abs(p string) string {

@@ -19,6 +19,7 @@ type HistoryReader struct {
 	def   *tableReader[Default]
 	obs   *tableReader[Observation]
 	skips *SkipLog
+	err   error // stops Next before it reads
 	// whole: the reader covers whole tables (not one partition), so a
 	// table without rows is an error at the end.
 	whole bool
@@ -28,6 +29,13 @@ type HistoryReader struct {
 // Histories starts reading the book from its first customer.
 func (b *Book) Histories(ctx context.Context) *HistoryReader {
 	r := &HistoryReader{skips: b.Skipped, whole: !b.part, seen: make(map[string]struct{}, 64)}
+	if b.sortLog != nil {
+		// The sorted copy holds only the rows the sort could keep.
+		b.Skipped.mergeLog(b.sortLog)
+		if first := b.sortLog.firstSkipped(); first != nil && !b.Tolerant {
+			r.err = first
+		}
+	}
 	rules := b.rules()
 	if f := b.files[Invoices]; f != nil {
 		r.inv = newTableReader(ctx, invoiceSpec, f, rules)
@@ -86,7 +94,7 @@ func minKey[T any](t *tableReader[T], cur string, have bool) (string, bool, erro
 		return cur, have, err
 	}
 	k := t.spec.key(rec)
-	if !have || k < cur {
+	if !have || CompareIDs(k, cur) < 0 {
 		return k, true, nil
 	}
 	return cur, true, nil
@@ -127,6 +135,9 @@ func take[T any](t *tableReader[T], id string, dst []T, check func(*T, int64) er
 // Next returns the next customer's history; io.EOF after the last. The
 // History is newly allocated and the caller may keep it.
 func (r *HistoryReader) Next() (*History, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
 	id, have, err := minKey(r.inv, "", false)
 	if err == nil {
 		id, have, err = minKey(r.st, id, have)

@@ -370,6 +370,7 @@ type tableReader[T any] struct {
 	pos      int
 	dec      decoder
 	prevKey  string
+	hasPrev  bool
 	unsorted bool // accept any order (for sorting a book)
 	rules    readRules
 	pending  fileCounts // skips and notices of the current file, not yet in rules.log
@@ -499,11 +500,11 @@ func (r *tableReader[T]) decodeBatch(b *batch) error {
 				&InputError{File: r.file, Row: row, Column: name, Err: errTimeOfDay})
 		}
 		key := r.spec.key(rec)
-		if key < r.prevKey && !r.unsorted {
+		if !r.unsorted && r.hasPrev && CompareIDs(key, r.prevKey) < 0 {
 			return &InputError{File: r.file, Row: row, Column: "customer_id",
 				Err: fmt.Errorf("%q after %q: %w", key, r.prevKey, ErrUnsorted)}
 		}
-		r.prevKey = key
+		r.prevKey, r.hasPrev = key, true
 		r.rowNums = append(r.rowNums, row)
 	}
 	r.rowBase += int64(b.n)

@@ -22,7 +22,7 @@ func (a *app) bookCmd() *cobra.Command {
 			"with --tolerant every bad row is skipped, counted by reason and located by its first example.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := datasets.Open(args[0])
+			b, err := datasets.OpenWith(args[0], datasets.Options{Notices: a.stderr})
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ func (a *app) bookCmd() *cobra.Command {
 			"Tables larger than --run-rows are sorted in runs spilled to disk and merged, in bounded memory.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := datasets.Open(args[0])
+			b, err := datasets.OpenWith(args[0], datasets.Options{KeepOrder: true})
 			if err != nil {
 				return err
 			}

@@ -94,7 +94,7 @@ func (a *app) openBook() (*datasets.Book, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("--book is required")
 	}
-	b, err := datasets.Open(dir)
+	b, err := datasets.OpenWith(dir, datasets.Options{Notices: a.stderr})
 	if err != nil {
 		return nil, err
 	}
