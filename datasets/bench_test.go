@@ -146,8 +146,8 @@ func BenchmarkReadInvoices(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r := pq.NewGenericReader[invoiceRow](f)
-				buf := make([]invoiceRow, 16*1024)
+				r := pq.NewGenericReader[invoiceRow[string]](f)
+				buf := make([]invoiceRow[string], 16*1024)
 				n := 0
 				for {
 					k, err := r.Read(buf)

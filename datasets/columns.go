@@ -59,6 +59,7 @@ type source interface {
 type fileColumn struct {
 	Name    string
 	Numeric bool
+	Integer bool // a Parquet integer column
 }
 
 // openSource opens path and selects the named columns.
@@ -107,7 +108,7 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 			return nil, nil, &InputError{File: path, Column: f.Name, Err: ErrDuplicateColumn}
 		}
 		byName[f.Name] = i
-		cols = append(cols, fileColumn{f.Name, isNumericArrow(f.Type)})
+		cols = append(cols, fileColumn{f.Name, isNumericArrow(f.Type), arrow.IsInteger(f.Type.ID())})
 	}
 	if names == nil {
 		for _, c := range cols {

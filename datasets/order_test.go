@@ -180,3 +180,46 @@ func TestIntegerIDsInNumericOrder(t *testing.T) {
 		t.Errorf("customers read %v; want -3 9 11 100", got)
 	}
 }
+
+// TestSortKeepsIntegerIDs: book sort writes an integer customer_id as an
+// integer column again, in numeric order.
+func TestSortKeepsIntegerIDs(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	fields := []arrow.Field{
+		{Name: "customer_id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "invoice_id", Type: arrow.BinaryTypes.String},
+		{Name: "issue_date", Type: arrow.FixedWidthTypes.Date32},
+		{Name: "due_date", Type: arrow.FixedWidthTypes.Date32},
+		{Name: "amount", Type: arrow.PrimitiveTypes.Int64},
+	}
+	writeArrow(t, filepath.Join(dir, "invoices.parquet"), fields, func(rb *array.RecordBuilder) {
+		for i, id := range []int64{100, 9, 11, 9} {
+			rb.Field(0).(*array.Int64Builder).Append(id)
+			rb.Field(1).(*array.StringBuilder).Append(string(rune('a' + i)))
+			rb.Field(2).(*array.Date32Builder).Append(arrow.Date32(YMD(2024, 1, 1+i)))
+			rb.Field(3).(*array.Date32Builder).Append(arrow.Date32(YMD(2024, 2, 1)))
+			rb.Field(4).(*array.Int64Builder).Append(5)
+		}
+	})
+	b, err := OpenWith(dir, Options{KeepOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SortBook(context.Background(), b, out, 2); err != nil {
+		t.Fatal(err)
+	}
+	_, cols, err := openSource(context.Background(), filepath.Join(out, "invoices.parquet"), []string{"customer_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cols[0].Integer {
+		t.Errorf("sorted customer_id is %+v; want an integer column", cols[0])
+	}
+	sorted, err := OpenWith(out, Options{KeepOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := historyIDs(t, sorted); !slices.Equal(got, []string{"9", "11", "100"}) {
+		t.Errorf("customers read %v; want 9 11 100", got)
+	}
+}

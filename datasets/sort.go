@@ -53,24 +53,25 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 // sortOne sorts table t of s.src into s.out/t.parquet, by customer_id
 // (see CompareIDs), then date.
 func sortOne(s sorter, t Table) error {
+	o := s.writerOptions(t)
 	switch t {
 	case Invoices:
-		return sortTable(s, invoiceSpec, NewInvoiceWriter, func(a, b *Invoice) int {
+		return sortTable(s, invoiceSpec, func(p string) (*Writer[Invoice], error) { return newInvoiceWriter(p, o) }, func(a, b *Invoice) int {
 			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.IssueDate, b.IssueDate), cmp.Compare(a.InvoiceID, b.InvoiceID))
 		})
 	case Statements:
-		return sortTable(s, statementSpec, NewStatementWriter, func(a, b *Statement) int {
+		return sortTable(s, statementSpec, func(p string) (*Writer[Statement], error) { return newStatementWriter(p, o) }, func(a, b *Statement) int {
 			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.PeriodEnd, b.PeriodEnd))
 		})
 	case Customers:
-		return sortTable(s, customerSpec(&s.src.Schema), func(p string) (*Writer[Customer], error) { return NewCustomerWriter(p, s.src.Schema) },
+		return sortTable(s, customerSpec(&s.src.Schema), func(p string) (*Writer[Customer], error) { return newCustomerWriter(p, s.src.Schema, o) },
 			func(a, b *Customer) int { return CompareIDs(a.CustomerID, b.CustomerID) })
 	case Defaults:
-		return sortTable(s, defaultSpec, NewDefaultWriter, func(a, b *Default) int {
+		return sortTable(s, defaultSpec, func(p string) (*Writer[Default], error) { return newDefaultWriter(p, o) }, func(a, b *Default) int {
 			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.DefaultDate, b.DefaultDate))
 		})
 	case Observations:
-		return sortTable(s, observationSpec, NewObservationWriter, func(a, b *Observation) int {
+		return sortTable(s, observationSpec, func(p string) (*Writer[Observation], error) { return newObservationWriter(p, o) }, func(a, b *Observation) int {
 			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.AsOf, b.AsOf))
 		})
 	}
@@ -90,6 +91,27 @@ type sorter struct {
 	src     *Book
 	out     string
 	runRows int
+}
+
+// writerOptions keeps a table's customer_id an integer column when it is
+// one in every file of the source.
+func (s sorter) writerOptions(t Table) writerOptions {
+	files := s.src.files[t]
+	for _, path := range files {
+		if f, err := FormatOf(path); err != nil || f != FormatParquet {
+			return writerOptions{}
+		}
+		src, cols, err := openSource(s.ctx, path, []string{"customer_id"})
+		if err != nil {
+			return writerOptions{}
+		}
+		src.Close()
+		i := slices.IndexFunc(cols, func(c fileColumn) bool { return c.Name == "customer_id" })
+		if i < 0 || !cols[i].Integer {
+			return writerOptions{}
+		}
+	}
+	return writerOptions{integerIDs: len(files) > 0}
 }
 
 func sortTable[T any](s sorter, spec tableSpec[T], newWriter func(string) (*Writer[T], error), less func(a, b *T) int) error {
