@@ -77,12 +77,16 @@ func openSource(ctx context.Context, path string, names []string) (source, []fil
 // ---- Parquet through Arrow ----
 
 type parquetSource struct {
-	rdr   *file.Reader
-	rr    pqarrow.RecordReader
-	names []string
-	want  []int // position in the record of each requested column, -1 if absent; nil until the first batch
-	cur   arrow.RecordBatch
-	batch batch
+	ctx     context.Context
+	path    string
+	rdr     *file.Reader
+	fr      *pqarrow.FileReader
+	indices []int // leaf columns read
+	rr      pqarrow.RecordReader
+	names   []string
+	want    []int // position in the record of each requested column, -1 if absent; nil until the first batch
+	cur     arrow.RecordBatch
+	batch   batch
 }
 
 func openParquet(ctx context.Context, path string, names []string) (source, []fileColumn, error) {
@@ -131,7 +135,8 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 		rdr.Close()
 		return nil, nil, &InputError{File: path, Err: err}
 	}
-	return &parquetSource{rdr: rdr, rr: rr, names: names, batch: batch{cols: make([]column, len(names))}}, cols, nil
+	return &parquetSource{ctx: ctx, path: path, rdr: rdr, fr: fr, indices: indices, rr: rr, names: names,
+		batch: batch{cols: make([]column, len(names))}}, cols, nil
 }
 
 // wanted reports whether a reader asking for names reads column name
@@ -166,6 +171,9 @@ func (s *parquetSource) Next() (*batch, error) {
 	}
 	if !s.rr.Next() {
 		if err := s.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+			if strings.Contains(err.Error(), "page header") {
+				return nil, s.pageHeaderError(err)
+			}
 			return nil, err
 		}
 		return nil, io.EOF
@@ -189,6 +197,29 @@ func (s *parquetSource) Next() (*batch, error) {
 		}
 	}
 	return &s.batch, nil
+}
+
+// pageHeaderError names the column whose page header Arrow refused: a
+// writer that stores page statistics puts whole values in each header,
+// and Arrow reads headers of at most 4 MiB. Each column is read alone to
+// find it.
+func (s *parquetSource) pageHeaderError(err error) error {
+	e := &InputError{File: s.path, Err: fmt.Errorf("%w: a page header is over Arrow's 4 MiB limit, as when a value of several MB is stored in the page statistics; rewrite the file without page statistics (or with shorter values)", err)}
+	for _, idx := range s.indices {
+		rr, rerr := s.fr.GetRecordReader(s.ctx, []int{idx}, nil)
+		if rerr != nil {
+			continue
+		}
+		for rr.Next() {
+		}
+		failed := rr.Err() != nil && !errors.Is(rr.Err(), io.EOF)
+		rr.Release()
+		if failed {
+			e.Column = s.rdr.MetaData().Schema.Column(idx).Name()
+			break
+		}
+	}
+	return e
 }
 
 func (s *parquetSource) Close() error {

@@ -97,6 +97,10 @@ func parquetOptions() []parquet.WriterOption {
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.Compression(&snappy.Codec{}),
 		parquet.CreatedBy("credence", "", ""),
+		// Page statistics hold whole values in each page header, which
+		// Arrow's reader refuses past 4 MiB (one long note would make a
+		// valid file unreadable); the footer keeps column statistics.
+		parquet.DataPageStatistics(false),
 	}
 }
 
