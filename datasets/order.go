@@ -26,9 +26,14 @@ type Options struct {
 	// one then stops the reader with ErrUnsorted): for sorting a book.
 	KeepOrder bool
 	// SortRunRows bounds the rows sorted in memory at a time (0:
-	// DefaultSortRunRows).
+	// OpenSortRunRows).
 	SortRunRows int
 }
+
+// OpenSortRunRows is how many rows Open sorts in memory at a time when it
+// sorts a table on the side of another command's work: about 250 MB of
+// invoices.
+const OpenSortRunRows = 500_000
 
 // CacheDirEnv names the environment variable that moves the cache of
 // sorted copies.
@@ -201,7 +206,7 @@ func (b *Book) writeSortedCopy(ctx context.Context, opts Options, tables []Table
 	src.Skipped = NewSkipLog()
 	s := sorter{ctx: ctx, src: &src, out: tmp, runRows: opts.SortRunRows}
 	if s.runRows <= 0 {
-		s.runRows = DefaultSortRunRows
+		s.runRows = OpenSortRunRows
 	}
 	var errs []error
 	for _, t := range tables {
