@@ -171,10 +171,7 @@ func (s *parquetSource) Next() (*batch, error) {
 	}
 	if !s.rr.Next() {
 		if err := s.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-			if strings.Contains(err.Error(), "page header") {
-				return nil, s.pageHeaderError(err)
-			}
-			return nil, err
+			return nil, s.columnError(err)
 		}
 		return nil, io.EOF
 	}
@@ -199,12 +196,15 @@ func (s *parquetSource) Next() (*batch, error) {
 	return &s.batch, nil
 }
 
-// pageHeaderError names the column whose page header Arrow refused: a
-// writer that stores page statistics puts whole values in each header,
-// and Arrow reads headers of at most 4 MiB. Each column is read alone to
-// find it.
-func (s *parquetSource) pageHeaderError(err error) error {
-	e := &InputError{File: s.path, Err: fmt.Errorf("%w: a page header is over Arrow's 4 MiB limit, as when a value of several MB is stored in the page statistics; rewrite the file without page statistics (or with shorter values)", err)}
+// columnError names the column Arrow could not decode (an INT96
+// timestamp out of range, a page header over its limit), reading each
+// column alone to find it. A page header over Arrow's 4 MiB limit comes
+// from a writer that stores whole values in page statistics.
+func (s *parquetSource) columnError(err error) error {
+	e := &InputError{File: s.path, Err: err}
+	if strings.Contains(err.Error(), "page header") {
+		e.Err = fmt.Errorf("%w: a page header is over Arrow's 4 MiB limit, as when a value of several MB is stored in the page statistics; rewrite the file without page statistics (or with shorter values)", err)
+	}
 	for _, idx := range s.indices {
 		rr, rerr := s.fr.GetRecordReader(s.ctx, []int{idx}, nil)
 		if rerr != nil {

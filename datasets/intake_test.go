@@ -10,6 +10,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // readBook opens dir and reads every history, returning the first error.
@@ -272,5 +275,44 @@ func TestUnreadablePartitionIsAnError(t *testing.T) {
 	}
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "year=2024") {
 		t.Errorf("err = %v; want the unreadable folder named", err)
+	}
+}
+
+// TestINT96TimestampOutOfRange: a legacy INT96 timestamp beyond what a
+// nanosecond count holds is refused naming its row and column, not
+// wrapped into a plausible date.
+func TestINT96TimestampOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "defaults.parquet")
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String},
+		{Name: "default_date", Type: &arrow.TimestampType{Unit: arrow.Millisecond}},
+	}, nil)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer rb.Release()
+	rb.Field(0).(*array.StringBuilder).Append("A")
+	// Year 3000: past 2262, the last instant of an int64 count of nanoseconds.
+	rb.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(int64(YMD(3000, 1, 1)) * secondsPerDay * 1000))
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithDeprecatedInt96Timestamps(true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "customers.csv"), "customer_id\nA\n")
+	_, err = readBook(dir, false)
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Column != "default_date" || ie.Row != 1 {
+		t.Errorf("err = %v; want row 1 of the default_date column named", err)
 	}
 }
