@@ -63,7 +63,12 @@ func OpenWith(dir string, opts Options) (*Book, error) {
 	if b.Meta, err = ReadMeta(dir); err != nil {
 		return nil, err
 	}
-	b.Dates = b.Meta.PlausibleDates(DateOf(time.Now()))
+	today := DateOf(time.Now())
+	if ou := b.Meta.ObservedUntil; ou != NoDate && !(Meta{ObservedUntil: NoDate}).PlausibleDates(today).Contains(ou) {
+		return nil, fmt.Errorf("%s: observed_until %s is not plausible (want a date from %s to %d years after today)",
+			filepath.Join(dir, MetaFile), ou, DefaultPlausibleFrom, PlausibleYearsAhead)
+	}
+	b.Dates = b.Meta.PlausibleDates(today)
 	b.currency = &currencyCheck{declared: strings.ToUpper(strings.TrimSpace(b.Meta.Currency))}
 	for _, t := range AllTables {
 		files, err := tableFiles(dir, t)

@@ -316,3 +316,14 @@ func TestINT96TimestampOutOfRange(t *testing.T) {
 		t.Errorf("err = %v; want row 1 of the default_date column named", err)
 	}
 }
+
+// TestImplausibleObservedUntil: observed_until 9999-12-01 in book.yaml
+// would stretch every plan and label window; Open refuses it.
+func TestImplausibleObservedUntil(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "customers.csv"), "customer_id\nA\n")
+	writeFile(t, filepath.Join(dir, MetaFile), "observed_until: 9999-12-01\n")
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "observed_until 9999-12-01") {
+		t.Errorf("err = %v; want observed_until refused", err)
+	}
+}
