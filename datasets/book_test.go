@@ -192,20 +192,28 @@ func TestBadInput(t *testing.T) {
 			if err == nil {
 				_, err = b.ReadAll(context.Background())
 			}
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v; want an InputError", err)
-			}
-			if !strings.HasSuffix(ie.File, tt.file) || ie.Row != tt.row || ie.Column != tt.column {
-				t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, tt.file, tt.row, tt.column, err)
-			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
-				t.Errorf("err = %v; want %v", err, tt.want)
-			}
-			if msg := err.Error(); !strings.Contains(msg, tt.file) || !strings.Contains(msg, tt.column) {
-				t.Errorf("message %q does not name the file and column", msg)
-			}
+			checkLocated(t, err, tt.file, tt.row, tt.column, tt.want)
 		})
+	}
+}
+
+// checkLocated fails unless err is an InputError at file (a suffix of its
+// path), row and column, whose message names them, wrapping want unless
+// want is nil.
+func checkLocated(t *testing.T, err error, file string, row int64, column string, want error) {
+	t.Helper()
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v; want an InputError", err)
+	}
+	if !strings.HasSuffix(ie.File, file) || ie.Row != row || ie.Column != column {
+		t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, file, row, column, err)
+	}
+	if want != nil && !errors.Is(err, want) {
+		t.Errorf("err = %v; want %v", err, want)
+	}
+	if msg := err.Error(); !strings.Contains(msg, file) || !strings.Contains(msg, column) {
+		t.Errorf("message %q does not name the file and column", msg)
 	}
 }
 

@@ -63,16 +63,7 @@ func TestRefusesImplausibleValues(t *testing.T) {
 				writeFile(t, filepath.Join(dir, name), content)
 			}
 			_, err := readBook(dir, false)
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v; want an InputError", err)
-			}
-			if !strings.HasSuffix(ie.File, tt.file) || ie.Row != tt.row || ie.Column != tt.column {
-				t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, tt.file, tt.row, tt.column, err)
-			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
-				t.Errorf("err = %v; want %v", err, tt.want)
-			}
+			checkLocated(t, err, tt.file, tt.row, tt.column, tt.want)
 		})
 	}
 }
@@ -121,16 +112,7 @@ func TestRefusesParquetValuesThatAreNotMoneyOrDates(t *testing.T) {
 				tt.fill(rb)
 			})
 			_, err := readBook(dir, false)
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v; want an InputError", err)
-			}
-			if ie.Column != tt.column || ie.Row != tt.row {
-				t.Errorf("error at (row %d, %s); want (row %d, %s): %v", ie.Row, ie.Column, tt.row, tt.column, err)
-			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
-				t.Errorf("err = %v; want %v", err, tt.want)
-			}
+			checkLocated(t, err, "invoices.parquet", tt.row, tt.column, tt.want)
 		})
 	}
 }
