@@ -38,6 +38,9 @@ type Book struct {
 	// sortLog: what sorting unsorted tables into a copy left out or
 	// noticed; every reader replays it (see Histories).
 	sortLog *SkipLog
+	// sources are the book's own files of the tables read from a sorted
+	// copy.
+	sources map[Table][]string
 }
 
 // Open finds the tables of the book in dir and reads book.yaml. A table
@@ -118,6 +121,15 @@ func (b *Book) Has(t Table) bool { return len(b.files[t]) > 0 }
 
 // Files lists the files of table t in reading order.
 func (b *Book) Files(t Table) []string { return b.files[t] }
+
+// SourceFiles lists the book's own files of table t: Files, unless the
+// table is read from a sorted copy (then sorted is true).
+func (b *Book) SourceFiles(t Table) (files []string, sorted bool) {
+	if f, ok := b.sources[t]; ok {
+		return f, true
+	}
+	return b.files[t], false
+}
 
 // TableFiles lists the files of table t in the directory dir laid out as a
 // book: dir/t.parquet (.csv, .csv.gz) or the part files of dir/t/, in

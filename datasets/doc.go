@@ -2,7 +2,7 @@
 // ledger, periodic statements, customer attributes, default events and
 // observation points that every other part of Credence consumes.
 //
-// The format is specified in docs/book-format.md. Parquet is read through
+// The format is specified in book-format.md beside this package. Parquet is read through
 // Apache Arrow (columnar, fast) and written with parquet-go (lean, fast);
 // CSV and CSV.gz are accepted for every table. Histories streams one
 // customer's complete history at a time in customer_id order (CompareIDs),

@@ -145,7 +145,9 @@ func (b *Book) ensureOrder(ctx context.Context, opts Options) error {
 		}
 		removeStaleCopies(root, bookKey, dir)
 	}
+	b.sources = map[Table][]string{}
 	for _, t := range unsorted {
+		b.sources[t] = b.files[t]
 		b.files[t] = []string{filepath.Join(dir, string(t)+".parquet")}
 	}
 	b.sortLog = log

@@ -86,6 +86,9 @@ func TestUnsortedBookIsSortedOnce(t *testing.T) {
 	if b.Files(Customers)[0] != filepath.Join(dir, "customers.csv") {
 		t.Errorf("the sorted customers table was copied: %v", b.Files(Customers))
 	}
+	if src, sorted := b.SourceFiles(Invoices); !sorted || len(src) != 1 || src[0] != inv {
+		t.Errorf("SourceFiles(invoices) = %v, %v; want the book's invoices.csv, sorted", src, sorted)
+	}
 	b, said = open()
 	if said != "" {
 		t.Errorf("second open said %q; want the cached copy reused silently", said)

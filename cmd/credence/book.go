@@ -85,7 +85,12 @@ func writeSummary(w io.Writer, b *datasets.Book, s *datasets.Summary) {
 	fmt.Fprintf(tw, "customers\t%d (in any table)\n", s.Customers)
 	for _, t := range datasets.AllTables {
 		if n, ok := s.Rows[t]; ok {
-			fmt.Fprintf(tw, "%s\t%d rows in %d file(s)\n", t, n, len(b.Files(t)))
+			files, sorted := b.SourceFiles(t)
+			note := ""
+			if sorted {
+				note = ", read from a sorted copy"
+			}
+			fmt.Fprintf(tw, "%s\t%d rows in %d file(s)%s\n", t, n, len(files), note)
 		}
 	}
 	fmt.Fprintf(tw, "dates\t%s to %s\n", s.First, s.Last)

@@ -405,7 +405,7 @@ func TestBookCheckReadsExportsAsTheyAre(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"3 (in any table)", "invoices        4 rows", "2023-05-01 to 2024-02-01", "invoices not sorted by customer_id", "sorting a copy"} {
+	for _, want := range []string{"3 (in any table)", "4 rows in 2 file(s), read from a sorted copy", "2023-05-01 to 2024-02-01", "invoices not sorted by customer_id", "sorting a copy"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("book check output lacks %q:\n%s", want, out)
 		}
