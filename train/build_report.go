@@ -49,6 +49,8 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	if res.SelectionNote != "" {
 		r.Notes = append(r.Notes, res.SelectionNote)
 	}
+	r.SkippedRows = book.Skipped.Reasons()
+	r.Notes = append(r.Notes, book.Skipped.Lines()...)
 	if !champ.CalibrationPasses {
 		r.LightReasons = append(r.LightReasons, "calibration fails: the portfolio Jeffreys test is red or more than one grade is red; the model is registered but not labelled champion")
 	}

@@ -104,11 +104,12 @@ func (a *app) openBook() (*datasets.Book, error) {
 	if dir == "" {
 		return nil, usagef("--book is required")
 	}
-	b, err := datasets.Open(dir)
+	b, err := datasets.OpenWith(dir, datasets.Options{Notices: a.stderr})
 	if err != nil {
 		return nil, err
 	}
 	b.Tolerant = a.v.GetBool("tolerant")
+	noteOpened(a.cmd.Context(), b)
 	return b, nil
 }
 

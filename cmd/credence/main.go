@@ -34,5 +34,7 @@ var errSilent = errors.New("failed")
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
+	ctx, books := withOpenedBooks(ctx)
+	defer books.report(stderr)
 	return root.ExecuteContext(ctx)
 }

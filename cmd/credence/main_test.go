@@ -401,3 +401,70 @@ func TestServeLogFormat(t *testing.T) {
 		t.Errorf("serve --log-format xml: %v\n%s; want the flag refused", err, out)
 	}
 }
+
+// TestTolerantReportsSkippedRows: a command that skips bad rows under
+// --tolerant says which, how many and where, when it ends.
+func TestTolerantReportsSkippedRows(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "200", "--months", "18", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	bad := "customer_id,invoice_id,issue_date,due_date,amount\nZZZZ,1,2023-01-01,2023-02-01,0\nZZZZ,2,2023-01-01,2023-02-01,5\n"
+	if err := os.WriteFile(filepath.Join(book, "invoices", "part-99999.csv"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	matrix := filepath.Join(dir, "m.csv")
+	if _, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix); err == nil || !strings.Contains(err.Error(), "part-99999.csv: row 1, column amount") {
+		t.Errorf("err = %v; want the bad row located", err)
+	}
+	out, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix, "--tolerant")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"skipped 1 rows", "1 × invoices.amount", "part-99999.csv: row 1, column amount"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestBookCheckReadsExportsAsTheyAre: a Hive-partitioned table in no
+// order is checked in full (not passed over), sorted once with a word on
+// stderr; a table folder with no files is an error.
+func TestBookCheckReadsExportsAsTheyAre(t *testing.T) {
+	t.Setenv("CREDENCE_CACHE_DIR", t.TempDir())
+	book := t.TempDir()
+	const head = "customer_id,invoice_id,issue_date,due_date,amount\n"
+	files := map[string]string{
+		"invoices/year=2023/part-0.csv": head + "11,1,2023-05-01,2023-06-01,5\n9,1,2023-06-01,2023-07-01,5\n",
+		"invoices/year=2024/part-0.csv": head + "9,2,2024-01-05,2024-02-01,7\n100,1,2024-02-01,2024-03-01,7\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(book, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := credence(t, "book", "check", book)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"3 (in any table)", "4 rows in 2 file(s), read from a sorted copy", "2023-05-01 to 2024-02-01", "invoices not sorted by customer_id", "sorting a copy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("book check output lacks %q:\n%s", want, out)
+		}
+	}
+	if out, err := credence(t, "book", "check", book); err != nil || strings.Contains(out, "sorting a copy") {
+		t.Errorf("second check: err = %v; want the sorted copy reused silently:\n%s", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(book, "statements", "year=2024"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := credence(t, "book", "check", book); err == nil || !strings.Contains(err.Error(), "statements") {
+		t.Errorf("err = %v; want the empty statements folder refused", err)
+	}
+}

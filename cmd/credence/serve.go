@@ -77,6 +77,7 @@ func (a *app) serveCmd() *cobra.Command {
 					return err
 				}
 				log.Info("book in memory", "book", b.Dir, "customers", idx.Len(), "heap_mib", idx.Bytes>>20)
+				logSkips(log, b)
 				book = idx
 			}
 			srv, err := serve.NewServer(cfg, reg, book)
