@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/atomicfile"
@@ -64,7 +63,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 			}
 			cfg := rescore.DefaultConfig(datasets.NoDate)
 			cfg.Workers = a.v.GetInt("workers")
-			if cfg.Policy, err = loadPolicy(a.v.GetString("limit-policy")); err != nil {
+			if cfg.Policy, err = limit.ReadPolicyFile(a.v.GetString("limit-policy")); err != nil {
 				return err
 			}
 			if cfg.AsOf, err = a.rescoreAsOf(cmd, book, cfg.Workers); err != nil {
@@ -128,28 +127,6 @@ func (a *app) rescoreAsOf(cmd *cobra.Command, book *datasets.Book, workers int) 
 	}
 	d, _, err := rescore.DefaultAsOf(cmd.Context(), book, workers)
 	return d, err
-}
-
-// loadPolicy reads a limit policy: the defaults, overridden by the keys of
-// the YAML file when one is given.
-func loadPolicy(path string) (limit.Policy, error) {
-	p := limit.DefaultPolicy()
-	if path == "" {
-		return p, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return p, fmt.Errorf("--limit-policy: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && err != io.EOF {
-		return p, fmt.Errorf("--limit-policy %s: %w", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return p, fmt.Errorf("--limit-policy %s: %w", path, err)
-	}
-	return p, nil
 }
 
 // writeReport writes base.html and base.json, each atomically.
