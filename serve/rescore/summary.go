@@ -86,10 +86,6 @@ type storedMetrics struct {
 	Reference *backtest.Reference `json:"reference"`
 }
 
-// NewSummary starts the summary of a run of s with cfg, to which the
-// summaries of parts of the book are merged (see RunPart).
-func NewSummary(s *scoring.Scorer, cfg Config) *Summary { return newSummary(s, cfg) }
-
 func newSummary(s *scoring.Scorer, cfg Config) *Summary {
 	a := s.Artifact
 	sum := &Summary{ModelVersion: a.Version, Family: a.Family, FeatureSet: s.Set.Version, AsOf: cfg.AsOf,
@@ -171,6 +167,9 @@ func (sum *Summary) Merge(o *Summary) {
 		sum.sums[g].ExpectedLoss.Merge(o.sums[g].ExpectedLoss)
 	}
 	sum.pds = append(sum.pds, o.pds...)
+	if sum.reference == nil {
+		sum.reference = o.reference
+	}
 }
 
 // Finish computes what needs every row; Run calls it, and a pipeline once

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/backtest"
 )
 
 // summaryWire is a Summary not yet finished, as it travels between the
@@ -24,16 +25,18 @@ type summaryWire struct {
 	Sums                             [gradeCount]gradeSums
 	LGD                              float64
 	PDs                              []float64
+	Reference                        *backtest.Binned
 }
 
 // MarshalBinary encodes a summary that is not finished (see RunPart), for
-// a pipeline to ship to where it is merged. The model's reference
-// distribution is not carried: merge into a summary from NewSummary.
+// a pipeline to ship to where it is merged, with the model's reference
+// distribution of the PD, so that the merged summary can be finished
+// where no model is loaded.
 func (sum *Summary) MarshalBinary() ([]byte, error) {
 	w := summaryWire{ModelVersion: sum.ModelVersion, Family: sum.Family, FeatureSet: sum.FeatureSet, AsOf: sum.AsOf,
 		Customers: sum.Customers, Observations: sum.Observations, Rows: sum.Rows, InDefault: sum.InDefault,
 		LimitErrors: sum.LimitErrors, Skipped: sum.Skipped, FirstErrAt: sum.firstErrAt, Sums: sum.sums,
-		LGD: sum.LGD, PDs: sum.pds}
+		LGD: sum.LGD, PDs: sum.pds, Reference: sum.reference}
 	if sum.FirstLimitError != nil {
 		w.FirstLimitError = sum.FirstLimitError.Error()
 	}
@@ -56,7 +59,7 @@ func (sum *Summary) UnmarshalBinary(data []byte) error {
 	*sum = Summary{ModelVersion: w.ModelVersion, Family: w.Family, FeatureSet: w.FeatureSet, AsOf: w.AsOf,
 		Customers: w.Customers, Observations: w.Observations, Rows: w.Rows, InDefault: w.InDefault,
 		LimitErrors: w.LimitErrors, Skipped: w.Skipped, firstErrAt: w.FirstErrAt, sums: w.Sums,
-		LGD: w.LGD, PSI: math.NaN(), pds: w.PDs}
+		LGD: w.LGD, PSI: math.NaN(), pds: w.PDs, reference: w.Reference}
 	if sum.Skipped == nil {
 		sum.Skipped = map[string]int64{}
 	}
