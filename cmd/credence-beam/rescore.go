@@ -147,9 +147,7 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 			return fmt.Errorf("--previous: %w", err)
 		}
 	}
-	id := make([]byte, 6)
-	rand.Read(id)
-	job.Staging = join(dirName(job.Out), "."+baseName(job.Out)+".beam-"+hex.EncodeToString(id))
+	job.Staging = stagingDir(job.Out)
 
 	t0 := time.Now()
 	p := rescorePipeline(job, previous)
@@ -186,6 +184,13 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		mustShard(job.Out, 0, job.Parts)+" …")
 	fmt.Fprintf(stdout, "report: %s.html\n", base)
 	return nil
+}
+
+// stagingDir is a new hidden folder beside out for its shards.
+func stagingDir(out string) string {
+	id := make([]byte, 6)
+	rand.Read(id)
+	return join(dirName(out), "."+baseName(out)+".beam-"+hex.EncodeToString(id))
 }
 
 func mustShard(out string, k, n int) string {
@@ -556,32 +561,39 @@ func finishRescore(ctx context.Context, job rescoreJob, previous []string) (*res
 		}
 		sum.Migration = mv.Finish(job.Previous, model)
 	}
-	// Out with the old output: a single file of that name, then any shard set.
-	if err := remove(ctx, job.Out); err != nil {
+	if err := publishShards(ctx, job.Staging, job.Out, job.Parts); err != nil {
 		return nil, err
 	}
+	return &sum, nil
+}
+
+// publishShards moves the n staged shards of out into place, replacing an
+// earlier output of the same name (a single file, or a shard set of any
+// size, which goes first), and removes the staging folder. Until the
+// last shard is in place the set is incomplete, and readers refuse it.
+func publishShards(ctx context.Context, staging, out string, n int) error {
+	if err := remove(ctx, out); err != nil {
+		return err
+	}
 	var old []string
-	if isRemote(job.Out) {
-		old, _ = shardSet(ctx, job.Out)
+	if isRemote(out) {
+		old, _ = shardSet(ctx, out)
 	} else {
-		stem, ext := splitOut(job.Out)
+		stem, ext := splitOut(out)
 		old, _ = filepath.Glob(stem + "-*-of-*" + ext)
 	}
 	for _, f := range old {
 		if err := remove(ctx, f); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	staged := join(job.Staging, baseName(job.Out))
-	for k := job.Parts - 1; k >= 0; k-- {
-		if err := rename(ctx, mustShard(staged, k, job.Parts), mustShard(job.Out, k, job.Parts)); err != nil {
-			return nil, err
+	staged := join(staging, baseName(out))
+	for k := n - 1; k >= 0; k-- {
+		if err := rename(ctx, mustShard(staged, k, n), mustShard(out, k, n)); err != nil {
+			return err
 		}
 	}
-	if err := removeAll(ctx, job.Staging); err != nil {
-		return nil, err
-	}
-	return &sum, nil
+	return removeAll(ctx, staging)
 }
 
 func decodeMovesBytes(b []byte) (*rescore.Moves, error) {
