@@ -17,7 +17,6 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
-	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -98,14 +97,8 @@ type featuresJob struct {
 }
 
 func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
-	if *o.out == "" {
-		return errors.New("--out is required")
-	}
-	if _, err := rescore.ShardPath(*o.out, 0, 1); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if *o.book == "" {
-		return errors.New("--book is required")
+	if err := checkBookAndOut(*o.book, *o.out); err != nil {
+		return err
 	}
 	if isRemote(*o.book) {
 		return fmt.Errorf("--book %s: features reads a book on local disk or a filesystem every worker mounts", *o.book)

@@ -92,14 +92,8 @@ type rescoreJob struct {
 }
 
 func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
-	if *o.out == "" {
-		return errors.New("--out is required")
-	}
-	if _, err := rescore.ShardPath(*o.out, 0, 1); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if *o.book == "" {
-		return errors.New("--book is required")
+	if err := checkBookAndOut(*o.book, *o.out); err != nil {
+		return err
 	}
 	if *o.registry == "" {
 		return errors.New("--registry is required")
@@ -183,6 +177,21 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		sum.Customers, job.Parts, sum.ModelVersion, elapsed.Round(time.Millisecond), sum.Rows,
 		mustShard(job.Out, 0, job.Parts)+" …")
 	fmt.Fprintf(stdout, "report: %s.html\n", base)
+	return nil
+}
+
+// checkBookAndOut refuses a missing --book, or a missing --out or one
+// of no known format.
+func checkBookAndOut(book, out string) error {
+	if book == "" {
+		return errors.New("--book is required")
+	}
+	if out == "" {
+		return errors.New("--out is required")
+	}
+	if _, err := rescore.ShardPath(out, 0, 1); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
 	return nil
 }
 
@@ -575,12 +584,16 @@ func publishShards(ctx context.Context, staging, out string, n int) error {
 	if err := remove(ctx, out); err != nil {
 		return err
 	}
+	stem, ext := splitOut(out)
 	var old []string
+	var err error
 	if isRemote(out) {
-		old, _ = shardSet(ctx, out)
+		old, err = list(ctx, stem+"-*-of-*"+ext)
 	} else {
-		stem, ext := splitOut(out)
-		old, _ = filepath.Glob(stem + "-*-of-*" + ext)
+		old, err = filepath.Glob(stem + "-*-of-*" + ext)
+	}
+	if err != nil {
+		return err
 	}
 	for _, f := range old {
 		if err := remove(ctx, f); err != nil {

@@ -218,6 +218,13 @@ func TestRescoreMatchesSingleMachine(t *testing.T) {
 	singleOut := filepath.Join(dir, "single", "scores.csv")
 	want := single(t, f, now, singleOut, singlePrev)
 	beamOut := filepath.Join(dir, "beam", "scores.csv")
+	// An earlier output of the same name, a file and a larger shard set,
+	// is replaced.
+	for _, stale := range []string{beamOut, filepath.Join(dir, "beam", "scores-00008-of-00009.csv")} {
+		if err := os.WriteFile(stale, []byte("customer_id,pd,grade\nX,0.5,5\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	stdout, err := pipeline(t, "--book", f.book, "--as-of", now.String(), "--out", beamOut, "--previous", beamPrev)
 	if err != nil {
 		t.Fatal(err)

@@ -102,7 +102,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 	f.String("book", "", "book directory")
 	f.String("as-of", "", "score every customer as of this date (YYYY-MM-DD; default: the day after the book's observed_until)")
 	f.String("out", "", "scores file to write (.parquet, .csv or .csv.gz)")
-	f.String("previous", "", "an earlier rescore output (.parquet or .csv) to compare with: grade migration and largest PD rises")
+	f.String("previous", "", "an earlier rescore output (.parquet or .csv, or the shard set DIR/scores-NNNNN-of-NNNNN.parquet of credence-beam, named DIR/scores.parquet) to compare with: grade migration and largest PD rises")
 	f.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)")
 	f.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)")
 	f.Int("workers", 0, "scoring goroutines (0: one per core)")
