@@ -134,7 +134,7 @@ func TestPartsMergeToTheWholeRun(t *testing.T) {
 // exported is the summary without its working state, for comparison.
 func exported(s *Summary) Summary {
 	c := *s
-	c.reference, c.pds, c.mg, c.sums, c.firstErrAt = nil, nil, nil, [gradeCount]gradeSums{}, rowKey{}
+	c.reference, c.pdCounts, c.mg, c.sums, c.firstErrAt = nil, nil, nil, [gradeCount]gradeSums{}, rowKey{}
 	c.Migration = nil
 	if c.FirstLimitError != nil {
 		c.FirstLimitError = nil

@@ -86,9 +86,9 @@ type Sink interface {
 
 // Run scores the book with s and hands every row to out in book order
 // (customer_id, then as_of). It reads the book once, in parallel where the
-// book is partitioned, holding a few chunks of customers at a time; what
-// it keeps for the summary grows by a float per row (the PD, for its
-// stability index). The summary is returned only when the whole book was
+// book is partitioned, holding a few chunks of customers at a time; the
+// summary is of fixed size (the PDs are kept as counts on the reference's
+// bins, for their stability index). The summary is returned only when the whole book was
 // scored; on error or cancellation out has seen only part of it.
 func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config, out Sink) (*Summary, error) {
 	sum, err := RunPart(ctx, book, s, cfg, out)

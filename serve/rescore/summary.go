@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
@@ -45,8 +46,11 @@ type Summary struct {
 	Migration *Migration
 
 	reference *backtest.Binned
-	pds       []float64
-	mg        *migration
+	// pdCounts bins the PDs of the rows not in default on the
+	// reference's edges: all the PSI needs, and it adds up across parts.
+	pdCounts []float64
+	scratch  []float64
+	mg       *migration
 	// Exact sums (see exactSum) behind the float totals, so that the
 	// summaries of a book's parts merge to the total of one pass.
 	sums       [gradeCount]gradeSums
@@ -111,6 +115,7 @@ func (sum *Summary) add(c *chunk, latest func(*Row)) {
 	if c.firstLimitErr != nil {
 		sum.noteLimitError(c.firstLimitErr, c.firstLimitErrAt)
 	}
+	sum.scratch = sum.scratch[:0]
 	for i := range c.rows {
 		r, ex := &c.rows[i], &c.extras[i]
 		sum.Rows++
@@ -124,7 +129,7 @@ func (sum *Summary) add(c *chunk, latest func(*Row)) {
 		if ex.inDefault {
 			sum.InDefault++
 		} else if sum.reference != nil {
-			sum.pds = append(sum.pds, r.PD)
+			sum.scratch = append(sum.scratch, r.PD)
 		}
 		if ex.latest {
 			if sum.mg != nil {
@@ -134,6 +139,9 @@ func (sum *Summary) add(c *chunk, latest func(*Row)) {
 				latest(r)
 			}
 		}
+	}
+	if len(sum.scratch) > 0 {
+		sum.addPDCounts(sum.reference.Counts(sum.scratch))
 	}
 }
 
@@ -166,9 +174,18 @@ func (sum *Summary) Merge(o *Summary) {
 		sum.sums[g].Limits.Merge(o.sums[g].Limits)
 		sum.sums[g].ExpectedLoss.Merge(o.sums[g].ExpectedLoss)
 	}
-	sum.pds = append(sum.pds, o.pds...)
 	if sum.reference == nil {
 		sum.reference = o.reference
+	}
+	sum.addPDCounts(o.pdCounts)
+}
+
+func (sum *Summary) addPDCounts(counts []float64) {
+	if sum.pdCounts == nil && len(counts) > 0 {
+		sum.pdCounts = make([]float64, len(counts))
+	}
+	for i, n := range counts {
+		sum.pdCounts[i] += n
 	}
 }
 
@@ -187,9 +204,9 @@ func (sum *Summary) finish() {
 		all.ExpectedLoss.Merge(s.ExpectedLoss)
 	}
 	sum.SumPD, sum.Limits, sum.ExpectedLoss = all.PD.Value(), all.Limits.Value(), all.ExpectedLoss.Value()
-	if sum.reference != nil && len(sum.pds) > 0 {
+	if sum.reference != nil && slices.ContainsFunc(sum.pdCounts, func(n float64) bool { return n > 0 }) {
 		var table []eval.PSIBin
-		sum.PSI, table = sum.reference.Compare(sum.pds)
+		sum.PSI, table = sum.reference.CompareCounts(sum.pdCounts)
 		for _, b := range table {
 			label := fmt.Sprintf("(%.4g, %.4g]", b.Lower, b.Upper)
 			if b.Missing {
@@ -198,7 +215,7 @@ func (sum *Summary) finish() {
 			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: label, Expected: b.ExpectedShare, Actual: b.ActualShare})
 		}
 	}
-	sum.pds = nil
+	sum.pdCounts, sum.scratch = nil, nil
 	if sum.mg != nil {
 		sum.Migration = sum.mg.finish()
 	}

@@ -24,7 +24,7 @@ type summaryWire struct {
 	GradeRows                        [gradeCount]int64
 	Sums                             [gradeCount]gradeSums
 	LGD                              float64
-	PDs                              []float64
+	PDCounts                         []float64
 	Reference                        *backtest.Binned
 }
 
@@ -36,7 +36,7 @@ func (sum *Summary) MarshalBinary() ([]byte, error) {
 	w := summaryWire{ModelVersion: sum.ModelVersion, Family: sum.Family, FeatureSet: sum.FeatureSet, AsOf: sum.AsOf,
 		Customers: sum.Customers, Observations: sum.Observations, Rows: sum.Rows, InDefault: sum.InDefault,
 		LimitErrors: sum.LimitErrors, Skipped: sum.Skipped, FirstErrAt: sum.firstErrAt, Sums: sum.sums,
-		LGD: sum.LGD, PDs: sum.pds, Reference: sum.reference}
+		LGD: sum.LGD, PDCounts: sum.pdCounts, Reference: sum.reference}
 	if sum.FirstLimitError != nil {
 		w.FirstLimitError = sum.FirstLimitError.Error()
 	}
@@ -59,7 +59,7 @@ func (sum *Summary) UnmarshalBinary(data []byte) error {
 	*sum = Summary{ModelVersion: w.ModelVersion, Family: w.Family, FeatureSet: w.FeatureSet, AsOf: w.AsOf,
 		Customers: w.Customers, Observations: w.Observations, Rows: w.Rows, InDefault: w.InDefault,
 		LimitErrors: w.LimitErrors, Skipped: w.Skipped, firstErrAt: w.FirstErrAt, sums: w.Sums,
-		LGD: w.LGD, PSI: math.NaN(), pds: w.PDs, reference: w.Reference}
+		LGD: w.LGD, PSI: math.NaN(), pdCounts: w.PDCounts, reference: w.Reference}
 	if sum.Skipped == nil {
 		sum.Skipped = map[string]int64{}
 	}
