@@ -43,10 +43,15 @@ var (
 const fixtureCustomers = 1200
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
+	// Prism's loopback worker leaves a file in the temporary folder per
+	// run: keep them, and everything the tests write, in one folder.
+	tmp, err := os.MkdirTemp("", "credence-beam-tests-")
+	if err != nil {
+		panic(err)
 	}
+	os.Setenv("TMPDIR", tmp)
+	code := m.Run()
+	os.RemoveAll(tmp)
 	os.Exit(code)
 }
 
