@@ -5,12 +5,18 @@ BIN      := bin/credence
 DEMO     := out/demo
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test race bench vet fuzz clean parity-uci bench-scale bench-quality
+.PHONY: all build build-beam demo test test-beam race bench vet fuzz clean parity-uci bench-scale bench-quality
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/credence
+
+# credence-beam, the batch pipelines on Apache Beam, is a module of its own (cmd/credence-beam/go.mod)
+# so that the Beam SDK stays out of credence's build and of `go test ./...`.
+BEAM_BIN := bin/credence-beam
+build-beam:
+	cd cmd/credence-beam && $(GO) build -ldflags "$(LDFLAGS)" -o ../../$(BEAM_BIN) .
 
 demo: build
 	rm -rf $(DEMO)
@@ -30,6 +36,12 @@ demo: build
 test: vet
 	$(GO) test -count=1 ./...
 	$(MAKE) race
+	$(MAKE) test-beam
+
+# The pipelines against the single-machine commands on Prism (a cold build of the Beam SDK takes
+# minutes; see README, "Beyond one machine").
+test-beam:
+	cd cmd/credence-beam && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # The race detector on the concurrent packages: the server, the live store, the registry, the book
 # scan and streaming, scoring and batch rescoring (about a minute on 2 cores).

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/catalog"
@@ -62,7 +60,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 			}
 			cfg := rescore.DefaultConfig(datasets.NoDate)
 			cfg.Workers = a.v.GetInt("workers")
-			if cfg.Policy, err = loadPolicy(a.v.GetString("limit-policy")); err != nil {
+			if cfg.Policy, err = limit.ReadPolicyFile(a.v.GetString("limit-policy")); err != nil {
 				return err
 			}
 			if cfg.AsOf, err = a.rescoreAsOf(cmd, book, cfg.Workers); err != nil {
@@ -104,7 +102,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 	f.String("book", "", "book directory")
 	f.String("as-of", "", "score every customer as of this date (YYYY-MM-DD; default: the day after the book's observed_until)")
 	f.String("out", "", "scores file to write (.parquet, .csv or .csv.gz)")
-	f.String("previous", "", "an earlier rescore output (.parquet or .csv) to compare with: grade migration and largest PD rises")
+	f.String("previous", "", "an earlier rescore output (.parquet or .csv, or the shard set DIR/scores-NNNNN-of-NNNNN.parquet of credence-beam, named DIR/scores.parquet) to compare with: grade migration and largest PD rises")
 	f.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)")
 	f.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)")
 	f.Int("workers", 0, "scoring goroutines (0: one per core)")
@@ -130,28 +128,6 @@ func (a *app) rescoreAsOf(cmd *cobra.Command, book *datasets.Book, workers int) 
 	}
 	d, _, err := rescore.DefaultAsOf(cmd.Context(), book, workers)
 	return d, err
-}
-
-// loadPolicy reads a limit policy: the defaults, overridden by the keys of
-// the YAML file when one is given.
-func loadPolicy(path string) (limit.Policy, error) {
-	p := limit.DefaultPolicy()
-	if path == "" {
-		return p, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return p, fmt.Errorf("--limit-policy: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && err != io.EOF {
-		return p, fmt.Errorf("--limit-policy %s: %w", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return p, fmt.Errorf("--limit-policy %s: %w", path, err)
-	}
-	return p, nil
 }
 
 // renderReport renders the report as base.html and base.json.

@@ -79,6 +79,21 @@ func (b Binned) Compare(x []float64) (float64, []eval.PSIBin) {
 	return psi, table
 }
 
+// Counts bins x for CompareCounts; the counts of parts of a sample add up.
+func (b Binned) Counts(x []float64) []float64 { return eval.BinCounts(x, b.Edges) }
+
+// CompareCounts is Compare of a sample given by its Counts.
+func (b Binned) CompareCounts(counts []float64) (float64, []eval.PSIBin) {
+	if len(b.Shares) == 0 {
+		return math.NaN(), nil
+	}
+	psi, table, err := eval.PSIFromCounts(b.Edges, b.Shares, b.Missing, counts)
+	if err != nil {
+		return math.NaN(), nil
+	}
+	return psi, table
+}
+
 // NewReference records the distributions of the PDs and of every feature
 // of a sample; training keeps that of its training part in the artifact.
 func NewReference(s *Sample, pd []float64) Reference {

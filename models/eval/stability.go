@@ -190,13 +190,53 @@ func PSIFromShares(edges, shares []float64, missing float64, actual []float64) (
 	if err := checkEdges(edges); err != nil {
 		return math.NaN(), nil, err
 	}
-	n := float64(len(actual))
+	return psiFromCounts(edges, shares, missing, binCounts(actual, edges))
+}
+
+// BinCounts counts values into the bins of edges, as PSIFromShares does,
+// the missing (NaN) bin last. The counts of a sample's parts add up to the
+// counts of the sample.
+func BinCounts(values, edges []float64) []float64 { return binCounts(values, edges) }
+
+// PSIFromCounts is PSIFromShares of a sample given by its BinCounts, so
+// that a sample counted in parts, on several machines, has the PSI of the
+// whole without its values being gathered.
+func PSIFromCounts(edges, shares []float64, missing float64, counts []float64) (psi float64, table []PSIBin, err error) {
+	if len(shares) != len(edges)+1 || len(counts) != len(edges)+2 {
+		return math.NaN(), nil, fmt.Errorf("psi: %d shares and %d counts for %d edges; want %d and %d", len(shares), len(counts), len(edges), len(edges)+1, len(edges)+2)
+	}
+	for _, e := range append(slices.Clone(shares), missing) {
+		if !(e >= 0 && e <= 1) {
+			return math.NaN(), nil, fmt.Errorf("psi: expected shares %v (missing %v) are not in [0, 1]", shares, missing)
+		}
+	}
+	n := 0.0
+	for _, c := range counts {
+		if !(c >= 0) || math.IsInf(c, 0) {
+			return math.NaN(), nil, fmt.Errorf("psi: bin counts %v are not finite and non-negative", counts)
+		}
+		n += c
+	}
+	if n == 0 {
+		return math.NaN(), nil, fmt.Errorf("psi: no actual values")
+	}
+	if err := checkEdges(edges); err != nil {
+		return math.NaN(), nil, err
+	}
+	return psiFromCounts(edges, shares, missing, counts)
+}
+
+func psiFromCounts(edges, shares []float64, missing float64, counts []float64) (float64, []PSIBin, error) {
+	n := 0.0
+	for _, c := range counts {
+		n += c
+	}
 	exp := make([]float64, len(shares)+1)
 	for i, e := range shares {
 		exp[i] = e * n
 	}
 	exp[len(shares)] = missing * n
-	psi, table = psiTable(exp, binCounts(actual, edges), edges)
+	psi, table := psiTable(exp, counts, edges)
 	return psi, table, nil
 }
 

@@ -31,7 +31,8 @@ type previousRow struct {
 	grade int8
 }
 
-// ReadPrevious reads an earlier output (Parquet or CSV) for comparison.
+// ReadPrevious reads an earlier output (Parquet or CSV, a file or a shard
+// set) for comparison.
 // It holds one small entry per customer.
 func ReadPrevious(path string) (*Previous, error) {
 	p := &Previous{Path: path, byID: map[string]previousRow{}}
@@ -92,56 +93,119 @@ type Change struct {
 // Rise is the increase of the PD.
 func (c Change) Rise() float64 { return c.PD - c.PreviousPD }
 
-// migration accumulates a Migration as rows stream by.
+// migration accumulates a Migration as rows stream by, looking each
+// customer up in the earlier output.
 type migration struct {
-	prev  *Previous
-	m     Migration
-	rises risesHeap
+	prev *Previous
+	mv   Moves
 }
 
-func newMigration(p *Previous) *migration {
-	mg := &migration{prev: p, m: Migration{Previous: p.Path, PreviousModel: p.model, Matrix: make([][]int64, gradeCount)}}
-	for i := range mg.m.Matrix {
-		mg.m.Matrix[i] = make([]int64, gradeCount)
-	}
-	return mg
-}
+func newMigration(p *Previous) *migration { return &migration{prev: p, mv: *NewMoves()} }
 
 // add compares a customer's latest current row.
 func (mg *migration) add(r *Row) {
 	old, ok := mg.prev.byID[r.CustomerID]
 	if !ok {
-		mg.m.New++
+		mg.mv.AddNew()
 		return
 	}
-	mg.m.Matched++
-	from := int(old.grade)
-	mg.m.Matrix[from-1][r.Grade-1]++
-	switch {
-	case r.Grade < from:
-		mg.m.Upgrades++
-	case r.Grade > from:
-		mg.m.Downgrades++
-	default:
-		mg.m.Unchanged++
-	}
-	c := Change{CustomerID: r.CustomerID, PreviousAsOf: old.asOf, AsOf: r.AsOf,
-		PreviousPD: old.pd, PD: r.PD, PreviousGrade: from, Grade: r.Grade}
-	if !(c.Rise() > 0) || r.Grade == gradeCount {
-		return
-	}
-	if len(mg.rises) < EarlyWarnings {
-		heap.Push(&mg.rises, c)
-	} else if lessRise(mg.rises[0], c) {
-		mg.rises[0] = c
-		heap.Fix(&mg.rises, 0)
-	}
+	mg.mv.Add(r, Latest{AsOf: old.asOf, PD: old.pd, Grade: int(old.grade)})
 }
 
 func (mg *migration) finish() *Migration {
-	mg.m.Gone = int64(mg.prev.Customers()) - mg.m.Matched
-	mg.m.Rises = slices.Clone(mg.rises)
-	slices.SortFunc(mg.m.Rises, func(a, b Change) int {
+	mg.mv.M.Gone = int64(mg.prev.Customers()) - mg.mv.M.Matched
+	return mg.mv.Finish(mg.prev.Path, mg.prev.model)
+}
+
+// Latest is a customer's latest row in an earlier output, as the
+// migration compares it.
+type Latest struct {
+	AsOf  datasets.Date
+	PD    float64
+	Grade int
+}
+
+// Moves counts the grade migration customer by customer. Moves of
+// different customers merge in any order to the same Migration, so a
+// pipeline can join the current and earlier rows by customer on many
+// machines and merge the counts.
+type Moves struct {
+	M Migration // Rises held as a heap until Finish
+}
+
+// NewMoves starts empty counts.
+func NewMoves() *Moves {
+	mv := &Moves{M: Migration{Matrix: make([][]int64, gradeCount)}}
+	for i := range mv.M.Matrix {
+		mv.M.Matrix[i] = make([]int64, gradeCount)
+	}
+	return mv
+}
+
+// AddNew counts a customer only in the current output.
+func (mv *Moves) AddNew() { mv.M.New++ }
+
+// AddGone counts a customer only in the earlier output.
+func (mv *Moves) AddGone() { mv.M.Gone++ }
+
+// Add compares r, a customer's latest current row, with old, its latest
+// row in the earlier output.
+func (mv *Moves) Add(r *Row, old Latest) {
+	mv.M.Matched++
+	from := old.Grade
+	mv.M.Matrix[from-1][r.Grade-1]++
+	switch {
+	case r.Grade < from:
+		mv.M.Upgrades++
+	case r.Grade > from:
+		mv.M.Downgrades++
+	default:
+		mv.M.Unchanged++
+	}
+	c := Change{CustomerID: r.CustomerID, PreviousAsOf: old.AsOf, AsOf: r.AsOf,
+		PreviousPD: old.PD, PD: r.PD, PreviousGrade: from, Grade: r.Grade}
+	if !(c.Rise() > 0) || r.Grade == gradeCount {
+		return
+	}
+	mv.addRise(c)
+}
+
+func (mv *Moves) addRise(c Change) {
+	h := (*risesHeap)(&mv.M.Rises)
+	if len(*h) < EarlyWarnings {
+		heap.Push(h, c)
+	} else if lessRise((*h)[0], c) {
+		(*h)[0] = c
+		heap.Fix(h, 0)
+	}
+}
+
+// Merge adds the counts of o, moves of other customers.
+func (mv *Moves) Merge(o *Moves) {
+	m := &mv.M
+	m.Matched += o.M.Matched
+	m.New += o.M.New
+	m.Gone += o.M.Gone
+	m.Upgrades += o.M.Upgrades
+	m.Downgrades += o.M.Downgrades
+	m.Unchanged += o.M.Unchanged
+	for i, row := range o.M.Matrix {
+		for j, n := range row {
+			m.Matrix[i][j] += n
+		}
+	}
+	for _, c := range o.M.Rises {
+		mv.addRise(c)
+	}
+}
+
+// Finish returns the migration against the earlier output previous, whose
+// first row was scored by previousModel; mv is not used after.
+func (mv *Moves) Finish(previous, previousModel string) *Migration {
+	m := mv.M
+	m.Previous, m.PreviousModel = previous, previousModel
+	m.Rises = slices.Clone(m.Rises)
+	slices.SortFunc(m.Rises, func(a, b Change) int {
 		if lessRise(a, b) {
 			return 1
 		}
@@ -150,7 +214,7 @@ func (mg *migration) finish() *Migration {
 		}
 		return 0
 	})
-	return &mg.m
+	return &m
 }
 
 // lessRise orders changes by rise, a smaller rise first; on a tie the

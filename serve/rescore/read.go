@@ -7,7 +7,7 @@ import (
 )
 
 // Read calls fn with every row of a rescore output, Parquet, CSV or
-// CSV.gz, in file order. It reads through the book's table reader, so a
+// CSV.gz, in file order; path may name a shard set (see Shards). It reads through the book's table reader, so a
 // file that went through pandas, Spark or DuckDB and back reads too:
 // columns found by name, in any order; pd as DOUBLE, FLOAT or DECIMAL of
 // any scale; recommended_limit as DECIMAL (written since the scores file
@@ -16,6 +16,20 @@ import (
 // required; a missing optional column reads as NaN, NoDate or "". Errors
 // are *datasets.InputError values naming the file, the row and the column.
 func Read(path string, fn func(*Row) error) error {
+	files, err := Shards(path)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := ReadFile(f, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadFile is Read of one file, not a shard set.
+func ReadFile(path string, fn func(*Row) error) error {
 	t, err := datasets.OpenTable(context.Background(), path, Columns)
 	if err != nil {
 		return err

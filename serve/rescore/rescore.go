@@ -73,6 +73,11 @@ type Config struct {
 	// Progress, when not nil, is called from a single goroutine with the
 	// number of customers read so far.
 	Progress func(customers int64)
+	// Latest, when not nil, is called from a single goroutine, in book
+	// order, with each customer's latest row: the one compared with an
+	// earlier output. A pipeline that scores the book in parts joins these
+	// with the earlier output by customer (see Moves).
+	Latest func(*Row)
 }
 
 // DefaultConfig scores as of asOf with the default limit policy.
@@ -87,11 +92,25 @@ type Sink interface {
 
 // Run scores the book with s and hands every row to out in book order
 // (customer_id, then as_of). It reads the book once, in parallel where the
-// book is partitioned, holding a few chunks of customers at a time; what
-// it keeps for the summary grows by a float per row (the PD, for its
-// stability index). The summary is returned only when the whole book was
+// book is partitioned, holding a few chunks of customers at a time; the
+// summary is of fixed size (the PDs are kept as counts on the reference's
+// bins, for their stability index). The summary is returned only when the whole book was
 // scored; on error or cancellation out has seen only part of it.
 func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config, out Sink) (*Summary, error) {
+	sum, err := RunPart(ctx, book, s, cfg, out)
+	if err != nil {
+		return nil, err
+	}
+	sum.finish()
+	return sum, nil
+}
+
+// RunPart is Run on one part of a book (see datasets.Book.Partitions)
+// scored apart from the others, on another machine perhaps: its summary is
+// not finished, so that the parts' summaries can be merged (Summary.Merge)
+// and finished once. cfg.Previous must be nil unless book is the whole
+// book.
+func RunPart(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config, out Sink) (*Summary, error) {
 	if cfg.AsOf == datasets.NoDate && !book.Has(datasets.Observations) {
 		return nil, fmt.Errorf("rescore %s: no as-of date and no observations table", book.Dir)
 	}
@@ -114,7 +133,7 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 		if err := out.Write(c.rows); err != nil {
 			return err
 		}
-		sum.add(c)
+		sum.add(c, cfg.Latest)
 		if cfg.Progress != nil {
 			cfg.Progress(sum.Customers)
 		}
@@ -123,7 +142,6 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	if err != nil {
 		return nil, err
 	}
-	sum.finish()
 	return sum, nil
 }
 
@@ -187,13 +205,14 @@ type extra struct {
 
 // chunk is the work of one chunk of customers.
 type chunk struct {
-	rows          []Row
-	extras        []extra // one per row
-	customers     int64
-	observations  int64
-	skipped       map[string]int64
-	limitErrors   int64
-	firstLimitErr error
+	rows            []Row
+	extras          []extra // one per row
+	customers       int64
+	observations    int64
+	skipped         map[string]int64
+	limitErrors     int64
+	firstLimitErr   error
+	firstLimitErrAt rowKey
 }
 
 // chunk scores a chunk of histories. It runs on several goroutines.
@@ -247,6 +266,7 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 				c.limitErrors++
 				if c.firstLimitErr == nil {
 					c.firstLimitErr = fmt.Errorf("customer %s as of %s: %w", h.CustomerID, asOf, err)
+					c.firstLimitErrAt = rowKey{h.CustomerID, asOf}
 				}
 			} else {
 				row.RecommendedLimit, ex.expectedLoss = dec.RecommendedLimit, dec.ExpectedLoss

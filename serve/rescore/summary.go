@@ -3,6 +3,7 @@ package rescore
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
@@ -49,8 +50,30 @@ type Summary struct {
 	PortfolioPass time.Duration
 
 	reference *backtest.Binned
-	pds       []float64
-	mg        *migration
+	// pdCounts bins the PDs of the rows not in default on the
+	// reference's edges: all the PSI needs, and it adds up across parts.
+	pdCounts []float64
+	scratch  []float64
+	mg       *migration
+	// Exact sums (see exactSum) behind the float totals, so that the
+	// summaries of a book's parts merge to the total of one pass.
+	sums       [gradeCount]gradeSums
+	firstErrAt rowKey
+}
+
+// gradeSums are the exact sums behind a GradeTotal.
+type gradeSums struct {
+	PD, Limits, ExpectedLoss exactSum
+}
+
+// rowKey places a row in book order: customer_id, then as_of.
+type rowKey struct {
+	CustomerID string
+	AsOf       datasets.Date
+}
+
+func (k rowKey) before(o rowKey) bool {
+	return k.CustomerID < o.CustomerID || (k.CustomerID == o.CustomerID && k.AsOf < o.AsOf)
 }
 
 // GradeTotal totals the rows of one grade.
@@ -86,51 +109,114 @@ func newSummary(s *scoring.Scorer, cfg Config) *Summary {
 }
 
 // add counts a chunk; the emitter calls it in book order.
-func (sum *Summary) add(c *chunk) {
+func (sum *Summary) add(c *chunk, latest func(*Row)) {
 	sum.Customers += c.customers
 	sum.Observations += c.observations
 	for reason, n := range c.skipped {
 		sum.Skipped[reason] += n
 	}
 	sum.LimitErrors += c.limitErrors
-	if sum.FirstLimitError == nil {
-		sum.FirstLimitError = c.firstLimitErr
+	if c.firstLimitErr != nil {
+		sum.noteLimitError(c.firstLimitErr, c.firstLimitErrAt)
 	}
+	sum.scratch = sum.scratch[:0]
 	for i := range c.rows {
 		r, ex := &c.rows[i], &c.extras[i]
 		sum.Rows++
-		g := &sum.Grades[r.Grade-1]
-		g.Rows++
-		g.SumPD += r.PD
-		sum.SumPD += r.PD
+		sum.Grades[r.Grade-1].Rows++
+		g := &sum.sums[r.Grade-1]
+		g.PD.Add(r.PD)
 		if !math.IsNaN(r.RecommendedLimit) {
-			g.Limits += r.RecommendedLimit
-			g.ExpectedLoss += ex.expectedLoss
-			sum.Limits += r.RecommendedLimit
-			sum.ExpectedLoss += ex.expectedLoss
+			g.Limits.Add(r.RecommendedLimit)
+			g.ExpectedLoss.Add(ex.expectedLoss)
 		}
 		if ex.inDefault {
 			sum.InDefault++
 		} else if sum.reference != nil {
-			sum.pds = append(sum.pds, r.PD)
+			sum.scratch = append(sum.scratch, r.PD)
 		}
-		if sum.mg != nil && ex.latest {
-			sum.mg.add(r)
+		if ex.latest {
+			if sum.mg != nil {
+				sum.mg.add(r)
+			}
+			if latest != nil {
+				latest(r)
+			}
 		}
+	}
+	if len(sum.scratch) > 0 {
+		sum.addPDCounts(sum.reference.Counts(sum.scratch))
 	}
 }
 
+// noteLimitError keeps the limit error of the first row in book order.
+func (sum *Summary) noteLimitError(err error, at rowKey) {
+	if sum.FirstLimitError == nil || at.before(sum.firstErrAt) {
+		sum.FirstLimitError, sum.firstErrAt = err, at
+	}
+}
+
+// Merge adds the counts and totals of o, the summary of another part of
+// the same run (same model and configuration, no previous output: a
+// pipeline compares with one by joining, see Moves). The order of merging
+// does not change the result.
+func (sum *Summary) Merge(o *Summary) {
+	sum.Customers += o.Customers
+	sum.Observations += o.Observations
+	sum.Rows += o.Rows
+	sum.InDefault += o.InDefault
+	for reason, n := range o.Skipped {
+		sum.Skipped[reason] += n
+	}
+	sum.LimitErrors += o.LimitErrors
+	if o.FirstLimitError != nil {
+		sum.noteLimitError(o.FirstLimitError, o.firstErrAt)
+	}
+	for g := range sum.Grades {
+		sum.Grades[g].Rows += o.Grades[g].Rows
+		sum.sums[g].PD.Merge(o.sums[g].PD)
+		sum.sums[g].Limits.Merge(o.sums[g].Limits)
+		sum.sums[g].ExpectedLoss.Merge(o.sums[g].ExpectedLoss)
+	}
+	if sum.reference == nil {
+		sum.reference = o.reference
+	}
+	sum.addPDCounts(o.pdCounts)
+}
+
+func (sum *Summary) addPDCounts(counts []float64) {
+	if sum.pdCounts == nil && len(counts) > 0 {
+		sum.pdCounts = make([]float64, len(counts))
+	}
+	for i, n := range counts {
+		sum.pdCounts[i] += n
+	}
+}
+
+// Finish computes what needs every row; Run calls it, and a pipeline once
+// it has merged the summaries of every part.
+func (sum *Summary) Finish() { sum.finish() }
+
 // finish computes what needs every row.
 func (sum *Summary) finish() {
-	if sum.reference != nil && len(sum.pds) > 0 {
+	var all gradeSums
+	for g := range sum.Grades {
+		t, s := &sum.Grades[g], &sum.sums[g]
+		t.SumPD, t.Limits, t.ExpectedLoss = s.PD.Value(), s.Limits.Value(), s.ExpectedLoss.Value()
+		all.PD.Merge(s.PD)
+		all.Limits.Merge(s.Limits)
+		all.ExpectedLoss.Merge(s.ExpectedLoss)
+	}
+	sum.SumPD, sum.Limits, sum.ExpectedLoss = all.PD.Value(), all.Limits.Value(), all.ExpectedLoss.Value()
+	if sum.reference != nil && slices.ContainsFunc(sum.pdCounts, func(n float64) bool { return n > 0 }) {
 		var table []eval.PSIBin
-		sum.PSI, table = sum.reference.Compare(sum.pds)
+		sum.PSI, table = sum.reference.CompareCounts(sum.pdCounts)
 		labels := report.PSIBins(sum.PSI, table).Bins
 		for k, b := range table {
 			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: labels[k], Expected: b.ExpectedShare, Actual: b.ActualShare})
 		}
 	}
-	sum.pds = nil
+	sum.pdCounts, sum.scratch = nil, nil
 	if sum.mg != nil {
 		sum.Migration = sum.mg.finish()
 	}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/serve/rescore"
+	"github.com/credence-risk/credence/train"
+)
+
+// The labelled matrix over a plan of twelve as-of dates, built part by
+// part on Prism, holds exactly the rows of `credence features`, in order.
+func TestFeaturesMatchSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	// `credence features`: the same package calls the command makes.
+	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months},
+		Plan: features.Plan{Start: datasets.YMD(2023, 1, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}}
+	prep, err := backtest.Prepare(ctx, f.opened, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	singleOut := filepath.Join(dir, "single.csv")
+	w, err := train.NewMatrixWriter(singleOut, prep.Set.Names())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := backtest.Observe(ctx, f.opened, prep, 0, false, w.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	out := filepath.Join(dir, "beam", "features.csv")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "features", []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01",
+		"--plan-end", "2023-12-01", "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam features: %s", stderr.String())
+	}
+	shards, err := rescore.Shards(out)
+	if err != nil || len(shards) != 4 {
+		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	}
+	single, err := os.ReadFile(singleOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines := strings.Split(strings.TrimSuffix(string(single), "\n"), "\n")
+	gotLines := []string{}
+	for _, s := range shards {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if lines[0] != wantLines[0] {
+			t.Fatalf("%s: header %q; want %q", s, lines[0], wantLines[0])
+		}
+		gotLines = append(gotLines, lines[1:]...)
+	}
+	if int64(len(wantLines)-1) != want.Labelled || want.Labelled < 1000 || want.Defaults == 0 {
+		t.Fatalf("the single-machine matrix has %d rows, %d labelled, %d defaults: too few to compare", len(wantLines)-1, want.Labelled, want.Defaults)
+	}
+	if len(gotLines) != len(wantLines)-1 {
+		t.Fatalf("the pipeline wrote %d rows; the single machine %d", len(gotLines), len(wantLines)-1)
+	}
+	for i, l := range gotLines {
+		if l != wantLines[i+1] {
+			t.Fatalf("row %d:\npipeline %s\nsingle   %s", i, l, wantLines[i+1])
+		}
+	}
+	if !strings.Contains(stdout.String(), "12 ") && !strings.Contains(stdout.String(), "labelled") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if s := stdout.String(); !strings.Contains(s, " observations labelled (") {
+		t.Errorf("stdout %q does not give the counts", s)
+	}
+}
