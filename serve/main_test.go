@@ -249,7 +249,7 @@ func startServer(t testing.TB, srv *Server, wantModel bool, dial ...grpc.DialOpt
 func (r *running) waitHealth(t testing.TB, want healthpb.HealthCheckResponse_ServingStatus) {
 	t.Helper()
 	hc := healthpb.NewHealthClient(r.conn)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var got healthpb.HealthCheckResponse_ServingStatus
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -265,10 +265,11 @@ func (r *running) waitHealth(t testing.TB, want healthpb.HealthCheckResponse_Ser
 	t.Fatalf("health of %s: got %v; want %v", serviceName, got, want)
 }
 
-// waitFor polls cond for up to 10 s.
+// waitFor polls cond for up to a minute: the race detector on a loaded
+// machine slows a revalidation many times over.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
