@@ -423,6 +423,7 @@ func (s *Server) ListModels(ctx context.Context, req *creditpb.ListModelsRequest
 		if e.Error != "" {
 			mi.Notes = map[string]string{"error": e.Error}
 		}
+		s.noteFallback(mi)
 		out.Models = append(out.Models, mi)
 	}
 	return out, nil
@@ -447,7 +448,24 @@ func (s *Server) GetModel(ctx context.Context, req *creditpb.GetModelRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return &creditpb.GetModelResponse{Model: info(e, s.ready(v))}, nil
+	mi := info(e, s.ready(v))
+	s.noteFallback(mi)
+	return &creditpb.GetModelResponse{Model: mi}, nil
+}
+
+// noteFallback notes on the model served in place of the one the reference
+// names (which does not load) which version it stands in for.
+func (s *Server) noteFallback(mi *creditpb.ModelInfo) {
+	s.reloadMu.Lock()
+	wanted := s.fallbackFrom
+	s.reloadMu.Unlock()
+	if ch := s.champion.Load(); wanted == "" || ch == nil || ch.version != mi.GetVersion() {
+		return
+	}
+	if mi.Notes == nil {
+		mi.Notes = map[string]string{}
+	}
+	mi.Notes["stands_in_for"] = wanted
 }
 
 // resolve turns a reference into a version; empty is the model served

@@ -11,12 +11,17 @@ import (
 //     loading) is not restarted for it;
 //   - readiness ("readiness" or the service's own name): SERVING once the
 //     book is loaded and a model serves, so that no call is routed to a
-//     server that would answer UNAVAILABLE.
+//     server that would answer UNAVAILABLE;
+//   - champion ("champion"): SERVING while the model served is the one the
+//     reference names (--model, the champion by default), NOT_SERVING while
+//     another stands in for it because it does not load: a detail for
+//     monitoring, not a probe (the server stays ready).
 //
-// Both turn NOT_SERVING while the server drains.
+// All turn NOT_SERVING while the server drains.
 const (
 	livenessService  = "liveness"
 	readinessService = "readiness"
+	championService  = "champion"
 )
 
 // initHealth sets the health services as a server starts: live, not ready.
@@ -25,6 +30,17 @@ func (s *Server) initHealth() {
 		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	s.setReady(false)
+	s.health.SetServingStatus(championService, healthpb.HealthCheckResponse_NOT_SERVING)
+}
+
+// setChampionServing sets the champion service: whether the model served
+// is the one the reference names.
+func (s *Server) setChampionServing(ok bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus(championService, st)
 }
 
 // setReady sets the readiness services.

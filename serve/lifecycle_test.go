@@ -284,6 +284,19 @@ func TestCorruptChampionAtStartServesPrevious(t *testing.T) {
 	if m := metric(); !strings.Contains(m, `credence_model_fallback{version="v0001",wanted="v0003"} 1`) {
 		t.Errorf("metrics lack the fallback gauge:\n%s", m)
 	}
+	championHealth := func() healthpb.HealthCheckResponse_ServingStatus {
+		h, err := healthpb.NewHealthClient(r.conn).Check(ctxT(t), &healthpb.HealthCheckRequest{Service: "champion"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.GetStatus()
+	}
+	if st := championHealth(); st != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("champion health %v while v0001 stands in; want NOT_SERVING", st)
+	}
+	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{}); err != nil || m.GetModel().GetNotes()["stands_in_for"] != "v0003" {
+		t.Errorf("GetModel: %v, %v; want v0001 noted as standing in for v0003", m, err)
+	}
 
 	// Polling again keeps serving the fallback without loading anything.
 	r.srv.reload()
@@ -301,6 +314,12 @@ func TestCorruptChampionAtStartServesPrevious(t *testing.T) {
 	}
 	if m := metric(); strings.Contains(m, "credence_model_fallback{") {
 		t.Errorf("fallback gauge still set once the champion serves:\n%s", m)
+	}
+	if st := championHealth(); st != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("champion health %v once the champion serves; want SERVING", st)
+	}
+	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{}); err != nil || m.GetModel().GetNotes()["stands_in_for"] != "" {
+		t.Errorf("GetModel: %v, %v; want no stand-in note", m, err)
 	}
 }
 

@@ -282,6 +282,7 @@ func (s *Server) reload() {
 			s.fallbackFrom = wanted
 			changed = true
 		}
+		s.setChampionServing(s.fallbackFrom == "")
 	}
 	if s.cfg.Shadow != "" {
 		if m, ok := s.next("shadow", s.cfg.Shadow, s.shadow.Load()); ok {

@@ -58,7 +58,7 @@ func (a *app) bookCmd() *cobra.Command {
 			}
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("book sort: --out is required")
+				return usagef("book sort: --out is required")
 			}
 			if err := datasets.SortBook(cmd.Context(), b, out, a.v.GetInt("run-rows")); err != nil {
 				return err
