@@ -21,9 +21,29 @@ type contribsFile struct {
 
 // TestContributionsMatchXGBoost decodes XGBoost's trees and compares
 // Credence's SHAP contributions with XGBoost's pred_contribs, and with
-// classic TreeSHAP, row by row.
+// classic TreeSHAP, row by row. XGBoost 1.7 computes TreeSHAP in float32
+// (its path elements and output are float), so on trained trees it agrees
+// to float32 rounding: a few units of 1e-7 on terms of order 1, over 25
+// trees.
 func TestContributionsMatchXGBoost(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "contribs.json"))
+	compareWithXGBoost(t, "contribs.json", 1e-5)
+}
+
+// TestContributionsMatchXGBoostExactly holds Credence to XGBoost's
+// pred_contribs to 1e-9 on trees where XGBoost's float32 arithmetic is
+// exact (dyadic covers, leaf values, thresholds and rows; see
+// testdata/make_exact_contribs.py): what remains is the algorithm.
+func TestContributionsMatchXGBoostExactly(t *testing.T) {
+	compareWithXGBoost(t, "contribs_exact.json", 1e-9)
+}
+
+// compareWithXGBoost checks a fixture written by testdata/make_*contribs.py:
+// Credence's contributions against XGBoost's (to tol) and classic TreeSHAP
+// (to rounding), additivity, and the margin. Both fixtures have paths that
+// split on one feature more than once.
+func compareWithXGBoost(t *testing.T, fixture string, tol float64) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", fixture))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,26 +86,22 @@ func TestContributionsMatchXGBoost(t *testing.T) {
 			} else {
 				worstClassic = max(worstClassic, d)
 			}
-			// XGBoost 1.7 computes TreeSHAP in float32 (its path
-			// elements and output are float), so it agrees to float32
-			// rounding: a few units of 1e-7 on terms of order 1, over
-			// 25 trees.
-			if d := math.Abs(got[j] - want); d > 1e-5 {
-				t.Errorf("row %d, slot %d: %.9g; XGBoost %.9g", i, j, got[j], want)
+			if d := math.Abs(got[j] - want); d > tol {
+				t.Errorf("row %d, slot %d: %.12g; XGBoost %.12g", i, j, got[j], want)
 			} else {
 				worstXGB = max(worstXGB, d)
 			}
 		}
 		// Additivity: the contributions and the bias add up to the
-		// margin, to rounding; and the margin is XGBoost's, to float32.
+		// margin, to rounding; and the margin is XGBoost's.
 		z := m.Margin(x)
 		if math.Abs(sum-z) > 1e-12 {
 			t.Errorf("row %d: contributions and bias add to %.17g; margin %.17g", i, sum, z)
 		}
-		if math.Abs(z-f.Margins[i]) > 1e-5 {
-			t.Errorf("row %d: margin %.9g; XGBoost %.9g", i, z, f.Margins[i])
+		if math.Abs(z-f.Margins[i]) > tol {
+			t.Errorf("row %d: margin %.12g; XGBoost %.12g", i, z, f.Margins[i])
 		}
 	}
-	t.Logf("%d rows, %d trees: largest difference %.3g from XGBoost %s pred_contribs, %.3g from classic TreeSHAP",
-		len(f.Rows), len(m.trees), worstXGB, f.XGBoostVersion, worstClassic)
+	t.Logf("%s: %d rows, %d trees: largest difference %.3g from XGBoost %s pred_contribs, %.3g from classic TreeSHAP",
+		fixture, len(f.Rows), len(m.trees), worstXGB, f.XGBoostVersion, worstClassic)
 }
