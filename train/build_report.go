@@ -26,6 +26,9 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		Credence: report.Version,
 		Light:    string(champ.Light),
 	}
+	if champ.CVCalibration != nil {
+		r.Light = string(champ.CVCalibration.light()) // the registered model's calibration
+	}
 	// Headline and light.
 	t := champ.Test
 	r.Headline = []report.Metric{
@@ -46,7 +49,12 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	if res.SelectionNote != "" {
 		r.Notes = append(r.Notes, res.SelectionNote)
 	}
-	if !champ.CalibrationPasses {
+	switch cv := champ.CVCalibration; {
+	case cv != nil && !cv.Passes:
+		r.LightReasons = append(r.LightReasons, fmt.Sprintf("calibration fails on the out-of-fold PDs (%d rows, each calibrated as the registered model is, by the other folds): the portfolio Jeffreys test is %s and %d grades are red; the model is registered but not labelled champion", cv.Rows, cv.Portfolio.Light, cv.RedGrades))
+	case cv != nil && !champ.CalibrationPasses:
+		r.Notes = append(r.Notes, fmt.Sprintf("The test part's calibration (of the model fitted on the train part, calibrated on the valid part) fails, but that model is not the one registered; the registered model's calibration, fitted on out-of-fold PDs, passes the same test cross-fitted on %d out-of-fold rows (portfolio %s, %d red grades).", cv.Rows, cv.Portfolio.Light, cv.RedGrades))
+	case cv == nil && !champ.CalibrationPasses:
 		r.LightReasons = append(r.LightReasons, "calibration fails: the portfolio Jeffreys test is red or more than one grade is red; the model is registered but not labelled champion")
 	}
 	for _, g := range champ.Grades {
@@ -62,6 +70,13 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			Gini: report.Num(c.Test.Gini), KS: report.Num(c.Test.KS), Brier: report.Num(c.Test.Brier), LogLoss: report.Num(c.Test.LogLoss),
 			Calibration: string(c.Light), Champion: c == champ, Note: fmt.Sprintf("fit %.1f s", c.FitSeconds),
 		})
+		if cv := c.CVCalibration; cv != nil {
+			light := "passes"
+			if !cv.Passes {
+				light = "fails"
+			}
+			r.Candidates[len(r.Candidates)-1].Note += fmt.Sprintf("; calibration on out-of-fold PDs %s (portfolio %s, %d red grades)", light, cv.Portfolio.Light, cv.RedGrades)
+		}
 		if c.CV != nil {
 			r.Candidates[len(r.Candidates)-1].CVAUC, r.Candidates[len(r.Candidates)-1].CVSE = report.Num(c.CV.MeanAUC), report.Num(c.CV.SE)
 		} else {
