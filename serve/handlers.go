@@ -162,7 +162,7 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 	if len(r.Reasons) > 0 {
 		resp.Reasons = make([]*creditpb.Reason, len(r.Reasons))
 		for i, x := range r.Reasons {
-			resp.Reasons[i] = &creditpb.Reason{Feature: x.Feature, Value: x.Value, Effect: x.Effect, Description: describe(x.Feature, x.Value)}
+			resp.Reasons[i] = &creditpb.Reason{Feature: x.Feature, Value: x.Value, Effect: x.Effect, Description: scoring.Describe(x.Feature, x.Value)}
 		}
 	}
 	s.metrics.score(r.PD, resp.Grade)

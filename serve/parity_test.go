@@ -129,12 +129,12 @@ func TestOnlineEqualsBatch(t *testing.T) {
 							t.Fatalf("%s as of %s: %v", row.CustomerID, asOf, err)
 						}
 						s := got.GetScoring()
-						var reasons [rescore.Reasons]string
+						var reasons, texts [rescore.Reasons]string
 						for k, x := range s.GetReasons() {
-							reasons[k] = x.GetFeature()
+							reasons[k], texts[k] = x.GetFeature(), x.GetDescription()+" (raises risk)"
 						}
 						if math.Float64bits(s.GetPd()) != math.Float64bits(row.PD) || int(s.GetGrade()) != row.Grade ||
-							s.GetScore() != row.Score || reasons != row.Reasons || s.GetModelVersion() != row.ModelVersion ||
+							s.GetScore() != row.Score || reasons != row.Reasons || texts != row.ReasonTexts || s.GetModelVersion() != row.ModelVersion ||
 							got.GetRecommendedLimit() != row.RecommendedLimit || s.GetAsOf() != row.AsOf.String() {
 							t.Fatalf("%s as of %s:\n online PD %v grade %d score %v reasons %q limit %v\n  batch PD %v grade %d score %v reasons %q limit %v",
 								row.CustomerID, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), reasons, got.GetRecommendedLimit(),

@@ -25,6 +25,9 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		Created:  time.Now().UTC().Format(time.RFC3339),
 		Credence: report.Version,
 		Light:    string(champ.Light),
+		LightRule: "the champion's calibration on the test part: the light of the portfolio Jeffreys test (green p > 0.05, yellow 0.001 < p ≤ 0.05, red p ≤ 0.001), " +
+			"raised to yellow when a grade is red and to red when more than one grade is red. A single red grade therefore leaves the overall light yellow. " +
+			"The Hosmer–Lemeshow test is shown but does not set the light: on thousands of observations it rejects deviations too small to matter.",
 	}
 	if champ.CVCalibration != nil {
 		r.Light = string(champ.CVCalibration.light()) // the registered model's calibration
@@ -37,9 +40,9 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		{Name: "KS", Value: report.Num(t.KS)},
 		{Name: "Brier", Value: report.Num(t.Brier)},
 		{Name: "Log loss", Value: report.Num(t.LogLoss)},
-		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Note: fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
-		{Name: "Mean PD", Value: report.Num(t.MeanPD), Note: fmt.Sprintf("Jeffreys p = %.4f (%s)", champ.Portfolio.JeffreysP, champ.Portfolio.Light)},
-		{Name: "Hosmer–Lemeshow p", Value: report.Num(champ.HLP), Note: "10 groups"},
+		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Unit: report.UnitShare, Note: fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
+		{Name: "Mean PD", Value: report.Num(t.MeanPD), Unit: report.UnitShare, Note: fmt.Sprintf("Jeffreys p = %s (%s)", report.FormatP(champ.Portfolio.JeffreysP), champ.Portfolio.Light)},
+		{Name: "Hosmer–Lemeshow p", Value: report.Num(champ.HLP), Unit: report.UnitP, Note: "10 groups; for information, it does not set the light"},
 	}
 	if cv := champ.CV; cv != nil {
 		r.Headline = append([]report.Metric{{Name: "Cross-validated AUC", Value: report.Num(cv.MeanAUC),
@@ -59,8 +62,8 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	}
 	for _, g := range champ.Grades {
 		if g.Light == eval.Red || g.Light == eval.Yellow {
-			r.LightReasons = append(r.LightReasons, fmt.Sprintf("grade %d: observed default rate %.3f%% against PD %.3f%% (Jeffreys p %.4f, %s)",
-				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, g.JeffreysP, g.Light))
+			r.LightReasons = append(r.LightReasons, fmt.Sprintf("grade %d: observed default rate %.3f%% against PD %.3f%% (Jeffreys p %s, %s)",
+				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, report.FormatP(g.JeffreysP), g.Light))
 		}
 	}
 	// Candidates and ROC.
@@ -101,14 +104,11 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 		}
 		r.Tuning = append(r.Tuning, row)
 	}
-	if pts, err := eval.KSCurve(testS.Y, champ.TestPD); err == nil {
-		var pop, def, non []float64
-		for _, p := range pts {
-			pop, def, non = append(pop, p.Population), append(def, p.Defaults), append(non, p.NonDefaults)
-		}
-		x, y := report.Thin(pop, def)
-		x2, y2 := report.Thin(pop, non)
-		r.KS = []report.Curve{{Name: "defaults", X: report.Nums(x), Y: report.Nums(y)}, {Name: "non-defaults", X: report.Nums(x2), Y: report.Nums(y2)}}
+	r.KS = report.KSCurves(testS.Y, champ.TestPD)
+	r.MasterScale = report.MasterScale(cfg.Scale, testS.Y, champ.TestPD)
+	r.ByAsOf = report.ByAsOf(testS.AsOf, testS.Y, champ.TestPD)
+	if grades, err := cfg.Scale.Grades(champ.TestPD); err == nil {
+		r.Migration = report.MigrationByCustomer(testS.CustomerIDs, testS.AsOf, grades)
 	}
 	r.Calibration = report.GradeRows(champ.Grades)
 	r.CalibrationNotes = emptyGrades(cfg.Scale, champ.TestPD)
@@ -116,7 +116,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 
 	// report.Stability of the score and of each feature, training against test.
 	if psi, table, err := eval.PSI(trainPD, champ.TestPD, 10); err == nil {
-		r.ScorePSI = psiTable(psi, table)
+		r.ScorePSI = report.PSIBins(psi, table)
 		if psi >= 0.25 {
 			r.LightReasons = append(r.LightReasons, fmt.Sprintf("score PSI %.3f between training and test: the population shifted", psi))
 		}
@@ -127,7 +127,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	for _, c := range res.Candidates {
 		if sc, ok := c.Model.(*scorecard.Model); ok {
 			for _, b := range sc.Table() {
-				r.Scorecard = append(r.Scorecard, report.BinRow{Feature: b.Feature, Bin: b.Bin, Count: int(b.Count), Share: report.Num(b.Share),
+				r.Scorecard = append(r.Scorecard, report.BinRow{Feature: b.Feature, Bin: report.BinLabel(b.Feature, b.Kind, b.Lower, b.Upper, b.Value, b.RangeBins), Count: int(b.Count), Share: report.Num(b.Share),
 					EventRate: report.Num(b.EventRate), WoE: report.Num(b.WoE), IV: report.Num(b.IV), Points: report.Num(b.Points)})
 			}
 		}
@@ -166,20 +166,6 @@ func defaultSource(book *datasets.Book, prep *backtest.Prepared) string {
 		return fmt.Sprintf("the default rule (%d days past due)", prep.DPDThreshold)
 	}
 	return "the book's defaults table"
-}
-
-func psiTable(psi float64, table []eval.PSIBin) *report.PSITable {
-	t := &report.PSITable{PSI: report.Num(psi), Band: eval.Stability(psi)}
-	for _, b := range table {
-		label := fmt.Sprintf("(%.4g, %.4g]", b.Lower, b.Upper)
-		if b.Missing {
-			label = "missing"
-		}
-		t.Bins = append(t.Bins, label)
-		t.Expected = append(t.Expected, report.Num(b.ExpectedShare))
-		t.Actual = append(t.Actual, report.Num(b.ActualShare))
-	}
-	return t
 }
 
 // featurePSI returns the features' PSI, training against test, largest first.

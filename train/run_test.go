@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/report"
+	"github.com/credence-risk/credence/models/report/reporttest"
 )
 
 func TestRunOnSyntheticBook(t *testing.T) {
@@ -37,6 +40,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 		}
 	}
 	var html, js bytes.Buffer
+	res.Report.Model.Version = "v0001" // as the registry names it
 	if err := res.Report.WriteHTML(&html); err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +54,30 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if len(back.Candidates) != 3 || len(back.Calibration) == 0 || back.ScorePSI == nil || len(back.IV) == 0 {
 		t.Errorf("report lacks sections: %d candidates, %d grades, psi %v, %d IVs", len(back.Candidates), len(back.Calibration), back.ScorePSI, len(back.IV))
 	}
+	dom := reporttest.Render(t, "training", html.Bytes())
+	reporttest.Check(t, dom, "overall", "headline", "candidates", "discrimination", "by-as-of", "master-scale",
+		"calibration", "stability", "migration", "features", "scorecard", "model-card")
+
+	// The validation report of the model on its own book.
+	art := *res.Artifact
+	art.Version = "v0001"
+	v, err := backtest.Validate(context.Background(), b, &art, backtest.ObservationConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html.Reset()
+	if err := v.Report.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	dom = reporttest.Render(t, "validation", html.Bytes())
+	reporttest.Check(t, dom, "overall", "headline", "discrimination", "by-as-of", "master-scale",
+		"calibration", "stability", "migration", "model-card")
+	for _, want := range []string{`<figure id="ks">`, `<table id="psi-bins">`, `class="migration"`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("validation page lacks %s", want)
+		}
+	}
+
 	// Same seed and data give the same model bytes.
 	again, err := Run(context.Background(), b, cfg, nil)
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -204,6 +206,16 @@ func TestTrainAndModels(t *testing.T) {
 	if out, err = credence(t, "models", "show", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "feature_set_version") {
 		t.Fatalf("models show: %v\n%s", err, out)
 	}
+	// Each version's training report names it on its model card.
+	for _, v := range []string{"v0001", "v0002"} {
+		b, err := os.ReadFile(filepath.Join(reg, "versions", v, "report.json"))
+		var card struct {
+			Model struct{ Version string } `json:"model_card"`
+		}
+		if err != nil || json.Unmarshal(b, &card) != nil || card.Model.Version != v {
+			t.Errorf("%s/report.json: model card version %q (%v); want %s", v, card.Model.Version, err, v)
+		}
+	}
 	if out, err = credence(t, "models", "promote", "v0001", "--registry", reg); err != nil || !strings.Contains(out, "champion is now v0001") {
 		t.Fatalf("models promote: %v\n%s", err, out)
 	}
@@ -227,7 +239,7 @@ func TestTrainAndModels(t *testing.T) {
 	if err != nil || !strings.Contains(out, "upgrades") {
 		t.Fatalf("rescore --previous: %v\n%s", err, out)
 	}
-	if b, err := os.ReadFile(second); err != nil || !strings.HasPrefix(string(b), "customer_id,as_of,pd,grade,score,recommended_limit,reason_1,reason_2,reason_3,model_version") {
+	if b, err := os.ReadFile(second); err != nil || !strings.HasPrefix(string(b), "customer_id,as_of,pd,grade,score,recommended_limit,currency,reason_1,reason_1_text,reason_2,reason_2_text,reason_3,reason_3_text,model_version") {
 		t.Errorf("rescore CSV header wrong or missing: %v", err)
 	}
 	if _, err := os.Stat(second + ".report.html"); err != nil {
@@ -346,7 +358,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 			}
 		}
 		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
-			got.GetRecommendedLimit() != num(row, "recommended_limit") || !slices.Equal(reasons, want) ||
+			math.Round(100*got.GetRecommendedLimit()) != math.Round(100*num(row, "recommended_limit")) || !slices.Equal(reasons, want) ||
 			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
 			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
 				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)

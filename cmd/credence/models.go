@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) modelsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "models", Short: "List, show, promote and roll back registered models"}
+	cmd := &cobra.Command{Use: "models", Short: "List, show, promote, roll back and export registered models"}
 	list := &cobra.Command{
 		Use:   "list --registry DIR",
 		Short: "List the registry's versions with their labels and test AUC",
@@ -117,7 +117,7 @@ func (a *app) modelsCmd() *cobra.Command {
 		},
 	}
 	rollback.Flags().String("registry", "", "model registry directory")
-	cmd.AddCommand(list, show, promote, rollback)
+	cmd.AddCommand(list, show, promote, rollback, a.exportCmd())
 	return cmd
 }
 

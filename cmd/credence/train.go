@@ -76,14 +76,17 @@ func (a *app) trainCmd() *cobra.Command {
 				return fmt.Errorf("train: %w", err)
 			}
 			res.Artifact.Credence = version
-			var html, js bytes.Buffer
-			if err := res.Report.WriteHTML(&html); err != nil {
-				return err
+			// The report's model card names the version the registry assigns.
+			render := func(write func(io.Writer) error) func(string) ([]byte, error) {
+				return func(v string) ([]byte, error) {
+					res.Report.Model.Version = v
+					var b bytes.Buffer
+					err := write(&b)
+					return b.Bytes(), err
+				}
 			}
-			if err := res.Report.WriteJSON(&js); err != nil {
-				return err
-			}
-			v, err := reg.Add(res.Artifact, registry.File{Name: "report.html", Data: html.Bytes()}, registry.File{Name: "report.json", Data: js.Bytes()})
+			v, err := reg.Add(res.Artifact, registry.File{Name: "report.html", Render: render(res.Report.WriteHTML)},
+				registry.File{Name: "report.json", Render: render(res.Report.WriteJSON)})
 			if err != nil {
 				return err
 			}

@@ -137,6 +137,11 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	slices.SortStableFunc(v.FeaturePSI, func(a, b report.Stability) int { return cmp.Compare(b.PSI, a.PSI) })
 	v.judge()
 	v.Report = v.report(book, art, prep, sample, pd)
+	if psi, table := stored.Reference.PD.Compare(pd); len(table) > 0 {
+		v.Report.ScorePSI = report.PSIBins(psi, table)
+	}
+	v.Report.MasterScale = report.MasterScale(scale, sample.Y, pd)
+	v.Report.Migration = report.MigrationByCustomer(sample.CustomerIDs, sample.AsOf, grades)
 	return v, nil
 }
 
@@ -153,17 +158,17 @@ func (v *Validation) judge() {
 	}
 	switch drop := eval.TrafficLight(v.DropP); drop {
 	case eval.Red, eval.Yellow:
-		raise(drop, fmt.Sprintf("AUC %.4f against %.4f at training: the drop is significant (p = %.4g)", v.Metrics.AUC, v.AUCInit, v.DropP))
+		raise(drop, fmt.Sprintf("AUC %.4f against %.4f at training: the drop is significant (p = %s)", v.Metrics.AUC, v.AUCInit, report.FormatP(v.DropP)))
 	}
 	switch v.Portfolio.Light {
 	case eval.Red, eval.Yellow:
-		raise(v.Portfolio.Light, fmt.Sprintf("portfolio: observed default rate %.3f%% against mean PD %.3f%% (Jeffreys p = %.4g)",
-			100*v.Portfolio.DefaultRate, 100*v.Portfolio.MeanPD, v.Portfolio.JeffreysP))
+		raise(v.Portfolio.Light, fmt.Sprintf("portfolio: observed default rate %.3f%% against mean PD %.3f%% (Jeffreys p = %s)",
+			100*v.Portfolio.DefaultRate, 100*v.Portfolio.MeanPD, report.FormatP(v.Portfolio.JeffreysP)))
 	}
 	for _, g := range v.Grades {
 		if g.Light == eval.Red {
-			raise(eval.Yellow, fmt.Sprintf("grade %d: observed default rate %.3f%% against PD %.3f%% (Jeffreys p = %.4g)",
-				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, g.JeffreysP))
+			raise(eval.Yellow, fmt.Sprintf("grade %d is red: observed default rate %.3f%% against PD %.3f%% (Jeffreys p = %s); a red grade alone makes the overall light yellow",
+				g.Grade, 100*g.DefaultRate, 100*g.MeanPD, report.FormatP(g.JeffreysP)))
 		}
 	}
 	switch {
@@ -188,15 +193,19 @@ func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *P
 		Credence:     report.Version,
 		Light:        string(v.Light),
 		LightReasons: v.Reasons,
+		LightRule: "the worst of the findings listed: red when the AUC dropped significantly since training (p ≤ 0.001), the portfolio calibration is red " +
+			"(Jeffreys p ≤ 0.001) or the PD shifted (PSI ≥ 0.25); yellow for a milder AUC drop or portfolio miscalibration (p ≤ 0.05), a red grade, " +
+			"a PD PSI from 0.10 or a feature PSI from 0.25. A red grade alone makes the light yellow, not red. " +
+			"The Hosmer–Lemeshow test is shown but does not set the light: on thousands of observations it rejects deviations too small to matter.",
 		Headline: []report.Metric{
 			{Name: "AUC", Value: report.Num(m.AUC), Note: fmt.Sprintf("95%% CI %.4f–%.4f (DeLong)", m.AUCLow, m.AUCHigh)},
-			{Name: "AUC at training", Value: report.Num(v.AUCInit), Note: fmt.Sprintf("drop test z = %.3f, p = %.4g", v.DropZ, v.DropP)},
+			{Name: "AUC at training", Value: report.Num(v.AUCInit), Note: fmt.Sprintf("drop test z = %.3f, p = %s", v.DropZ, report.FormatP(v.DropP))},
 			{Name: "Gini", Value: report.Num(m.Gini)},
 			{Name: "KS", Value: report.Num(m.KS)},
 			{Name: "Brier", Value: report.Num(m.Brier)},
-			{Name: "Observed default rate", Value: report.Num(m.DefaultRate), Note: fmt.Sprintf("%d defaults in %d observations", m.Defaults, m.N)},
-			{Name: "Mean PD", Value: report.Num(m.MeanPD), Note: fmt.Sprintf("Jeffreys p = %.4f (%s)", v.Portfolio.JeffreysP, v.Portfolio.Light)},
-			{Name: "Hosmer–Lemeshow p", Value: report.Num(v.HLP), Note: "10 groups"},
+			{Name: "Observed default rate", Value: report.Num(m.DefaultRate), Unit: report.UnitShare, Note: fmt.Sprintf("%d defaults in %d observations", m.Defaults, m.N)},
+			{Name: "Mean PD", Value: report.Num(m.MeanPD), Unit: report.UnitShare, Note: fmt.Sprintf("Jeffreys p = %s (%s)", report.FormatP(v.Portfolio.JeffreysP), v.Portfolio.Light)},
+			{Name: "Hosmer–Lemeshow p", Value: report.Num(v.HLP), Unit: report.UnitP, Note: "10 groups; for information, it does not set the light"},
 			{Name: "Score PSI", Value: report.Num(v.ScorePSI), Note: "against training"},
 		},
 		FeaturePSI: v.FeaturePSI[:min(len(v.FeaturePSI), 40)],
@@ -205,12 +214,16 @@ func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *P
 		x, y := report.Thin(fpr, tpr)
 		r.ROC = []report.Curve{{Name: art.Family, X: report.Nums(x), Y: report.Nums(y)}}
 	}
+	r.KS = report.KSCurves(sample.Y, pd)
+	r.ByAsOf = report.ByAsOf(sample.AsOf, sample.Y, pd)
 	r.Calibration = report.GradeRows(v.Grades)
 	r.Scores = report.ScoreHistogram(sample.Y, pd)
 	r.Model = report.ModelCard{
 		Version: art.Version, Family: art.Family, Book: book.Dir,
-		DataWindow:      fmt.Sprintf("history %s to %s; observed until %s", prep.First, prep.Last, prep.ObservedUntil),
-		Horizon:         prep.Horizon.String(),
+		DataWindow: fmt.Sprintf("history %s to %s; observed until %s", prep.First, prep.Last, prep.ObservedUntil),
+		Horizon:    prep.Horizon.String(),
+		Split: fmt.Sprintf("none: every labelled observation of the book is a test observation (as of %s to %s), scored by the stored model, which was not refit",
+			slices.Min(sample.AsOf), slices.Max(sample.AsOf)),
 		Observations:    fmt.Sprintf("%d customers; %d labelled observations with %d defaults", v.Counts.Customers, v.Counts.Labelled, v.Counts.Defaults),
 		FeatureSet:      art.FeatureSet.Version,
 		Features:        art.FeatureSet.Names(),

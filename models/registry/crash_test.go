@@ -68,7 +68,7 @@ func TestCrash(t *testing.T) {
 		{"add before the rename", "add: before rename",
 			func(r *Registry) { r.Add(stubArtifact(0.5)) }, "v0001", "v0002", "old"},
 		{"add while writing an attachment", "write report.html: before rename",
-			func(r *Registry) { r.Add(stubArtifact(0.5), File{"report.html", []byte("new")}) }, "v0001", "v0002", "old"},
+			func(r *Registry) { r.Add(stubArtifact(0.5), File{Name: "report.html", Data: []byte("new")}) }, "v0001", "v0002", "old"},
 		{"attach before the rename", "write report.html: before rename",
 			func(r *Registry) { r.AddFile("v0001", "report.html", []byte("new")) }, "v0001", "v0002", "old"},
 	}

@@ -268,6 +268,9 @@ func (r *Registry) List() ([]Entry, error) {
 type File struct {
 	Name string
 	Data []byte
+	// Render, when set, makes Data once the version is known, for a file
+	// that names its version (a training report's model card).
+	Render func(version string) ([]byte, error)
 }
 
 // checkFileName refuses names that are not plain file names in a version
@@ -330,6 +333,11 @@ func (r *Registry) Add(a *artifact.Artifact, files ...File) (version string, err
 		return "", fmt.Errorf("add %s: %w", v, err)
 	}
 	for _, f := range files {
+		if f.Render != nil {
+			if f.Data, err = f.Render(v); err != nil {
+				return "", fmt.Errorf("add %s: render %s: %w", v, f.Name, err)
+			}
+		}
 		if err := writeFile(filepath.Join(tmp, f.Name), f.Data); err != nil {
 			return "", fmt.Errorf("add %s: attach %s: %w", v, f.Name, err)
 		}

@@ -127,7 +127,7 @@ func TestAddLoad(t *testing.T) {
 	in := stubArtifact(0.125)
 	in.Notes = map[string]string{"by": "test"}
 	for i := 1; i <= 3; i++ {
-		v, err := r.Add(in, File{"report.json", []byte(`{"n":` + fmt.Sprint(i) + `}`)})
+		v, err := r.Add(in, File{Name: "report.json", Data: []byte(`{"n":` + fmt.Sprint(i) + `}`)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -611,5 +611,19 @@ func TestLabelsKeyOrder(t *testing.T) {
 	}
 	if got, err := r.Rollback(); got != "v0002" || err != nil {
 		t.Errorf("rollback: got %q, %v; want v0002", got, err)
+	}
+}
+
+// TestAddRendersWithVersion checks that a File's Render sees the version
+// Add assigns, so a report can name it.
+func TestAddRendersWithVersion(t *testing.T) {
+	r := newRegistry(t, 2)
+	v, err := r.Add(stubArtifact(0.3), File{Name: "card.txt", Render: func(v string) ([]byte, error) { return []byte("model " + v), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(r.Path(v, "card.txt"))
+	if err != nil || string(b) != "model v0003" || v != "v0003" {
+		t.Errorf("added %s with card %q (%v); want v0003 with \"model v0003\"", v, b, err)
 	}
 }

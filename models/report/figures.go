@@ -2,7 +2,11 @@ package report
 
 import (
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 )
@@ -69,4 +73,228 @@ func GradeRows(grades []eval.GradeRow) []GradeRow {
 			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)})
 	}
 	return out
+}
+
+// KSCurves is the KS chart of pd against the outcomes y: the cumulative
+// shares of defaults and of non-defaults flagged as the PD threshold
+// falls, against the share of the population flagged; nil when it cannot
+// be computed (one class only).
+func KSCurves(y, pd []float64) []Curve {
+	pts, err := eval.KSCurve(y, pd)
+	if err != nil {
+		return nil
+	}
+	pop, def, non := []float64{0}, []float64{0}, []float64{0}
+	for _, p := range pts {
+		pop, def, non = append(pop, p.Population), append(def, p.Defaults), append(non, p.NonDefaults)
+	}
+	x, d := Thin(pop, def)
+	x2, n := Thin(pop, non)
+	return []Curve{{Name: "defaults", X: Nums(x), Y: Nums(d)}, {Name: "non-defaults", X: Nums(x2), Y: Nums(n)}}
+}
+
+// PSIBins is a PD's population stability table: each bin's PD range in
+// percent (or "missing") with the expected and actual shares.
+func PSIBins(psi float64, table []eval.PSIBin) *PSITable {
+	t := &PSITable{PSI: Num(psi), Band: eval.Stability(psi)}
+	for _, b := range table {
+		label := "missing"
+		if !b.Missing {
+			label = pdRange(b.Lower, b.Upper)
+		}
+		t.Bins = append(t.Bins, label)
+		t.Expected = append(t.Expected, Num(b.ExpectedShare))
+		t.Actual = append(t.Actual, Num(b.ActualShare))
+	}
+	return t
+}
+
+// pdRange writes the PD interval (lo, hi] in percent; an open end as
+// "up to" or "above".
+func pdRange(lo, hi float64) string {
+	switch {
+	case math.IsInf(lo, -1) || math.IsNaN(lo):
+		return "up to " + FormatPercent(hi)
+	case math.IsInf(hi, 1) || math.IsNaN(hi):
+		return "above " + FormatPercent(lo)
+	}
+	return "above " + FormatPercent(lo) + " up to " + FormatPercent(hi)
+}
+
+// ScaleRow is one grade of the master scale with what a sample holds in
+// it.
+type ScaleRow struct {
+	Grade int    `json:"grade"`
+	Name  string `json:"name"`
+	// Lower (exclusive, but 0 for grade 1) and Upper bound the grade's PDs.
+	Lower      Num `json:"pd_lower"`
+	Upper      Num `json:"pd_upper"`
+	N          int `json:"n"`
+	Defaults   int `json:"defaults"`
+	ObservedDR Num `json:"observed_dr"` // null without observations
+	MeanPD     Num `json:"mean_pd"`     // null without observations
+}
+
+// MasterScale is every grade of scale (the default grade aside) with its
+// PD band, the observations in it, their defaults, observed default rate
+// and mean PD.
+func MasterScale(scale grade.Scale, y, pd []float64) []ScaleRow {
+	rows := make([]ScaleRow, grade.Bands)
+	sum := make([]float64, grade.Bands)
+	for g := 1; g <= grade.Bands; g++ {
+		rows[g-1] = ScaleRow{Grade: g, Name: scale.Name(g), Lower: Num(scale.Lower(g)), Upper: Num(scale.Upper[g-1])}
+	}
+	for i, p := range pd {
+		g := scale.Grade(p)
+		if g < 1 || g > grade.Bands {
+			continue
+		}
+		rows[g-1].N++
+		sum[g-1] += p
+		if y[i] == 1 {
+			rows[g-1].Defaults++
+		}
+	}
+	for k := range rows {
+		r := &rows[k]
+		r.ObservedDR, r.MeanPD = Num(math.NaN()), Num(math.NaN())
+		if r.N > 0 {
+			r.ObservedDR, r.MeanPD = Num(float64(r.Defaults)/float64(r.N)), Num(sum[k]/float64(r.N))
+		}
+	}
+	return rows
+}
+
+// PeriodRow is the performance of the observations of one as-of date.
+type PeriodRow struct {
+	AsOf       string `json:"as_of"`
+	N          int    `json:"n"`
+	Defaults   int    `json:"defaults"`
+	ObservedDR Num    `json:"observed_dr"`
+	MeanPD     Num    `json:"mean_pd"`
+	AUC        Num    `json:"auc"` // null when the date has no defaults or no non-defaults
+}
+
+// ByAsOf is the performance of pd on each as-of date, earliest first:
+// count, defaults, observed default rate, mean PD and AUC.
+func ByAsOf(asOf []datasets.Date, y, pd []float64) []PeriodRow {
+	idx := map[datasets.Date][]int{}
+	for i, d := range asOf {
+		idx[d] = append(idx[d], i)
+	}
+	dates := make([]datasets.Date, 0, len(idx))
+	for d := range idx {
+		dates = append(dates, d)
+	}
+	slices.Sort(dates)
+	out := make([]PeriodRow, 0, len(dates))
+	for _, d := range dates {
+		rows := idx[d]
+		ys, ps := make([]float64, len(rows)), make([]float64, len(rows))
+		r := PeriodRow{AsOf: d.String(), N: len(rows)}
+		var sum float64
+		for k, i := range rows {
+			ys[k], ps[k] = y[i], pd[i]
+			sum += pd[i]
+			if y[i] == 1 {
+				r.Defaults++
+			}
+		}
+		r.ObservedDR, r.MeanPD = Num(float64(r.Defaults)/float64(r.N)), Num(sum/float64(r.N))
+		r.AUC = Num(math.NaN())
+		if r.Defaults > 0 && r.Defaults < r.N {
+			r.AUC = Num(eval.AUC(ys, ps, nil))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// GradeMigration is a grade migration matrix: Matrix[i][j] counts moves
+// from Grades[i] to Grades[j].
+type GradeMigration struct {
+	// Basis says what moved: which observations are paired.
+	Basis  string    `json:"basis"`
+	Grades []int     `json:"grades"`
+	Matrix [][]int64 `json:"matrix"`
+	Moves  int64     `json:"moves"`
+}
+
+// MigrationByCustomer pairs each customer's consecutive observations
+// (by as-of date) and counts the grade moves between them; nil when no
+// customer has two observations.
+func MigrationByCustomer(ids []string, asOf []datasets.Date, grades []int) *GradeMigration {
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := strings.Compare(ids[a], ids[b]); c != 0 {
+			return c
+		}
+		return int(asOf[a]) - int(asOf[b])
+	})
+	m := &GradeMigration{Basis: "each customer's consecutive observations (as-of dates)"}
+	for g := 1; g <= grade.Bands; g++ {
+		m.Grades = append(m.Grades, g)
+	}
+	m.Matrix = make([][]int64, grade.Bands)
+	for i := range m.Matrix {
+		m.Matrix[i] = make([]int64, grade.Bands)
+	}
+	for k := 1; k < len(order); k++ {
+		a, b := order[k-1], order[k]
+		if ids[a] != ids[b] {
+			continue
+		}
+		from, to := grades[a], grades[b]
+		if from < 1 || from > grade.Bands || to < 1 || to > grade.Bands {
+			continue
+		}
+		m.Matrix[from-1][to-1]++
+		m.Moves++
+	}
+	if m.Moves == 0 {
+		return nil
+	}
+	return m
+}
+
+// BinLabel writes a scorecard bin for people: a range with its bounds
+// rounded to four significant digits ("< 1.5", "[0.7143, 0.8571)", "≥ 30"),
+// and the two bins of a yes/no attribute (a feature named "name=value"
+// cut once in (0, 1]) as "no" and "yes".
+func BinLabel(feature, kind string, lower, upper, value float64, rangeBins int) string {
+	switch kind {
+	case "missing":
+		return "missing"
+	case "special":
+		return "special value " + shortNumber(value)
+	}
+	if rangeBins == 2 && strings.Contains(feature, "=") {
+		if math.IsInf(lower, -1) && upper > 0 && upper <= 1 {
+			return "no"
+		}
+		if math.IsInf(upper, 1) && lower > 0 && lower <= 1 {
+			return "yes"
+		}
+	}
+	switch {
+	case math.IsInf(lower, -1) && math.IsInf(upper, 1):
+		return "any value"
+	case math.IsInf(lower, -1):
+		return "< " + shortNumber(upper)
+	case math.IsInf(upper, 1):
+		return "≥ " + shortNumber(lower)
+	}
+	return "[" + shortNumber(lower) + ", " + shortNumber(upper) + ")"
+}
+
+// shortNumber rounds x to four significant digits, never in exponent
+// form below a billion.
+func shortNumber(x float64) string {
+	if math.Abs(x) >= 1000 {
+		return strconv.FormatFloat(math.Round(x), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
 }

@@ -7,7 +7,6 @@ package report
 
 import (
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"io"
 	"math"
@@ -29,7 +28,9 @@ type Report struct {
 	// Light is the overall traffic light: green, yellow or red.
 	Light        string   `json:"light"`
 	LightReasons []string `json:"light_reasons,omitempty"`
-	Headline     []Metric `json:"headline"`
+	// LightRule says how Light is derived from the tests.
+	LightRule string   `json:"light_rule"`
+	Headline  []Metric `json:"headline"`
 	// Candidates compares every fitted family (champion and challengers).
 	Candidates []Candidate `json:"candidates,omitempty"`
 	// Tuning is each family's hyperparameter search, when training
@@ -41,14 +42,20 @@ type Report struct {
 	Calibration  []GradeRow  `json:"calibration_by_grade,omitempty"`
 	// CalibrationNotes explain the grades the calibration table leaves
 	// out (no observation in their band).
-	CalibrationNotes []string    `json:"calibration_notes,omitempty"`
-	Scores           *Histogram  `json:"score_distribution,omitempty"`
-	ScorePSI         *PSITable   `json:"score_psi,omitempty"`
-	FeaturePSI       []Stability `json:"feature_psi,omitempty"`
-	IV               []Ranked    `json:"information_value,omitempty"`
-	Importance       []Ranked    `json:"importance,omitempty"`
-	Scorecard        []BinRow    `json:"scorecard,omitempty"`
-	Notes            []string    `json:"notes,omitempty"`
+	CalibrationNotes []string `json:"calibration_notes,omitempty"`
+	// MasterScale is every grade's PD band with the observations in it.
+	MasterScale []ScaleRow `json:"master_scale,omitempty"`
+	// ByAsOf is the performance on each as-of date.
+	ByAsOf []PeriodRow `json:"performance_by_as_of,omitempty"`
+	// Migration counts grade moves between observations of a customer.
+	Migration  *GradeMigration `json:"migration,omitempty"`
+	Scores     *Histogram      `json:"score_distribution,omitempty"`
+	ScorePSI   *PSITable       `json:"score_psi,omitempty"`
+	FeaturePSI []Stability     `json:"feature_psi,omitempty"`
+	IV         []Ranked        `json:"information_value,omitempty"`
+	Importance []Ranked        `json:"importance,omitempty"`
+	Scorecard  []BinRow        `json:"scorecard,omitempty"`
+	Notes      []string        `json:"notes,omitempty"`
 }
 
 // ModelCard documents a model for its users and reviewers.
@@ -72,7 +79,10 @@ type ModelCard struct {
 type Metric struct {
 	Name  string `json:"name"`
 	Value Num    `json:"value"`
-	Note  string `json:"note,omitempty"`
+	// Unit says how to read Value: UnitCount, UnitAmount, UnitShare,
+	// UnitIndex or UnitP; empty is UnitIndex.
+	Unit string `json:"unit,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // Candidate is one fitted family's test metrics.
@@ -228,25 +238,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return reportTemplate.Execute(w, r)
 }
 
-var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f":   func(prec int, x Num) string { return fmtFloat(float64(x), prec) },
-	"pct": func(x Num) string { return fmtFloat(100*float64(x), 2) + "%" },
+var reportTemplate = NewPage("report", reportHTML, template.FuncMap{
 	"roc": func(cs []Curve) template.HTML {
-		return lineChart(cs, "false positive rate", "true positive rate", true)
+		return lineChart(cs, "false positive rate (non-defaults flagged)", "true positive rate (defaults flagged)", true)
 	},
-	"ks":    func(cs []Curve) template.HTML { return lineChart(cs, "score quantile", "cumulative share", false) },
+	"ks": func(cs []Curve) template.HTML {
+		return lineChart(cs, "population flagged, highest PD first", "share of the group flagged", false)
+	},
 	"calib": calibrationChart,
 	"hist":  histogramChart,
 	"bars":  barChart,
-	"light": func(s string) template.HTML {
-		return template.HTML(`<span class="light ` + template.HTMLEscapeString(s) + `">` + template.HTMLEscapeString(s) + `</span>`)
-	},
-	"rawjson": func(b json.RawMessage) string { return string(b) },
-}).Parse(reportHTML))
-
-func fmtFloat(x float64, prec int) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "–"
-	}
-	return fmt.Sprintf("%.*f", prec, x)
-}
+})

@@ -230,16 +230,22 @@ func (m *Model) Candidates() []Candidate { return slices.Clone(m.candidates) }
 
 // BinRow is one line of a scorecard table.
 type BinRow struct {
-	Feature   string
-	Bin       string  // Bin.Label
-	Count     float64 // training rows (weighted)
-	Share     float64 // of all training rows
-	Events    float64
-	EventRate float64
-	WoE       float64
-	IV        float64
-	Points    float64
-	Neutral   bool
+	Feature string
+	Bin     string // Bin.Label
+	// Kind, Lower, Upper and Value are the bin's own bounds, for
+	// labels other than Bin's.
+	Kind         string
+	Lower, Upper float64
+	Value        float64
+	RangeBins    int     // range bins of the feature
+	Count        float64 // training rows (weighted)
+	Share        float64 // of all training rows
+	Events       float64
+	EventRate    float64
+	WoE          float64
+	IV           float64
+	Points       float64
+	Neutral      bool
 }
 
 // Table returns every bin of every feature, for reports.
@@ -250,8 +256,15 @@ func (m *Model) Table() []BinRow {
 		for _, b := range v.Bins {
 			total += b.Count
 		}
+		ranges := 0
 		for _, b := range v.Bins {
-			r := BinRow{Feature: v.Feature, Bin: b.Label(), Count: b.Count, Events: b.Events,
+			if b.Kind == KindRange {
+				ranges++
+			}
+		}
+		for _, b := range v.Bins {
+			r := BinRow{Feature: v.Feature, Bin: b.Label(), Kind: b.Kind, Lower: b.Lower, Upper: b.Upper, Value: b.Value, RangeBins: ranges,
+				Count: b.Count, Events: b.Events,
 				EventRate: b.EventRate, WoE: b.WoE, IV: b.IV, Points: b.Points, Neutral: b.Neutral}
 			if total > 0 {
 				r.Share = b.Count / total

@@ -519,7 +519,7 @@ func TestTable(t *testing.T) {
 	if len(rows) != 8 {
 		t.Fatalf("%d rows; want 8", len(rows))
 	}
-	want := BinRow{Feature: `b="x"`, Bin: "special -1", Count: 5, Share: 5.0 / 30, Events: 3, EventRate: 0.6, WoE: -1, IV: 0.05, Points: 5}
+	want := BinRow{Feature: `b="x"`, Bin: "special -1", Kind: KindSpecial, Value: -1, RangeBins: 2, Count: 5, Share: 5.0 / 30, Events: 3, EventRate: 0.6, WoE: -1, IV: 0.05, Points: 5}
 	if rows[6] != want {
 		t.Errorf("row 7 = %+v; want %+v", rows[6], want)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/models/report/reporttest"
 )
 
 func TestMigrationAgainstPreviousOutput(t *testing.T) {
@@ -280,5 +281,10 @@ func TestReport(t *testing.T) {
 		if strings.Contains(strings.ReplaceAll(page, "http://www.w3.org/2000/svg", ""), bad) {
 			t.Errorf("HTML holds %q: unsafe content or a network reference", bad)
 		}
+	}
+	dom := reporttest.Render(t, "rescore", html.Bytes())
+	reporttest.Check(t, dom, "headline", "grades", "stability", "migration", "notes")
+	if !strings.Contains(dom, `<svg class="chart grades"`) {
+		t.Error("rendered page lacks the grade chart")
 	}
 }

@@ -21,23 +21,41 @@ import (
 
 // Columns are the output's columns, in order. Their names and types are
 // part of Credence's interface: scripts and warehouses read them.
-var Columns = []string{"customer_id", "as_of", "pd", "grade", "score", "recommended_limit",
-	"reason_1", "reason_2", "reason_3", "model_version"}
+var Columns = []string{"customer_id", "as_of", "pd", "grade", "score", "recommended_limit", "currency",
+	"reason_1", "reason_1_text", "reason_2", "reason_2_text", "reason_3", "reason_3_text", "model_version"}
 
-// parquetRow is the Parquet layout of a Row: as_of a DATE, the limit and
-// the reasons nullable, the model version dictionary-encoded (it is the
-// same on every row).
+// parquetRow is the Parquet layout of a Row: as_of a DATE, the limit a
+// DECIMAL(18,2) amount in the book's currency as the book's own amounts
+// are decimals, the limit and the reasons nullable, the currency and
+// model version dictionary-encoded (they are the same on every row).
 type parquetRow struct {
-	CustomerID       string   `parquet:"customer_id"`
-	AsOf             int32    `parquet:"as_of,date"`
-	PD               float64  `parquet:"pd"`
-	Grade            int32    `parquet:"grade"`
-	Score            float64  `parquet:"score"`
-	RecommendedLimit *float64 `parquet:"recommended_limit,optional"`
-	Reason1          *string  `parquet:"reason_1,optional"`
-	Reason2          *string  `parquet:"reason_2,optional"`
-	Reason3          *string  `parquet:"reason_3,optional"`
-	ModelVersion     string   `parquet:"model_version,dict"`
+	CustomerID       string  `parquet:"customer_id"`
+	AsOf             int32   `parquet:"as_of,date"`
+	PD               float64 `parquet:"pd"`
+	Grade            int32   `parquet:"grade"`
+	Score            float64 `parquet:"score"`
+	RecommendedLimit *int64  `parquet:"recommended_limit,decimal(2:18),optional"`
+	Currency         string  `parquet:"currency,dict"`
+	Reason1          *string `parquet:"reason_1,optional"`
+	Reason1Text      *string `parquet:"reason_1_text,optional"`
+	Reason2          *string `parquet:"reason_2,optional"`
+	Reason2Text      *string `parquet:"reason_2_text,optional"`
+	Reason3          *string `parquet:"reason_3,optional"`
+	Reason3Text      *string `parquet:"reason_3_text,optional"`
+	ModelVersion     string  `parquet:"model_version,dict"`
+}
+
+// maxCents bounds a DECIMAL(18,2) amount in hundredths.
+const maxCents = 1e18 - 1
+
+// cents is an amount in hundredths of the currency unit, rounded half
+// away from zero, as DECIMAL(18,2) holds it.
+func cents(x float64) (int64, error) {
+	c := math.Round(x * 100)
+	if !(math.Abs(c) <= maxCents) {
+		return 0, fmt.Errorf("recommended_limit %v does not fit DECIMAL(18,2)", x)
+	}
+	return int64(c), nil
 }
 
 // rowGroupRows is the number of rows per Parquet row group, as the book's
@@ -119,16 +137,22 @@ func (w *Writer) Write(rows []Row) error {
 
 func (w *Writer) writeParquet(rows []Row) error {
 	w.pqs = w.pqs[:0]
+	limits := make([]int64, len(rows))
 	for i := range rows {
 		r := &rows[i]
 		p := parquetRow{CustomerID: r.CustomerID, AsOf: int32(r.AsOf), PD: r.PD, Grade: int32(r.Grade),
-			Score: r.Score, ModelVersion: r.ModelVersion}
+			Score: r.Score, Currency: r.Currency, ModelVersion: r.ModelVersion}
 		if !math.IsNaN(r.RecommendedLimit) {
-			p.RecommendedLimit = &r.RecommendedLimit
+			c, err := cents(r.RecommendedLimit)
+			if err != nil {
+				return fmt.Errorf("customer %s: %w", r.CustomerID, err)
+			}
+			limits[i] = c
+			p.RecommendedLimit = &limits[i]
 		}
-		for k, dst := range []**string{&p.Reason1, &p.Reason2, &p.Reason3} {
+		for k, dst := range [][2]**string{{&p.Reason1, &p.Reason1Text}, {&p.Reason2, &p.Reason2Text}, {&p.Reason3, &p.Reason3Text}} {
 			if r.Reasons[k] != "" {
-				*dst = &r.Reasons[k]
+				*dst[0], *dst[1] = &r.Reasons[k], &r.ReasonTexts[k]
 			}
 		}
 		w.pqs = append(w.pqs, p)
@@ -143,10 +167,15 @@ func (w *Writer) writeCSV(rows []Row) error {
 		r := &rows[i]
 		lim := ""
 		if !math.IsNaN(r.RecommendedLimit) {
-			lim = formatFloat(r.RecommendedLimit)
+			c, err := cents(r.RecommendedLimit)
+			if err != nil {
+				return fmt.Errorf("customer %s: %w", r.CustomerID, err)
+			}
+			lim = strconv.FormatFloat(float64(c)/100, 'f', 2, 64)
 		}
 		w.rec = append(w.rec[:0], r.CustomerID, r.AsOf.String(), formatFloat(r.PD), strconv.Itoa(r.Grade),
-			formatFloat(r.Score), lim, r.Reasons[0], r.Reasons[1], r.Reasons[2], r.ModelVersion)
+			formatFloat(r.Score), lim, r.Currency, r.Reasons[0], r.ReasonTexts[0], r.Reasons[1], r.ReasonTexts[1],
+			r.Reasons[2], r.ReasonTexts[2], r.ModelVersion)
 		if err := w.csv.Write(w.rec); err != nil {
 			return err
 		}

@@ -48,6 +48,7 @@ func scoredRows(t *testing.T) []Row {
 	_, rows := runAll(t, f, DefaultConfig(datasets.YMD(2024, 6, 1)))
 	rows[0].RecommendedLimit = math.NaN()
 	rows[1].Reasons = [Reasons]string{"inv_count", "", ""}
+	rows[1].ReasonTexts = [Reasons]string{"3 invoices issued (raises risk)", "", ""}
 	return rows
 }
 
@@ -81,6 +82,10 @@ func TestParquetOutput(t *testing.T) {
 		return lt.Value == nil || ok && it.BitWidth == 32 && it.IsSigned
 	}
 	isPlain := func(lt *format.LogicalType) bool { return lt.Value == nil }
+	isCents := func(lt *format.LogicalType) bool {
+		d, ok := lt.Value.(*format.DecimalType)
+		return ok && d.Scale == 2 && d.Precision == 18
+	}
 	tests := []struct {
 		column   string
 		kind     parquet.Kind
@@ -92,10 +97,14 @@ func TestParquetOutput(t *testing.T) {
 		{"pd", parquet.Double, isPlain, false},
 		{"grade", parquet.Int32, isInt32, false},
 		{"score", parquet.Double, isPlain, false},
-		{"recommended_limit", parquet.Double, isPlain, true},
+		{"recommended_limit", parquet.Int64, isCents, true},
+		{"currency", parquet.ByteArray, isString, false},
 		{"reason_1", parquet.ByteArray, isString, true},
+		{"reason_1_text", parquet.ByteArray, isString, true},
 		{"reason_2", parquet.ByteArray, isString, true},
+		{"reason_2_text", parquet.ByteArray, isString, true},
 		{"reason_3", parquet.ByteArray, isString, true},
+		{"reason_3_text", parquet.ByteArray, isString, true},
 		{"model_version", parquet.ByteArray, isString, false},
 	}
 	var names []string
@@ -149,8 +158,50 @@ func TestCSVOutput(t *testing.T) {
 	if got := recs[1][5]; got != "" {
 		t.Errorf("an unknown limit is written %q; want an empty field", got)
 	}
-	if got := recs[2][6:9]; !slices.Equal(got, []string{"inv_count", "", ""}) {
-		t.Errorf("reasons written %q; want inv_count and two empty fields", got)
+	if got := recs[2][7:13]; !slices.Equal(got, []string{"inv_count", "3 invoices issued (raises risk)", "", "", "", ""}) {
+		t.Errorf("reasons written %q; want inv_count with its text and four empty fields", got)
+	}
+	if got := recs[2][5:7]; !strings.Contains(got[0], ".") || len(got[0])-strings.Index(got[0], ".") != 3 || got[1] != rows[1].Currency || got[1] == "" {
+		t.Errorf("limit and currency written %q; want an amount with two decimals and %q", got, rows[1].Currency)
+	}
+}
+
+// TestReadsScoresWrittenBeforeDecimalLimits reads a scores file of the
+// earlier layout: recommended_limit a DOUBLE, no currency and no reason
+// texts, as --previous must.
+func TestReadsScoresWrittenBeforeDecimalLimits(t *testing.T) {
+	type oldRow struct {
+		CustomerID       string   `parquet:"customer_id"`
+		AsOf             int32    `parquet:"as_of,date"`
+		PD               float64  `parquet:"pd"`
+		Grade            int32    `parquet:"grade"`
+		Score            float64  `parquet:"score"`
+		RecommendedLimit *float64 `parquet:"recommended_limit,optional"`
+		Reason1          *string  `parquet:"reason_1,optional"`
+		Reason2          *string  `parquet:"reason_2,optional"`
+		Reason3          *string  `parquet:"reason_3,optional"`
+		ModelVersion     string   `parquet:"model_version,dict"`
+	}
+	limit, reason := 12345.678, "inv_count_3m"
+	old := []oldRow{
+		{CustomerID: "C1", AsOf: int32(datasets.YMD(2024, 1, 1)), PD: 0.02, Grade: 6, Score: 580, RecommendedLimit: &limit, Reason1: &reason, ModelVersion: "v0001"},
+		{CustomerID: "C2", AsOf: int32(datasets.YMD(2024, 1, 1)), PD: 0.5, Grade: 9, Score: 480, ModelVersion: "v0001"},
+	}
+	path := filepath.Join(t.TempDir(), "old.parquet")
+	if err := parquet.WriteFile(path, old); err != nil {
+		t.Fatal(err)
+	}
+	var back []Row
+	if err := Read(path, func(r *Row) error { back = append(back, *r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 2 || back[0].RecommendedLimit != limit || !math.IsNaN(back[1].RecommendedLimit) ||
+		back[0].Reasons[0] != reason || back[0].ReasonTexts[0] != "" || back[0].Currency != "" {
+		t.Errorf("read %+v; want the old rows with limit %v and no currency or texts", back, limit)
+	}
+	prev, err := ReadPrevious(path)
+	if err != nil || prev.Customers() != 2 {
+		t.Errorf("ReadPrevious: %d customers, %v; want 2", prev.Customers(), err)
 	}
 }
 

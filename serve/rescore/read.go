@@ -10,7 +10,8 @@ import (
 // CSV.gz, in file order. It reads through the book's table reader, so a
 // file that went through pandas, Spark or DuckDB and back reads too:
 // columns found by name, in any order; pd as DOUBLE, FLOAT or DECIMAL of
-// any scale; grade as any integer or a whole floating number; as_of as
+// any scale; recommended_limit as DECIMAL (written since the scores file
+// carries a currency) or DOUBLE (written before); grade as any integer or a whole floating number; as_of as
 // DATE, TIMESTAMP or an ISO date string. customer_id, pd and grade are
 // required; a missing optional column reads as NaN, NoDate or "". Errors
 // are *datasets.InputError values naming the file, the row and the column.
@@ -45,9 +46,13 @@ const (
 	colGrade
 	colScore
 	colLimit
-	colReason1
+	colCurrency
+	colReason1 // reason k's feature at colReason1+2k, its text after it
+	colReason1Text
 	colReason2
+	colReason2Text
 	colReason3
+	colReason3Text
 	colModel
 )
 
@@ -84,8 +89,14 @@ func readRow(t *datasets.TableFile) (Row, error) {
 	if r.RecommendedLimit, err = t.Float(colLimit); err != nil {
 		return r, err
 	}
+	if r.Currency, err = t.String(colCurrency); err != nil {
+		return r, err
+	}
 	for k := range r.Reasons {
-		if r.Reasons[k], err = t.String(colReason1 + k); err != nil {
+		if r.Reasons[k], err = t.String(colReason1 + 2*k); err != nil {
+			return r, err
+		}
+		if r.ReasonTexts[k], err = t.String(colReason1Text + 2*k); err != nil {
 			return r, err
 		}
 	}

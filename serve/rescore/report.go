@@ -36,21 +36,9 @@ type Report struct {
 	Notes     []string         `json:"notes,omitempty"`
 }
 
-// Metric is one headline figure.
-type Metric struct {
-	Name  string     `json:"name"`
-	Value report.Num `json:"value"`
-	Unit  string     `json:"unit"` // UnitCount, UnitAmount, UnitShare or UnitIndex
-	Note  string     `json:"note,omitempty"`
-}
-
-// Units of a Metric.
-const (
-	UnitCount  = "count"
-	UnitAmount = "amount" // in the book's currency
-	UnitShare  = "share"  // a fraction, shown as a percentage
-	UnitIndex  = "index"  // a plain number (PSI)
-)
+// Metric is one headline figure, in its unit (report.UnitCount,
+// UnitAmount, UnitShare or UnitIndex).
+type Metric = report.Metric
 
 // ReportModel names the model that scored.
 type ReportModel struct {
@@ -109,12 +97,12 @@ func NewReport(sum *Summary, book *datasets.Book, output, credenceVersion string
 		r.Counts.FirstLimitError = sum.FirstLimitError.Error()
 	}
 	r.Headline = []Metric{
-		{"Rows scored", report.Num(sum.Rows), UnitCount, fmt.Sprintf("%s customers read, %s skipped", fmtAmount(float64(sum.Customers)), fmtAmount(float64(sum.SkippedTotal())))},
-		{"Mean PD", report.Num(sum.MeanPD()), UnitShare, fmt.Sprintf("%s rows in default (PD 1)", fmtAmount(float64(sum.InDefault)))},
-		{"Recommended limits", report.Num(sum.Limits), UnitAmount, "sum over the rows of what the policy allows"},
-		{"Expected loss", report.Num(sum.ExpectedLoss), UnitAmount, fmt.Sprintf("Σ max(PD, PD floor) × LGD %.0f%% × recommended limit", 100*sum.LGD)},
-		{"Expected loss / limits", report.Num(ratio(sum.ExpectedLoss, sum.Limits)), UnitShare, ""},
-		{"PD PSI against training", report.Num(sum.PSI), UnitIndex, sum.Stability()},
+		{Name: "Rows scored", Value: report.Num(sum.Rows), Unit: report.UnitCount, Note: fmt.Sprintf("%s customers read, %s skipped", report.FormatAmount(float64(sum.Customers)), report.FormatAmount(float64(sum.SkippedTotal())))},
+		{Name: "Mean PD", Value: report.Num(sum.MeanPD()), Unit: report.UnitShare, Note: fmt.Sprintf("%s rows in default (PD 1)", report.FormatAmount(float64(sum.InDefault)))},
+		{Name: "Recommended limits", Value: report.Num(sum.Limits), Unit: report.UnitAmount, Note: "sum over the rows of what the policy allows"},
+		{Name: "Expected loss", Value: report.Num(sum.ExpectedLoss), Unit: report.UnitAmount, Note: fmt.Sprintf("Σ max(PD, PD floor) × LGD %.0f%% × recommended limit", 100*sum.LGD)},
+		{Name: "Expected loss / limits", Value: report.Num(ratio(sum.ExpectedLoss, sum.Limits)), Unit: report.UnitShare},
+		{Name: "PD PSI against training", Value: report.Num(sum.PSI), Unit: report.UnitIndex, Note: sum.Stability()},
 	}
 	for g := 1; g <= gradeCount; g++ {
 		t := sum.Grades[g-1]

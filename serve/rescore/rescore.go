@@ -32,9 +32,13 @@ type Row struct {
 	// RecommendedLimit is what the limit policy allows, asked for no
 	// particular amount; NaN when it cannot be computed.
 	RecommendedLimit float64
+	// Currency is the ISO 4217 code of the limit, the book's currency.
+	Currency string
 	// Reasons are the features that raised the PD the most, largest
 	// first; "" where there are fewer (none for a customer in default).
+	// ReasonTexts put each in words with its value.
 	Reasons      [Reasons]string
+	ReasonTexts  [Reasons]string
 	ModelVersion string
 }
 
@@ -92,7 +96,7 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, err
 	}
-	sc := &scorer{s: s, cfg: cfg}
+	sc := &scorer{s: s, cfg: cfg, currency: book.Meta.Currency}
 	sum := newSummary(s, cfg)
 	err := datasets.Scan(ctx, book, cfg.Workers, sc.chunk, func(c *chunk) error {
 		if err := ctx.Err(); err != nil {
@@ -117,8 +121,9 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 // scorer holds what every chunk needs; it is shared by the workers and
 // never written after Run starts them.
 type scorer struct {
-	s   *scoring.Scorer
-	cfg Config
+	s        *scoring.Scorer
+	cfg      Config
+	currency string // the book's, of every amount
 }
 
 // extra is what the summary needs of a row beyond the file.
@@ -178,7 +183,7 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 			if err != nil {
 				return nil, err
 			}
-			row := Row{CustomerID: h.CustomerID, AsOf: asOf, PD: r.PD, Grade: r.Grade, Score: r.Score, ModelVersion: sc.s.Version()}
+			row := Row{CustomerID: h.CustomerID, AsOf: asOf, PD: r.PD, Grade: r.Grade, Score: r.Score, Currency: sc.currency, ModelVersion: sc.s.Version()}
 			ex := extra{inDefault: r.InDefault}
 			if !r.InDefault {
 				vectors = append(vectors, r.Features...)
@@ -207,6 +212,7 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 		row := &c.rows[needReasons[k]]
 		for j, reason := range reasons[:min(len(reasons), Reasons)] {
 			row.Reasons[j] = reason.Feature
+			row.ReasonTexts[j] = scoring.Describe(reason.Feature, reason.Value) + " (raises risk)"
 		}
 	}
 	return c, nil

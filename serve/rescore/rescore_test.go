@@ -19,9 +19,10 @@ import (
 // sameRow compares rows exactly, a NaN limit or score equal to NaN.
 func sameRow(a, b Row) bool {
 	eq := func(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+	// The file holds the limit in cents, DECIMAL(18,2).
 	return a.CustomerID == b.CustomerID && a.AsOf == b.AsOf && a.PD == b.PD && a.Grade == b.Grade &&
-		eq(a.Score, b.Score) && eq(a.RecommendedLimit, b.RecommendedLimit) && a.Reasons == b.Reasons &&
-		a.ModelVersion == b.ModelVersion
+		eq(a.Score, b.Score) && eq(math.Round(100*a.RecommendedLimit), math.Round(100*b.RecommendedLimit)) &&
+		a.Currency == b.Currency && a.Reasons == b.Reasons && a.ReasonTexts == b.ReasonTexts && a.ModelVersion == b.ModelVersion
 }
 
 func TestRunScoresEveryCustomerWithHistory(t *testing.T) {

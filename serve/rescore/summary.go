@@ -2,12 +2,12 @@ package rescore
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/report"
 	"github.com/credence-risk/credence/models/scoring"
 )
 
@@ -121,12 +121,9 @@ func (sum *Summary) finish() {
 	if sum.reference != nil && len(sum.pds) > 0 {
 		var table []eval.PSIBin
 		sum.PSI, table = sum.reference.Compare(sum.pds)
-		for _, b := range table {
-			label := fmt.Sprintf("(%.4g, %.4g]", b.Lower, b.Upper)
-			if b.Missing {
-				label = "missing"
-			}
-			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: label, Expected: b.ExpectedShare, Actual: b.ActualShare})
+		labels := report.PSIBins(sum.PSI, table).Bins
+		for k, b := range table {
+			sum.PSIBins = append(sum.PSIBins, PSIBin{Label: labels[k], Expected: b.ExpectedShare, Actual: b.ActualShare})
 		}
 	}
 	sum.pds = nil

@@ -1,15 +1,17 @@
-package serve
+package scoring
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/credence-risk/credence/internal/numfmt"
 )
 
-// describe puts a reason in words for a credit analyst, from the feature's
+// Describe puts a reason in words for a credit analyst, from the feature's
 // name (see package features for their definitions) and value.
-func describe(feature string, x float64) string {
+func Describe(feature string, x float64) string {
 	if math.IsNaN(x) {
 		return feature + " unknown"
 	}
@@ -163,17 +165,4 @@ func splitWindow(name string) (string, string) {
 
 // amount formats a money amount with thousands separators and no
 // decimals.
-func amount(x float64) string {
-	s := strconv.FormatFloat(math.Abs(math.Round(x)), 'f', 0, 64)
-	var b strings.Builder
-	if x < 0 && s != "0" {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func amount(x float64) string { return numfmt.Grouped(x) }
