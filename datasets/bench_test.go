@@ -137,6 +137,18 @@ func BenchmarkReadInvoices(b *testing.B) {
 		}
 		reportRows(b, benchFile.rows, peak)
 	})
+	// order-check is what Open adds to find whether a table is sorted:
+	// the customer_id column read alone.
+	b.Run("order-check", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := disorder(context.Background(), []string{filepath.Join(dir, "invoices.parquet")})
+			if err != nil || e != nil {
+				b.Fatalf("disorder = %v, %v; want a sorted table", e, err)
+			}
+		}
+		reportRows(b, benchFile.rows, 0)
+	})
 	b.Run("rows-parquet-go", func(b *testing.B) {
 		b.ReportAllocs()
 		var peak uint64
@@ -146,8 +158,8 @@ func BenchmarkReadInvoices(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r := pq.NewGenericReader[invoiceRow](f)
-				buf := make([]invoiceRow, 16*1024)
+				r := pq.NewGenericReader[invoiceRow[string]](f)
+				buf := make([]invoiceRow[string], 16*1024)
 				n := 0
 				for {
 					k, err := r.Read(buf)

@@ -175,7 +175,6 @@ func TestBadInput(t *testing.T) {
 		{"null amount", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,,,,,\n", 1, "amount", ErrNull},
 		{"duplicate invoice", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,,\nA,2,2024-01-01,2024-02-01,5,,,,\nA,1,2024-01-05,2024-02-01,5,,,,\n", 3, "invoice_id", ErrDuplicate},
 		{"mixed currency", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,EUR,\nB,1,2024-01-01,2024-02-01,5,,,USD,\n", 2, "currency", ErrMixedCurrency},
-		{"unsorted", "invoices.csv", head + "B,1,2024-01-01,2024-02-01,5,,,,\nA,1,2024-01-01,2024-02-01,5,,,,\n", 2, "customer_id", ErrUnsorted},
 		{"bad bool", "invoices.csv", head + "A,1,2024-01-01,2024-02-01,5,,,,maybe\n", 1, "disputed", nil},
 		{"negative dpd", "statements.csv", "customer_id,period_end,days_past_due\nA,2024-01-31,-4\n", 1, "days_past_due", nil},
 		{"fractional dpd", "statements.csv", "customer_id,period_end,days_past_due\nA,2024-01-31,4.5\n", 1, "days_past_due", nil},
@@ -193,20 +192,28 @@ func TestBadInput(t *testing.T) {
 			if err == nil {
 				_, err = b.ReadAll(context.Background())
 			}
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v; want an InputError", err)
-			}
-			if !strings.HasSuffix(ie.File, tt.file) || ie.Row != tt.row || ie.Column != tt.column {
-				t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, tt.file, tt.row, tt.column, err)
-			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
-				t.Errorf("err = %v; want %v", err, tt.want)
-			}
-			if msg := err.Error(); !strings.Contains(msg, tt.file) || !strings.Contains(msg, tt.column) {
-				t.Errorf("message %q does not name the file and column", msg)
-			}
+			checkLocated(t, err, tt.file, tt.row, tt.column, tt.want)
 		})
+	}
+}
+
+// checkLocated fails unless err is an InputError at file (a suffix of its
+// path), row and column, whose message names them, wrapping want unless
+// want is nil.
+func checkLocated(t *testing.T, err error, file string, row int64, column string, want error) {
+	t.Helper()
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v; want an InputError", err)
+	}
+	if !strings.HasSuffix(ie.File, file) || ie.Row != row || ie.Column != column {
+		t.Errorf("error at (%s, row %d, %s); want (%s, row %d, %s): %v", ie.File, ie.Row, ie.Column, file, row, column, err)
+	}
+	if want != nil && !errors.Is(err, want) {
+		t.Errorf("err = %v; want %v", err, want)
+	}
+	if msg := err.Error(); !strings.Contains(msg, file) || !strings.Contains(msg, column) {
+		t.Errorf("message %q does not name the file and column", msg)
 	}
 }
 
@@ -232,12 +239,13 @@ func TestTolerantSkipsAndCounts(t *testing.T) {
 	if n != 2 {
 		t.Errorf("read %d invoices; want 2", n)
 	}
-	if got := r.Skips().Total(); got != 2 || len(r.Skips()) != 2 {
-		t.Errorf("skips = %v; want 2 reasons, 2 rows", r.Skips())
+	reasons := r.Skips().Reasons()
+	if got := r.Skips().Skipped(); got != 2 || len(reasons) != 2 {
+		t.Errorf("skips = %+v; want 2 reasons, 2 rows", reasons)
 	}
-	for reason, k := range r.Skips() {
-		if k.First == nil || k.First.Row < 2 || k.First.Column == "" {
-			t.Errorf("skip %q has no location: %+v", reason, k.First)
+	for _, k := range reasons {
+		if len(k.Examples) != 1 || k.Examples[0].Row < 2 || k.Examples[0].Column == "" {
+			t.Errorf("skip %q has no location: %+v", k.Reason, k.Examples)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,9 @@ type column interface {
 	Null(i int) bool
 	String(i int) (string, error)
 	Date(i int) (Date, error)
+	// TimeOfDay reports whether a date value carried a UTC time other
+	// than midnight (and so may sit a day off; see errTimeOfDay).
+	TimeOfDay(i int) bool
 	Amount(i int) (Amount, error)
 	Int(i int) (int64, error)
 	Float(i int) (float64, error)
@@ -55,6 +59,7 @@ type source interface {
 type fileColumn struct {
 	Name    string
 	Numeric bool
+	Integer bool // a Parquet integer column
 }
 
 // openSource opens path and selects the named columns.
@@ -72,12 +77,16 @@ func openSource(ctx context.Context, path string, names []string) (source, []fil
 // ---- Parquet through Arrow ----
 
 type parquetSource struct {
-	rdr   *file.Reader
-	rr    pqarrow.RecordReader
-	names []string
-	want  []int // position in the record of each requested column, -1 if absent; nil until the first batch
-	cur   arrow.RecordBatch
-	batch batch
+	ctx     context.Context
+	path    string
+	rdr     *file.Reader
+	fr      *pqarrow.FileReader
+	indices []int // leaf columns read
+	rr      pqarrow.RecordReader
+	names   []string
+	want    []int // position in the record of each requested column, -1 if absent; nil until the first batch
+	cur     arrow.RecordBatch
+	batch   batch
 }
 
 func openParquet(ctx context.Context, path string, names []string) (source, []fileColumn, error) {
@@ -98,8 +107,12 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 	var cols []fileColumn
 	byName := map[string]int{}
 	for i, f := range sc.Fields() {
+		if _, dup := byName[f.Name]; dup && wanted(names, f.Name) {
+			rdr.Close()
+			return nil, nil, &InputError{File: path, Column: f.Name, Err: ErrDuplicateColumn}
+		}
 		byName[f.Name] = i
-		cols = append(cols, fileColumn{f.Name, isNumericArrow(f.Type)})
+		cols = append(cols, fileColumn{f.Name, isNumericArrow(f.Type), arrow.IsInteger(f.Type.ID())})
 	}
 	if names == nil {
 		for _, c := range cols {
@@ -122,7 +135,14 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 		rdr.Close()
 		return nil, nil, &InputError{File: path, Err: err}
 	}
-	return &parquetSource{rdr: rdr, rr: rr, names: names, batch: batch{cols: make([]column, len(names))}}, cols, nil
+	return &parquetSource{ctx: ctx, path: path, rdr: rdr, fr: fr, indices: indices, rr: rr, names: names,
+		batch: batch{cols: make([]column, len(names))}}, cols, nil
+}
+
+// wanted reports whether a reader asking for names reads column name
+// (nil names: every column).
+func wanted(names []string, name string) bool {
+	return names == nil || slices.Contains(names, name)
 }
 
 // leafIndex maps a top-level field to its first leaf column; books are flat
@@ -151,7 +171,7 @@ func (s *parquetSource) Next() (*batch, error) {
 	}
 	if !s.rr.Next() {
 		if err := s.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return nil, s.columnError(err)
 		}
 		return nil, io.EOF
 	}
@@ -174,6 +194,32 @@ func (s *parquetSource) Next() (*batch, error) {
 		}
 	}
 	return &s.batch, nil
+}
+
+// columnError names the column Arrow could not decode (an INT96
+// timestamp out of range, a page header over its limit), reading each
+// column alone to find it. A page header over Arrow's 4 MiB limit comes
+// from a writer that stores whole values in page statistics.
+func (s *parquetSource) columnError(err error) error {
+	e := &InputError{File: s.path, Err: err}
+	if strings.Contains(err.Error(), "page header") {
+		e.Err = fmt.Errorf("%w: a page header is over Arrow's 4 MiB limit, as when a value of several MB is stored in the page statistics; rewrite the file without page statistics (or with shorter values)", err)
+	}
+	for _, idx := range s.indices {
+		rr, rerr := s.fr.GetRecordReader(s.ctx, []int{idx}, nil)
+		if rerr != nil {
+			continue
+		}
+		for rr.Next() {
+		}
+		failed := rr.Err() != nil && !errors.Is(rr.Err(), io.EOF)
+		rr.Release()
+		if failed {
+			e.Column = s.rdr.MetaData().Schema.Column(idx).Name()
+			break
+		}
+	}
+	return e
 }
 
 func (s *parquetSource) Close() error {
@@ -251,14 +297,37 @@ func (c *arrowCol) Date(i int) (Date, error) {
 		unit := c.ts.DataType().(*arrow.TimestampType).Unit
 		v := int64(c.ts.Value(i))
 		perDay := int64(secondsPerDay) * int64(ticksPerSecond(unit))
-		return Date(floorDiv(v, perDay)), nil
+		days := floorDiv(v, perDay)
+		if days > math.MaxInt32 || days <= math.MinInt32 {
+			return NoDate, fmt.Errorf("timestamp %d (%s) is out of range", v, unit)
+		}
+		return Date(days), nil
 	case c.str != nil:
 		return ParseDate(c.str.Value(i))
 	}
 	if a, ok := c.arr.(*array.Date64); ok {
-		return Date(floorDiv(int64(a.Value(i)), secondsPerDay*1000)), nil
+		days := floorDiv(int64(a.Value(i)), secondsPerDay*1000)
+		if days > math.MaxInt32 || days <= math.MinInt32 {
+			return NoDate, fmt.Errorf("date64 %d is out of range", a.Value(i))
+		}
+		return Date(days), nil
 	}
 	return NoDate, c.typeErr("a date")
+}
+
+func (c *arrowCol) TimeOfDay(i int) bool {
+	switch {
+	case c.ts != nil:
+		unit := c.ts.DataType().(*arrow.TimestampType).Unit
+		perDay := int64(secondsPerDay) * int64(ticksPerSecond(unit))
+		return int64(c.ts.Value(i))%perDay != 0
+	case c.str != nil:
+		return timeOfDay(c.str.Value(i))
+	}
+	if a, ok := c.arr.(*array.Date64); ok {
+		return int64(a.Value(i))%(secondsPerDay*1000) != 0
+	}
+	return false
 }
 
 // ticksPerSecond is the number of a unit's ticks in one second.
@@ -287,6 +356,9 @@ func (c *arrowCol) Amount(i int) (Amount, error) {
 		return AmountFromFloat(c.f64.Value(i))
 	case c.str != nil:
 		return ParseAmount(c.str.Value(i))
+	}
+	if _, ok := c.arr.(*array.Boolean); ok {
+		return NoAmount, c.typeErr("an amount") // true is not 1.00 of money
 	}
 	if f, err := c.otherFloat(i); err == nil {
 		return AmountFromFloat(f)
@@ -465,6 +537,10 @@ func openCSV(path string, gz bool, names []string) (source, []fileColumn, error)
 	byName := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
+		if _, dup := byName[h]; dup && wanted(names, h) {
+			s.Close()
+			return nil, nil, &InputError{File: path, Column: h, Err: ErrDuplicateColumn}
+		}
 		cols[i] = fileColumn{Name: h}
 		byName[h] = i
 	}
@@ -553,6 +629,7 @@ func (c *csvCol) Null(i int) bool { return strings.TrimSpace(c.cell(i)) == "" }
 
 func (c *csvCol) String(i int) (string, error) { return c.cell(i), nil }
 func (c *csvCol) Date(i int) (Date, error)     { return ParseDate(c.cell(i)) }
+func (c *csvCol) TimeOfDay(i int) bool         { return timeOfDay(c.cell(i)) }
 func (c *csvCol) Amount(i int) (Amount, error) { return ParseAmount(c.cell(i)) }
 func (c *csvCol) Bool(i int) (bool, error)     { return parseBool(c.cell(i)) }
 func (c *csvCol) Float(i int) (float64, error) {

@@ -86,26 +86,48 @@ func ParseDate(s string) (Date, error) {
 	if len(s) == 10 {
 		return parseISODate(s)
 	}
-	if len(s) > 10 && (s[10] == 'T' || s[10] == ' ') {
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999 -0700 MST"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return DateOf(t), nil
-			}
-		}
+	if t, ok := parseTimestamp(s); ok {
+		return DateOf(t), nil
 	}
 	return NoDate, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
 }
 
+// parseTimestamp reads a date with a time, as ParseDate accepts it.
+func parseTimestamp(s string) (time.Time, bool) {
+	if len(s) > 10 && (s[10] == 'T' || s[10] == ' ') {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999 -0700 MST"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeOfDay reports whether s, as ParseDate reads it, is a timestamp whose
+// UTC time is not midnight.
+func timeOfDay(s string) bool {
+	t, ok := parseTimestamp(strings.TrimSpace(s))
+	if !ok {
+		return false
+	}
+	h, m, sec := t.UTC().Clock()
+	return h != 0 || m != 0 || sec != 0 || t.Nanosecond() != 0
+}
+
 func parseISODate(s string) (Date, error) {
-	if s[4] != '-' || s[7] != '-' {
-		return NoDate, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			if s[i] != '-' {
+				return NoDate, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+			}
+		} else if s[i] < '0' || s[i] > '9' {
+			return NoDate, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+		}
 	}
-	y, err1 := strconv.Atoi(s[:4])
-	m, err2 := strconv.Atoi(s[5:7])
-	d, err3 := strconv.Atoi(s[8:])
-	if err1 != nil || err2 != nil || err3 != nil || s[0] == '-' || s[5] == '-' || s[8] == '-' || s[5] == '+' || s[8] == '+' {
-		return NoDate, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
-	}
+	y, _ := strconv.Atoi(s[:4])
+	m, _ := strconv.Atoi(s[5:7])
+	d, _ := strconv.Atoi(s[8:])
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
 		return NoDate, fmt.Errorf("%q is not a calendar date", s)
 	}

@@ -2,9 +2,13 @@
 // ledger, periodic statements, customer attributes, default events and
 // observation points that every other part of Credence consumes.
 //
-// The format is specified in docs/book-format.md. Parquet is read through
+// The format is specified in book-format.md beside this package. Parquet is read through
 // Apache Arrow (columnar, fast) and written with parquet-go (lean, fast);
 // CSV and CSV.gz are accepted for every table. Histories streams one
-// customer's complete history at a time from a book sorted by customer_id,
-// so memory is bounded by the largest customer rather than by the book.
+// customer's complete history at a time in customer_id order (CompareIDs),
+// so memory is bounded by the largest customer rather than by the book; a
+// table in another order is sorted once into a cached copy by Open.
+// Every reader applies the book's rules (plausible dates, currency, finite
+// attributes) and records what a tolerant read skipped in the book's
+// SkipLog.
 package datasets

@@ -37,4 +37,13 @@ var (
 	ErrNotPositive    = errors.New("amount must be > 0")
 	ErrDueBeforeIssue = errors.New("due_date is before issue_date")
 	ErrNull           = errors.New("required value is null")
+	// ErrImplausibleDate: a date outside the book's plausible range
+	// (Book.Dates), such as 9999-12-01 or 0001-01-01.
+	ErrImplausibleDate = errors.New("date outside the plausible range")
+	ErrPaidBeforeIssue = errors.New("paid_date is before issue_date")
+	// ErrDuplicateColumn: two columns of one file share a name, so either
+	// could be the one meant.
+	ErrDuplicateColumn = errors.New("column name appears more than once")
+	ErrNotFinite       = errors.New("number is not finite or out of range")
+	ErrNoRows          = errors.New("table has no rows")
 )

@@ -25,11 +25,54 @@ type Meta struct {
 	// (e.g. "1mo" for a book whose outcome is next month's default).
 	Horizon      string `yaml:"horizon,omitempty"`
 	DPDThreshold int    `yaml:"dpd_threshold,omitempty"`
+	// Plausible overrides the range of dates the book may hold (see
+	// PlausibleDates); a zero end keeps the default.
+	Plausible DateRange `yaml:"-"`
 }
 
 type metaYAML struct {
-	Meta          `yaml:",inline"`
-	ObservedUntil string `yaml:"observed_until,omitempty"`
+	Meta           `yaml:",inline"`
+	ObservedUntil  string `yaml:"observed_until,omitempty"`
+	PlausibleFrom  string `yaml:"plausible_from,omitempty"`
+	PlausibleUntil string `yaml:"plausible_until,omitempty"`
+}
+
+// DateRange bounds the dates a book may hold, both ends included. The
+// zero DateRange checks nothing.
+type DateRange struct{ From, Until Date }
+
+// Contains reports whether d is within r (always, for the zero DateRange).
+func (r DateRange) Contains(d Date) bool {
+	return r == DateRange{} || d >= r.From && d <= r.Until
+}
+
+// DefaultPlausibleFrom is the earliest date a book holds by default: no
+// receivable ledger in use reaches further back, and a year such as 1900
+// or 0001 is a placeholder, not a fact.
+var DefaultPlausibleFrom = YMD(1950, 1, 1)
+
+// PlausibleYearsAhead is how far past observed_until (or today, without
+// one) a date may lie by default: due dates and scheduled observations
+// reach into the future, 9999-12-01 does not.
+const PlausibleYearsAhead = 5
+
+// PlausibleDates returns the range of dates the book may hold: book.yaml's
+// plausible_from and plausible_until where given, else 1950-01-01 and
+// observed_until (or today) plus PlausibleYearsAhead years.
+func (m Meta) PlausibleDates(today Date) DateRange {
+	r := DateRange{From: DefaultPlausibleFrom}
+	end := m.ObservedUntil
+	if end == NoDate {
+		end = today
+	}
+	r.Until = end.AddMonths(12 * PlausibleYearsAhead)
+	if m.Plausible.From != NoDate && m.Plausible.From != 0 {
+		r.From = m.Plausible.From
+	}
+	if m.Plausible.Until != NoDate && m.Plausible.Until != 0 {
+		r.Until = m.Plausible.Until
+	}
+	return r
 }
 
 // ReadMeta reads dir/book.yaml. A missing file gives the zero Meta with
@@ -48,13 +91,26 @@ func ReadMeta(dir string) (Meta, error) {
 		return Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
 	out := m.Meta
-	out.ObservedUntil = NoDate
-	if m.ObservedUntil != "" {
-		d, err := ParseDate(m.ObservedUntil)
-		if err != nil {
-			return Meta{}, fmt.Errorf("%s: observed_until: %w", path, err)
+	for _, f := range []struct {
+		key  string
+		text string
+		dst  *Date
+	}{
+		{"observed_until", m.ObservedUntil, &out.ObservedUntil},
+		{"plausible_from", m.PlausibleFrom, &out.Plausible.From},
+		{"plausible_until", m.PlausibleUntil, &out.Plausible.Until},
+	} {
+		if f.text == "" {
+			if f.dst == &out.ObservedUntil {
+				*f.dst = NoDate
+			}
+			continue
 		}
-		out.ObservedUntil = d
+		d, err := ParseDate(f.text)
+		if err != nil {
+			return Meta{}, fmt.Errorf("%s: %s: %w", path, f.key, err)
+		}
+		*f.dst = d
 	}
 	return out, nil
 }
@@ -64,6 +120,12 @@ func WriteMeta(dir string, m Meta) error {
 	y := metaYAML{Meta: m}
 	if m.ObservedUntil != NoDate && m.ObservedUntil != 0 {
 		y.ObservedUntil = m.ObservedUntil.String()
+	}
+	if m.Plausible.From != NoDate && m.Plausible.From != 0 {
+		y.PlausibleFrom = m.Plausible.From.String()
+	}
+	if m.Plausible.Until != NoDate && m.Plausible.Until != 0 {
+		y.PlausibleUntil = m.Plausible.Until.String()
 	}
 	b, err := yaml.Marshal(y)
 	if err != nil {

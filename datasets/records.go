@@ -46,13 +46,15 @@ func (inv *Invoice) Settled() Amount {
 }
 
 // Check applies the book format's rules to an invoice's values: due_date
-// on or after issue_date, amount > 0, paid_amount >= 0. It returns the
+// and paid_date on or after issue_date, amount > 0, paid_amount >= 0. It returns the
 // column at fault. Every reader of invoices (tables, events) checks them
 // here, so they give one message for one fault.
 func (inv *Invoice) Check() (column string, err error) {
 	switch {
 	case inv.DueDate < inv.IssueDate:
 		return "due_date", fmt.Errorf("%w (%s < %s)", ErrDueBeforeIssue, inv.DueDate, inv.IssueDate)
+	case inv.PaidDate != NoDate && inv.PaidDate < inv.IssueDate:
+		return "paid_date", fmt.Errorf("%w (%s < %s)", ErrPaidBeforeIssue, inv.PaidDate, inv.IssueDate)
 	case inv.Amount <= 0:
 		return "amount", fmt.Errorf("%w, got %s", ErrNotPositive, inv.Amount)
 	case inv.PaidAmount != NoAmount && inv.PaidAmount < 0:

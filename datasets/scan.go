@@ -43,6 +43,7 @@ func (b *Book) Partitions() []*Book {
 	parts := make([]*Book, len(names))
 	for k := range names {
 		p := *b
+		p.part = true
 		p.files = map[Table][]string{}
 		for t, files := range b.files {
 			p.files[t] = files[k : k+1]
@@ -236,7 +237,7 @@ func scanPartitions[R any](ctx context.Context, parts []*Book, workers int, work
 		for k, p := range out {
 			started := false
 			for res := range p.results {
-				if !started && prevPart >= 0 && p.first <= prevLast {
+				if !started && prevPart >= 0 && CompareIDs(p.first, prevLast) <= 0 {
 					return partitionOverlap(parts, prevPart, k)
 				}
 				started = true

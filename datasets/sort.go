@@ -32,22 +32,11 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 		return fmt.Errorf("sort book: output %s is the input book", outDir)
 	}
 	s := sorter{ctx: ctx, src: src, out: outDir, runRows: runRows}
-	err := errors.Join(
-		sortTable(s, invoiceSpec, NewInvoiceWriter, func(a, b *Invoice) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.IssueDate, b.IssueDate), cmp.Compare(a.InvoiceID, b.InvoiceID))
-		}),
-		sortTable(s, statementSpec, NewStatementWriter, func(a, b *Statement) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.PeriodEnd, b.PeriodEnd))
-		}),
-		sortTable(s, customerSpec(&src.Schema), func(p string) (*Writer[Customer], error) { return NewCustomerWriter(p, src.Schema) },
-			func(a, b *Customer) int { return cmp.Compare(a.CustomerID, b.CustomerID) }),
-		sortTable(s, defaultSpec, NewDefaultWriter, func(a, b *Default) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.DefaultDate, b.DefaultDate))
-		}),
-		sortTable(s, observationSpec, NewObservationWriter, func(a, b *Observation) int {
-			return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.AsOf, b.AsOf))
-		}),
-	)
+	var errs []error
+	for _, t := range AllTables {
+		errs = append(errs, sortOne(s, t))
+	}
+	err := errors.Join(errs...)
 	if err != nil {
 		return err
 	}
@@ -59,6 +48,34 @@ func SortBook(ctx context.Context, src *Book, outDir string, runRows int) error 
 		return atomicfile.WriteFile(filepath.Join(outDir, MetaFile), b)
 	}
 	return nil
+}
+
+// sortOne sorts table t of s.src into s.out/t.parquet, by customer_id
+// (see CompareIDs), then date.
+func sortOne(s sorter, t Table) error {
+	o := s.writerOptions(t)
+	switch t {
+	case Invoices:
+		return sortTable(s, invoiceSpec, func(p string) (*Writer[Invoice], error) { return newInvoiceWriter(p, o) }, func(a, b *Invoice) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.IssueDate, b.IssueDate), cmp.Compare(a.InvoiceID, b.InvoiceID))
+		})
+	case Statements:
+		return sortTable(s, statementSpec, func(p string) (*Writer[Statement], error) { return newStatementWriter(p, o) }, func(a, b *Statement) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.PeriodEnd, b.PeriodEnd))
+		})
+	case Customers:
+		return sortTable(s, customerSpec(&s.src.Schema), func(p string) (*Writer[Customer], error) { return newCustomerWriter(p, s.src.Schema, o) },
+			func(a, b *Customer) int { return CompareIDs(a.CustomerID, b.CustomerID) })
+	case Defaults:
+		return sortTable(s, defaultSpec, func(p string) (*Writer[Default], error) { return newDefaultWriter(p, o) }, func(a, b *Default) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.DefaultDate, b.DefaultDate))
+		})
+	case Observations:
+		return sortTable(s, observationSpec, func(p string) (*Writer[Observation], error) { return newObservationWriter(p, o) }, func(a, b *Observation) int {
+			return cmp.Or(CompareIDs(a.CustomerID, b.CustomerID), cmp.Compare(a.AsOf, b.AsOf))
+		})
+	}
+	return fmt.Errorf("sort: unknown table %s", t)
 }
 
 func abs(p string) string {
@@ -76,12 +93,33 @@ type sorter struct {
 	runRows int
 }
 
+// writerOptions keeps a table's customer_id an integer column when it is
+// one in every file of the source.
+func (s sorter) writerOptions(t Table) writerOptions {
+	files := s.src.files[t]
+	for _, path := range files {
+		if f, err := FormatOf(path); err != nil || f != FormatParquet {
+			return writerOptions{}
+		}
+		src, cols, err := openSource(s.ctx, path, []string{"customer_id"})
+		if err != nil {
+			return writerOptions{}
+		}
+		src.Close()
+		i := slices.IndexFunc(cols, func(c fileColumn) bool { return c.Name == "customer_id" })
+		if i < 0 || !cols[i].Integer {
+			return writerOptions{}
+		}
+	}
+	return writerOptions{integerIDs: len(files) > 0}
+}
+
 func sortTable[T any](s sorter, spec tableSpec[T], newWriter func(string) (*Writer[T], error), less func(a, b *T) int) error {
 	files := s.src.files[spec.table]
 	if len(files) == 0 {
 		return nil
 	}
-	r := newTableReader(s.ctx, spec, files, false, Skips{})
+	r := newTableReader(s.ctx, spec, files, s.src.rules())
 	r.unsorted = true
 	defer r.close()
 	out := filepath.Join(s.out, string(spec.table)+".parquet")
@@ -137,7 +175,7 @@ func sortTable[T any](s sorter, spec tableSpec[T], newWriter func(string) (*Writ
 func mergeRuns[T any](ctx context.Context, spec tableSpec[T], runs []string, out string, newWriter func(string) (*Writer[T], error), less func(a, b *T) int) error {
 	h := &runHeap[T]{less: less}
 	for _, p := range runs {
-		r := newTableReader(ctx, spec, []string{p}, false, Skips{})
+		r := newTableReader(ctx, spec, []string{p}, readRules{})
 		defer r.close()
 		rec, err := r.peek()
 		if err != nil {

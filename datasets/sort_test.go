@@ -29,7 +29,7 @@ func TestSortBookExternal(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	b, err := Open(dir)
+	b, err := OpenWith(dir, Options{KeepOrder: true})
 	if err != nil {
 		t.Fatal(err)
 	}

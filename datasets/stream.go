@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 )
 
 // HistoryReader hands out one customer's complete history at a time, in
@@ -17,33 +18,47 @@ type HistoryReader struct {
 	cust  *tableReader[Customer]
 	def   *tableReader[Default]
 	obs   *tableReader[Observation]
-	skips Skips
+	skips *SkipLog
+	err   error // stops Next before it reads
+	// whole: the reader covers whole tables (not one partition), so a
+	// table without rows is an error at the end.
+	whole bool
 	seen  map[string]struct{} // invoice ids of the current customer
 }
 
 // Histories starts reading the book from its first customer.
 func (b *Book) Histories(ctx context.Context) *HistoryReader {
-	r := &HistoryReader{skips: Skips{}, seen: make(map[string]struct{}, 64)}
+	r := &HistoryReader{skips: b.Skipped, whole: !b.part, seen: make(map[string]struct{}, 64)}
+	if b.sortLog != nil {
+		// The sorted copy holds only the rows the sort could keep.
+		b.Skipped.mergeLog(b.sortLog)
+		if first := b.sortLog.firstSkipped(); first != nil && !b.Tolerant {
+			r.err = first
+		}
+	}
+	rules := b.rules()
 	if f := b.files[Invoices]; f != nil {
-		r.inv = newTableReader(ctx, invoiceSpec, f, b.Tolerant, r.skips)
+		r.inv = newTableReader(ctx, invoiceSpec, f, rules)
 	}
 	if f := b.files[Statements]; f != nil {
-		r.st = newTableReader(ctx, statementSpec, f, b.Tolerant, r.skips)
+		r.st = newTableReader(ctx, statementSpec, f, rules)
 	}
 	if f := b.files[Customers]; f != nil {
-		r.cust = newTableReader(ctx, customerSpec(&b.Schema), f, b.Tolerant, r.skips)
+		r.cust = newTableReader(ctx, customerSpec(&b.Schema), f, rules)
 	}
 	if f := b.files[Defaults]; f != nil {
-		r.def = newTableReader(ctx, defaultSpec, f, b.Tolerant, r.skips)
+		r.def = newTableReader(ctx, defaultSpec, f, rules)
 	}
 	if f := b.files[Observations]; f != nil {
-		r.obs = newTableReader(ctx, observationSpec, f, b.Tolerant, r.skips)
+		r.obs = newTableReader(ctx, observationSpec, f, rules)
 	}
 	return r
 }
 
-// Skips returns the rows left out so far in tolerant mode, by reason.
-func (r *HistoryReader) Skips() Skips { return r.skips }
+// Skips returns the book's log of rows left out in tolerant mode and
+// values read with a notice (see Book.Skipped). A file's rows are in it
+// once the reader has finished or closed that file.
+func (r *HistoryReader) Skips() *SkipLog { return r.skips }
 
 // Rows returns how many rows of table t have been read so far.
 func (r *HistoryReader) Rows(t Table) int64 {
@@ -79,7 +94,7 @@ func minKey[T any](t *tableReader[T], cur string, have bool) (string, bool, erro
 		return cur, have, err
 	}
 	k := t.spec.key(rec)
-	if !have || k < cur {
+	if !have || CompareIDs(k, cur) < 0 {
 		return k, true, nil
 	}
 	return cur, true, nil
@@ -120,6 +135,9 @@ func take[T any](t *tableReader[T], id string, dst []T, check func(*T, int64) er
 // Next returns the next customer's history; io.EOF after the last. The
 // History is newly allocated and the caller may keep it.
 func (r *HistoryReader) Next() (*History, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
 	id, have, err := minKey(r.inv, "", false)
 	if err == nil {
 		id, have, err = minKey(r.st, id, have)
@@ -137,6 +155,9 @@ func (r *HistoryReader) Next() (*History, error) {
 		return nil, err
 	}
 	if !have {
+		if err := r.checkRows(); err != nil {
+			return nil, err
+		}
 		return nil, io.EOF
 	}
 	h := &History{CustomerID: id}
@@ -179,6 +200,35 @@ func (r *HistoryReader) Next() (*History, error) {
 		}
 	}
 	return h, nil
+}
+
+// checkRows refuses a table that held no rows (defaults may be empty: a
+// book without defaults says so), once the whole book is read.
+func (r *HistoryReader) checkRows() error {
+	if !r.whole {
+		return nil
+	}
+	return firstError(emptyTable(r.inv), emptyTable(r.st), emptyTable(r.cust), emptyTable(r.obs))
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func emptyTable[T any](t *tableReader[T]) error {
+	if t == nil || t.count > 0 {
+		return nil
+	}
+	file := t.files[0]
+	if len(t.files) > 1 {
+		file = filepath.Dir(file)
+	}
+	return &InputError{File: file, Err: fmt.Errorf("%w: table %s is present but every row is missing or was skipped", ErrNoRows, t.spec.table)}
 }
 
 // checkInvoiceID refuses a duplicate (customer_id, invoice_id) within the

@@ -17,7 +17,7 @@ type Summary struct {
 	// or by the rule passed to Summarize when the book has none.
 	Defaulted     int64
 	DefaultSource string // "defaults table", "default rule" or "none"
-	Skipped       Skips
+	Skipped       *SkipLog
 }
 
 // DefaultRate is the share of customers that defaulted.
@@ -95,6 +95,7 @@ func (b *Book) Summarize(ctx context.Context, derive func(*History) Date) (*Summ
 	if s.ObservedUntil == NoDate {
 		s.ObservedUntil = s.Last
 	}
+	r.Close() // the log holds a file's skips once the file is closed
 	s.Skipped = r.Skips()
 	return s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 )
 
 // tableSpec says how to read one table: the columns to ask for (required
@@ -20,12 +21,16 @@ type tableSpec[T any] struct {
 }
 
 // decoder carries per-table state across rows: interned strings (so that a
-// history does not pin Arrow buffers and repeated codes share memory) and
-// the currency seen first.
+// history does not pin Arrow buffers and repeated codes share memory), the
+// book's rules (plausible dates, currency) and the columns of the current
+// row that carried a time of day.
 type decoder struct {
 	lastID   string
 	interned map[string]string
-	currency string
+	dates    DateRange
+	currency *currencyCheck
+	curLocal currencyLocal
+	timed    []int // columns of the current row whose timestamp had a time of day
 }
 
 func (d *decoder) id(s string) string {
@@ -52,28 +57,101 @@ func (d *decoder) intern(s string) string {
 	return v
 }
 
+// date reads column c of row i as a date within the plausible range; a
+// null is ErrNull when required, else NoDate.
+func (d *decoder) date(b *batch, i, c int, required bool) (Date, error) {
+	col := b.cols[c]
+	if col == nil || col.Null(i) {
+		if required {
+			return NoDate, ErrNull
+		}
+		return NoDate, nil
+	}
+	v, err := col.Date(i)
+	if err != nil {
+		return NoDate, err
+	}
+	if !d.dates.Contains(v) {
+		return NoDate, fmt.Errorf("%w %s to %s: %s", ErrImplausibleDate, d.dates.From, d.dates.Until, v)
+	}
+	if col.TimeOfDay(i) {
+		d.timed = append(d.timed, c)
+	}
+	return v, nil
+}
+
+// currencyCheck holds a book's currency rule across its tables and
+// partitions: every non-blank currency equals book.yaml's, or without one,
+// each other; and without one, blanks and currencies do not mix (a blank
+// row's currency would be unknown).
+type currencyCheck struct {
+	declared string
+	mu       sync.Mutex
+	seen     string // the first currency seen
+	blank    bool   // a blank was seen
+}
+
+// check applies the rule to one value; local caches what this reader
+// already agreed, so the lock is taken only when something new appears.
+func (c *currencyCheck) check(cur string, local *currencyLocal) error {
+	if c == nil {
+		return nil
+	}
+	if cur == "" {
+		if c.declared != "" || local.blank {
+			return nil
+		}
+		local.blank = true
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.blank = true
+		if c.seen != "" {
+			return fmt.Errorf("%w: a row without a currency among rows in %s, and book.yaml declares none", ErrMixedCurrency, c.seen)
+		}
+		return nil
+	}
+	if cur == local.seen {
+		return nil
+	}
+	if c.declared != "" {
+		if cur != c.declared {
+			return fmt.Errorf("%w: %s in a book whose book.yaml declares %s", ErrMixedCurrency, cur, c.declared)
+		}
+		local.seen = cur
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.seen == "":
+		c.seen = cur
+	case c.seen != cur:
+		return fmt.Errorf("%w: %s and %s", ErrMixedCurrency, c.seen, cur)
+	}
+	if c.blank {
+		return fmt.Errorf("%w: a row in %s among rows without a currency, and book.yaml declares none", ErrMixedCurrency, cur)
+	}
+	local.seen = cur
+	return nil
+}
+
+// currencyLocal is one reader's view of a currencyCheck.
+type currencyLocal struct {
+	seen  string
+	blank bool
+}
+
+// MaxAttribute bounds a numeric customer attribute: larger magnitudes are
+// placeholders or overflowed exports, and turn into infinities when the
+// features square or sum them.
+const MaxAttribute = 1e15
+
 func reqString(b *batch, i, c int) (string, error) {
 	col := b.cols[c]
 	if col.Null(i) {
 		return "", ErrNull
 	}
 	return col.String(i)
-}
-
-func reqDate(b *batch, i, c int) (Date, error) {
-	col := b.cols[c]
-	if col.Null(i) {
-		return NoDate, ErrNull
-	}
-	return col.Date(i)
-}
-
-func optDateAt(b *batch, i, c int) (Date, error) {
-	col := b.cols[c]
-	if col == nil || col.Null(i) {
-		return NoDate, nil
-	}
-	return col.Date(i)
 }
 
 func optAmountAt(b *batch, i, c int) (Amount, error) {
@@ -107,10 +185,10 @@ var invoiceSpec = tableSpec[Invoice]{
 			return "invoice_id", err
 		}
 		r.InvoiceID = strings.Clone(s)
-		if r.IssueDate, err = reqDate(b, i, 2); err != nil {
+		if r.IssueDate, err = d.date(b, i, 2, true); err != nil {
 			return "issue_date", err
 		}
-		if r.DueDate, err = reqDate(b, i, 3); err != nil {
+		if r.DueDate, err = d.date(b, i, 3, true); err != nil {
 			return "due_date", err
 		}
 		if b.cols[4].Null(i) {
@@ -119,7 +197,7 @@ var invoiceSpec = tableSpec[Invoice]{
 		if r.Amount, err = b.cols[4].Amount(i); err != nil {
 			return "amount", err
 		}
-		if r.PaidDate, err = optDateAt(b, i, 5); err != nil {
+		if r.PaidDate, err = d.date(b, i, 5, false); err != nil {
 			return "paid_date", err
 		}
 		if r.PaidAmount, err = optAmountAt(b, i, 6); err != nil {
@@ -131,15 +209,12 @@ var invoiceSpec = tableSpec[Invoice]{
 		if s, err = optStringAt(b, i, 7); err != nil {
 			return "currency", err
 		}
-		if s != "" {
-			r.Currency = d.intern(strings.ToUpper(strings.TrimSpace(s)))
-			if d.currency == "" {
-				d.currency = r.Currency
-			} else if r.Currency != d.currency {
-				return "currency", fmt.Errorf("%w: %s and %s", ErrMixedCurrency, d.currency, r.Currency)
-			}
-		} else {
-			r.Currency = ""
+		r.Currency = ""
+		if s = strings.TrimSpace(s); s != "" {
+			r.Currency = d.intern(strings.ToUpper(s))
+		}
+		if err := d.currency.check(r.Currency, &d.curLocal); err != nil {
+			return "currency", err
 		}
 		r.Disputed = false
 		if c := b.cols[8]; c != nil && !c.Null(i) {
@@ -162,7 +237,7 @@ var statementSpec = tableSpec[Statement]{
 			return "customer_id", err
 		}
 		r.CustomerID = d.id(s)
-		if r.PeriodEnd, err = reqDate(b, i, 1); err != nil {
+		if r.PeriodEnd, err = d.date(b, i, 1, true); err != nil {
 			return "period_end", err
 		}
 		r.DaysPastDue = UnknownDaysPastDue
@@ -204,7 +279,7 @@ var defaultSpec = tableSpec[Default]{
 			return "customer_id", err
 		}
 		r.CustomerID = d.id(s)
-		if r.DefaultDate, err = reqDate(b, i, 1); err != nil {
+		if r.DefaultDate, err = d.date(b, i, 1, true); err != nil {
 			return "default_date", err
 		}
 		if s, err = optStringAt(b, i, 2); err != nil {
@@ -226,7 +301,7 @@ var observationSpec = tableSpec[Observation]{
 			return "customer_id", err
 		}
 		r.CustomerID = d.id(s)
-		if r.AsOf, err = reqDate(b, i, 1); err != nil {
+		if r.AsOf, err = d.date(b, i, 1, true); err != nil {
 			return "as_of", err
 		}
 		return "", nil
@@ -259,8 +334,8 @@ func customerSpec(schema *CustomerSchema) tableSpec[Customer] {
 				if r.Numeric[j], err = c.Float(i); err != nil {
 					return schema.Numeric[j], err
 				}
-				if math.IsInf(r.Numeric[j], 0) {
-					return schema.Numeric[j], fmt.Errorf("must be finite, got %v", r.Numeric[j])
+				if v := r.Numeric[j]; math.IsInf(v, 0) || math.Abs(v) > MaxAttribute {
+					return schema.Numeric[j], fmt.Errorf("%w (|value| <= %g): %v", ErrNotFinite, MaxAttribute, v)
 				}
 			}
 			r.Categorical = make([]string, len(schema.Categorical))
@@ -280,32 +355,6 @@ func customerSpec(schema *CustomerSchema) tableSpec[Customer] {
 	}
 }
 
-// Skips counts the rows a tolerant reader left out, by reason.
-type Skips map[string]*Skip
-
-// Skip is one reason rows were left out: how many, and where the first was.
-type Skip struct {
-	Rows  int64
-	First *InputError
-}
-
-func (s Skips) add(reason string, e *InputError) {
-	if k, ok := s[reason]; ok {
-		k.Rows++
-		return
-	}
-	s[reason] = &Skip{Rows: 1, First: e}
-}
-
-// Total returns the number of rows left out.
-func (s Skips) Total() int64 {
-	var n int64
-	for _, k := range s {
-		n += k.Rows
-	}
-	return n
-}
-
 // tableReader reads a table's files in order, one record at a time,
 // checking that customer_id never decreases.
 type tableReader[T any] struct {
@@ -321,15 +370,34 @@ type tableReader[T any] struct {
 	pos      int
 	dec      decoder
 	prevKey  string
+	hasPrev  bool
 	unsorted bool // accept any order (for sorting a book)
-	tolerant bool
-	skips    Skips
+	rules    readRules
+	pending  fileCounts // skips and notices of the current file, not yet in rules.log
 	count    int64
 	err      error
 }
 
-func newTableReader[T any](ctx context.Context, spec tableSpec[T], files []string, tolerant bool, skips Skips) *tableReader[T] {
-	return &tableReader[T]{ctx: ctx, spec: spec, files: files, tolerant: tolerant, skips: skips}
+// readRules are what a book asks of its readers.
+type readRules struct {
+	tolerant bool
+	log      *SkipLog // nil: nothing is recorded
+	dates    DateRange
+	currency *currencyCheck
+}
+
+func newTableReader[T any](ctx context.Context, spec tableSpec[T], files []string, rules readRules) *tableReader[T] {
+	r := &tableReader[T]{ctx: ctx, spec: spec, files: files, rules: rules, pending: fileCounts{}}
+	r.dec.dates, r.dec.currency = rules.dates, rules.currency
+	return r
+}
+
+// flushLog hands the current file's skips and notices to the book's log.
+func (r *tableReader[T]) flushLog() {
+	if len(r.pending) > 0 {
+		r.rules.log.mergeFile(r.file, r.pending)
+		r.pending = fileCounts{}
+	}
 }
 
 // peek returns the next record without consuming it, or nil at the end.
@@ -367,6 +435,7 @@ func (r *tableReader[T]) fill() error {
 		}
 		b, err := r.src.Next()
 		if err == io.EOF {
+			r.flushLog()
 			err = r.src.Close()
 			r.src = nil
 			if err != nil {
@@ -414,31 +483,42 @@ func (r *tableReader[T]) decodeBatch(b *batch) error {
 		row := r.rowBase + int64(i) + 1
 		r.rows = append(r.rows, *new(T))
 		rec := &r.rows[len(r.rows)-1]
+		r.dec.timed = r.dec.timed[:0]
 		col, err := r.spec.decode(&r.dec, b, i, rec)
 		if err != nil {
-			if r.tolerant && !errors.Is(err, ErrMixedCurrency) && col != "customer_id" {
+			if r.rules.tolerant && !errors.Is(err, ErrMixedCurrency) && col != "customer_id" {
 				r.rows = r.rows[:len(r.rows)-1]
-				r.skips.add(fmt.Sprintf("%s.%s: %v", r.spec.table, col, rootCause(err)),
+				r.pending.add(fmt.Sprintf("%s.%s: %v", r.spec.table, col, rootCause(err)), false,
 					&InputError{File: r.file, Row: row, Column: col, Err: err})
 				continue
 			}
 			return &InputError{File: r.file, Row: row, Column: col, Err: err}
 		}
+		for _, c := range r.dec.timed {
+			name := r.spec.columns[c]
+			r.pending.add(fmt.Sprintf("%s.%s: %v", r.spec.table, name, errTimeOfDay), true,
+				&InputError{File: r.file, Row: row, Column: name, Err: errTimeOfDay})
+		}
 		key := r.spec.key(rec)
-		if key < r.prevKey && !r.unsorted {
+		if !r.unsorted && r.hasPrev && CompareIDs(key, r.prevKey) < 0 {
 			return &InputError{File: r.file, Row: row, Column: "customer_id",
 				Err: fmt.Errorf("%q after %q: %w", key, r.prevKey, ErrUnsorted)}
 		}
-		r.prevKey = key
+		r.prevKey, r.hasPrev = key, true
 		r.rowNums = append(r.rowNums, row)
 	}
 	r.rowBase += int64(b.n)
 	return nil
 }
 
+// errTimeOfDay is the notice for a timestamp whose UTC time is not
+// midnight: its UTC calendar date is kept, which is a day off when the
+// export wrote local midnights in a zone east or west of UTC.
+var errTimeOfDay = errors.New("timestamp has a time of day; its UTC calendar date is read")
+
 // rootCause keeps skip reasons few: the sentinel where there is one.
 func rootCause(err error) error {
-	for _, s := range []error{ErrNull, ErrNotPositive, ErrDueBeforeIssue} {
+	for _, s := range []error{ErrNull, ErrNotPositive, ErrDueBeforeIssue, ErrPaidBeforeIssue, ErrImplausibleDate, ErrNotFinite} {
 		if errors.Is(err, s) {
 			return s
 		}
@@ -447,6 +527,9 @@ func rootCause(err error) error {
 }
 
 func (r *tableReader[T]) close() {
+	if r != nil {
+		r.flushLog()
+	}
 	if r != nil && r.src != nil {
 		r.src.Close()
 		r.src = nil

@@ -97,6 +97,10 @@ func parquetOptions() []parquet.WriterOption {
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.Compression(&snappy.Codec{}),
 		parquet.CreatedBy("credence", "", ""),
+		// Page statistics hold whole values in each page header, which
+		// Arrow's reader refuses past 4 MiB (one long note would make a
+		// valid file unreadable); the footer keeps column statistics.
+		parquet.DataPageStatistics(false),
 	}
 }
 
@@ -161,8 +165,8 @@ func (w *Writer[T]) Abort() {
 
 // Parquet row layouts. Dates are DATE, amounts DECIMAL(18,4): exact, and
 // read by pandas, Spark and DuckDB alike.
-type invoiceRow struct {
-	CustomerID string  `parquet:"customer_id"`
+type invoiceRow[ID string | int64] struct {
+	CustomerID ID      `parquet:"customer_id"`
 	InvoiceID  string  `parquet:"invoice_id"`
 	IssueDate  int32   `parquet:"issue_date,date"`
 	DueDate    int32   `parquet:"due_date,date"`
@@ -173,8 +177,8 @@ type invoiceRow struct {
 	Disputed   bool    `parquet:"disputed"`
 }
 
-type statementRow struct {
-	CustomerID  string  `parquet:"customer_id"`
+type statementRow[ID string | int64] struct {
+	CustomerID  ID      `parquet:"customer_id"`
 	PeriodEnd   int32   `parquet:"period_end,date"`
 	DaysPastDue *int32  `parquet:"days_past_due,optional"`
 	Status      *string `parquet:"status,optional"`
@@ -183,15 +187,15 @@ type statementRow struct {
 	Payment     *int64  `parquet:"payment,decimal(4:18),optional"`
 }
 
-type defaultRow struct {
-	CustomerID  string  `parquet:"customer_id"`
+type defaultRow[ID string | int64] struct {
+	CustomerID  ID      `parquet:"customer_id"`
 	DefaultDate int32   `parquet:"default_date,date"`
 	Reason      *string `parquet:"reason,optional"`
 }
 
-type observationRow struct {
-	CustomerID string `parquet:"customer_id"`
-	AsOf       int32  `parquet:"as_of,date"`
+type observationRow[ID string | int64] struct {
+	CustomerID ID    `parquet:"customer_id"`
+	AsOf       int32 `parquet:"as_of,date"`
 }
 
 func optDate(d Date) *int32 {
@@ -217,14 +221,32 @@ func optString(s string) *string {
 	return &s
 }
 
+// writerOptions change how a table is written. integerIDs writes
+// customer_id as a Parquet INT64 column, as the book's source stored it
+// (book sort keeps the id type); every id must then be an integer.
+type writerOptions struct{ integerIDs bool }
+
+// parseIntegerID reads a customer_id written as an integer.
+func parseIntegerID(id string) (int64, error) {
+	v, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("customer_id %q is not an integer, and the table keeps integer ids", id)
+	}
+	return v, nil
+}
+
 // fixedWriter adapts a parquet GenericWriter of row type R to a Writer of T.
-func fixedWriter[T, R any](w *Writer[T], conv func(*T) R) {
+func fixedWriter[T, R any](w *Writer[T], conv func(*T) (R, error)) {
 	pw := parquet.NewGenericWriter[R](w.buf, parquetOptions()...)
 	var rows []R
 	w.pqRows = func(in []T) error {
 		rows = rows[:0]
 		for i := range in {
-			rows = append(rows, conv(&in[i]))
+			r, err := conv(&in[i])
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r)
 		}
 		_, err := pw.Write(rows)
 		return err
@@ -232,11 +254,28 @@ func fixedWriter[T, R any](w *Writer[T], conv func(*T) R) {
 	w.closeFunc = pw.Close
 }
 
+// fixedWriterIDs is fixedWriter with the customer_id column as text, or
+// as INT64 when o asks for integer ids.
+func fixedWriterIDs[T, RS, RI any](w *Writer[T], o writerOptions, id func(*T) string, text func(*T) RS, integer func(*T, int64) RI) {
+	if !o.integerIDs {
+		fixedWriter(w, func(r *T) (RS, error) { return text(r), nil })
+		return
+	}
+	fixedWriter(w, func(r *T) (RI, error) {
+		v, err := parseIntegerID(id(r))
+		return integer(r, v), err
+	})
+}
+
 // InvoiceColumns is the header of an invoices table as Credence writes it.
 var InvoiceColumns = []string{"customer_id", "invoice_id", "issue_date", "due_date", "amount", "paid_date", "paid_amount", "currency", "disputed"}
 
 // NewInvoiceWriter writes an invoices table to path (.parquet, .csv or .csv.gz).
 func NewInvoiceWriter(path string) (*Writer[Invoice], error) {
+	return newInvoiceWriter(path, writerOptions{})
+}
+
+func newInvoiceWriter(path string, o writerOptions) (*Writer[Invoice], error) {
 	w, err := newWriter(path, InvoiceColumns, func(r *Invoice, rec []string) []string {
 		return append(rec, r.CustomerID, r.InvoiceID, r.IssueDate.String(), r.DueDate.String(),
 			r.Amount.String(), r.PaidDate.String(), r.PaidAmount.String(), r.Currency, strconv.FormatBool(r.Disputed))
@@ -244,11 +283,15 @@ func NewInvoiceWriter(path string) (*Writer[Invoice], error) {
 	if err != nil || w.csv != nil {
 		return w, err
 	}
-	fixedWriter(w, func(r *Invoice) invoiceRow {
-		return invoiceRow{r.CustomerID, r.InvoiceID, int32(r.IssueDate), int32(r.DueDate), int64(r.Amount),
-			optDate(r.PaidDate), optAmount(r.PaidAmount), optString(r.Currency), r.Disputed}
-	})
+	fixedWriterIDs(w, o, func(r *Invoice) string { return r.CustomerID },
+		func(r *Invoice) invoiceRow[string] { return invoiceRowOf(r, r.CustomerID) },
+		func(r *Invoice, id int64) invoiceRow[int64] { return invoiceRowOf(r, id) })
 	return w, nil
+}
+
+func invoiceRowOf[ID string | int64](r *Invoice, id ID) invoiceRow[ID] {
+	return invoiceRow[ID]{id, r.InvoiceID, int32(r.IssueDate), int32(r.DueDate), int64(r.Amount),
+		optDate(r.PaidDate), optAmount(r.PaidAmount), optString(r.Currency), r.Disputed}
 }
 
 // StatementColumns is the header of a statements table as Credence writes it.
@@ -256,6 +299,10 @@ var StatementColumns = []string{"customer_id", "period_end", "days_past_due", "s
 
 // NewStatementWriter writes a statements table.
 func NewStatementWriter(path string) (*Writer[Statement], error) {
+	return newStatementWriter(path, writerOptions{})
+}
+
+func newStatementWriter(path string, o writerOptions) (*Writer[Statement], error) {
 	w, err := newWriter(path, StatementColumns, func(r *Statement, rec []string) []string {
 		dpd := ""
 		if r.DaysPastDue != UnknownDaysPastDue {
@@ -267,49 +314,71 @@ func NewStatementWriter(path string) (*Writer[Statement], error) {
 	if err != nil || w.csv != nil {
 		return w, err
 	}
-	fixedWriter(w, func(r *Statement) statementRow {
-		var dpd *int32
-		if r.DaysPastDue != UnknownDaysPastDue {
-			v := r.DaysPastDue
-			dpd = &v
-		}
-		return statementRow{r.CustomerID, int32(r.PeriodEnd), dpd, optString(r.Status),
-			optAmount(r.Balance), optAmount(r.CreditLimit), optAmount(r.Payment)}
-	})
+	fixedWriterIDs(w, o, func(r *Statement) string { return r.CustomerID },
+		func(r *Statement) statementRow[string] { return statementRowOf(r, r.CustomerID) },
+		func(r *Statement, id int64) statementRow[int64] { return statementRowOf(r, id) })
 	return w, nil
+}
+
+func statementRowOf[ID string | int64](r *Statement, id ID) statementRow[ID] {
+	var dpd *int32
+	if r.DaysPastDue != UnknownDaysPastDue {
+		v := r.DaysPastDue
+		dpd = &v
+	}
+	return statementRow[ID]{id, int32(r.PeriodEnd), dpd, optString(r.Status),
+		optAmount(r.Balance), optAmount(r.CreditLimit), optAmount(r.Payment)}
 }
 
 // NewDefaultWriter writes a defaults table.
 func NewDefaultWriter(path string) (*Writer[Default], error) {
+	return newDefaultWriter(path, writerOptions{})
+}
+
+func newDefaultWriter(path string, o writerOptions) (*Writer[Default], error) {
 	w, err := newWriter(path, []string{"customer_id", "default_date", "reason"}, func(r *Default, rec []string) []string {
 		return append(rec, r.CustomerID, r.DefaultDate.String(), r.Reason)
 	})
 	if err != nil || w.csv != nil {
 		return w, err
 	}
-	fixedWriter(w, func(r *Default) defaultRow {
-		return defaultRow{r.CustomerID, int32(r.DefaultDate), optString(r.Reason)}
-	})
+	fixedWriterIDs(w, o, func(r *Default) string { return r.CustomerID },
+		func(r *Default) defaultRow[string] {
+			return defaultRow[string]{r.CustomerID, int32(r.DefaultDate), optString(r.Reason)}
+		},
+		func(r *Default, id int64) defaultRow[int64] {
+			return defaultRow[int64]{id, int32(r.DefaultDate), optString(r.Reason)}
+		})
 	return w, nil
 }
 
 // NewObservationWriter writes an observations table.
 func NewObservationWriter(path string) (*Writer[Observation], error) {
+	return newObservationWriter(path, writerOptions{})
+}
+
+func newObservationWriter(path string, o writerOptions) (*Writer[Observation], error) {
 	w, err := newWriter(path, []string{"customer_id", "as_of"}, func(r *Observation, rec []string) []string {
 		return append(rec, r.CustomerID, r.AsOf.String())
 	})
 	if err != nil || w.csv != nil {
 		return w, err
 	}
-	fixedWriter(w, func(r *Observation) observationRow {
-		return observationRow{r.CustomerID, int32(r.AsOf)}
-	})
+	fixedWriterIDs(w, o, func(r *Observation) string { return r.CustomerID },
+		func(r *Observation) observationRow[string] {
+			return observationRow[string]{r.CustomerID, int32(r.AsOf)}
+		},
+		func(r *Observation, id int64) observationRow[int64] { return observationRow[int64]{id, int32(r.AsOf)} })
 	return w, nil
 }
 
 // NewCustomerWriter writes a customers table with the attribute columns of
 // schema: numeric ones as DOUBLE, categorical ones as STRING, both nullable.
 func NewCustomerWriter(path string, schema CustomerSchema) (*Writer[Customer], error) {
+	return newCustomerWriter(path, schema, writerOptions{})
+}
+
+func newCustomerWriter(path string, schema CustomerSchema, o writerOptions) (*Writer[Customer], error) {
 	header := append([]string{"customer_id"}, schema.Numeric...)
 	header = append(header, schema.Categorical...)
 	w, err := newWriter(path, header, func(r *Customer, rec []string) []string {
@@ -327,6 +396,9 @@ func NewCustomerWriter(path string, schema CustomerSchema) (*Writer[Customer], e
 		return w, err
 	}
 	group := parquet.Group{"customer_id": parquet.String()}
+	if o.integerIDs {
+		group["customer_id"] = parquet.Int(64)
+	}
 	for _, n := range schema.Numeric {
 		group[n] = parquet.Optional(parquet.Leaf(parquet.DoubleType))
 	}
@@ -360,7 +432,15 @@ func NewCustomerWriter(path string, schema CustomerSchema) (*Writer[Customer], e
 					c.CustomerID, len(c.Numeric), len(c.Categorical), len(numCols), len(catCols))
 			}
 			row := make(parquet.Row, width)
-			row[idCol] = parquet.ByteArrayValue([]byte(c.CustomerID)).Level(0, 0, idCol)
+			if o.integerIDs {
+				id, err := parseIntegerID(c.CustomerID)
+				if err != nil {
+					return err
+				}
+				row[idCol] = parquet.Int64Value(id).Level(0, 0, idCol)
+			} else {
+				row[idCol] = parquet.ByteArrayValue([]byte(c.CustomerID)).Level(0, 0, idCol)
+			}
 			for j, v := range c.Numeric {
 				if math.IsNaN(v) {
 					row[numCols[j]] = parquet.NullValue().Level(0, 0, numCols[j])

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -76,5 +77,18 @@ func BenchmarkBuildLongStatements(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		dst = s.Build(h, asOf, dst)
+	}
+}
+
+// BenchmarkPortfolioAdd measures the first pass's work per customer at one
+// context date, beyond reading the book.
+func BenchmarkPortfolioAdd(b *testing.B) {
+	hs := randomBook(rand.New(rand.NewPCG(1, 2)), 1000)
+	s := mustSet(b, portfolioConfig(), testSchema, nil)
+	a := s.NewPortfolioAcc(DefaultRule{DPDThreshold: 90}, genStart.AddMonths(18))
+	i := 0
+	for b.Loop() {
+		a.Add(hs[i%len(hs)])
+		i++
 	}
 }

@@ -29,7 +29,17 @@ const (
 // Build trusts a book that passed the reader's checks. Out-of-contract
 // values (a non-positive amount, a missing date) never yield an infinite or
 // negative count, balance or share, but their features mean little.
+//
+// A set with the portfolio block (HasPortfolio) gets NaN for its context
+// columns from Build: scoring and training use BuildIn with the context.
 func (s *Set) Build(h *datasets.History, asOf datasets.Date, dst []float64) []float64 {
+	return s.BuildIn(h, asOf, nil, dst)
+}
+
+// BuildIn is Build with the portfolio context p of the book h belongs to,
+// dated PortfolioDate(asOf) (it panics on a context of another date). A set
+// without the portfolio block ignores p.
+func (s *Set) BuildIn(h *datasets.History, asOf datasets.Date, p *Portfolio, dst []float64) []float64 {
 	v := dst[:0]
 	if cap(v) < len(s.names) {
 		v = make([]float64, 0, len(s.names))
@@ -44,7 +54,8 @@ func (s *Set) Build(h *datasets.History, asOf datasets.Date, dst []float64) []fl
 	if !s.Config.SkipStatements {
 		v = s.appendStatements(v, h.Statements, asOf)
 	}
-	return s.appendCustomer(v, h.Customer)
+	v = s.appendCustomer(v, h.Customer)
+	return s.appendPortfolio(v, h, asOf, p)
 }
 
 // invWindow accumulates the invoice features of one window. Items issued in

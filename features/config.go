@@ -2,6 +2,7 @@ package features
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	// that have no such table.
 	SkipInvoices   bool `json:"skip_invoices,omitempty" yaml:"skip_invoices,omitempty"`
 	SkipStatements bool `json:"skip_statements,omitempty" yaml:"skip_statements,omitempty"`
+	// Portfolio, when set, adds the portfolio block (see the package
+	// documentation). Nil leaves it out, as in feature sets stored before
+	// it existed, which keep their version.
+	Portfolio *PortfolioConfig `json:"portfolio,omitempty" yaml:"portfolio,omitempty"`
 }
 
 // DefaultConfig returns the default windows and level rules, using every
@@ -74,6 +79,17 @@ func (c Config) normalized() (Config, error) {
 	out.NumericAttributes = slices.Clone(c.NumericAttributes)
 	out.CategoricalAttributes = slices.Clone(c.CategoricalAttributes)
 	out.ExcludeAttributes = slices.Clone(c.ExcludeAttributes)
+	if c.Portfolio != nil {
+		p := *c.Portfolio
+		p.GroupBy = slices.Clone(p.GroupBy)
+		switch {
+		case p.Prior == 0:
+			p.Prior = DefaultPortfolioPrior
+		case !(p.Prior > 0) || math.IsInf(p.Prior, 0):
+			return Config{}, fmt.Errorf("portfolio prior %v: want a number of customers > 0", p.Prior)
+		}
+		out.Portfolio = &p
+	}
 	if len(out.InvoiceWindows) == 0 {
 		out.InvoiceWindows = d.InvoiceWindows
 	}

@@ -116,6 +116,54 @@
 // (at least MinLevelShare of the customers, at most MaxLevels), plus
 // cust_<name>=other for the rest.
 //
+// # Portfolio features
+//
+// With Config.Portfolio set (credence train --portfolio), a last block
+// places the customer among the other customers of its book. The context
+// of as_of is computed from the whole book at PortfolioDate(as_of), the
+// first day of its month, from facts dated before that day only (so before
+// as_of): one context per month serves the server, batch rescoring,
+// back-tests and training alike, and the live store computes it once the
+// data date has entered the month. The groups are the whole book ("book")
+// and the values of each grouping attribute (PortfolioConfig.GroupBy;
+// default industry, country and segment where the customers table has
+// them, none otherwise: a book without them gets the book-wide figures
+// only). For each group g:
+//
+//	port_<g>_default_rate_12m      customers whose first default (under the
+//	                               model's rule) falls in the 12 months before
+//	                               the context date, over those seen before the
+//	                               date (an invoice issued, a statement ended or
+//	                               a default) and not in default before the 12
+//	                               months
+//	port_<g>_dbt_median_1m         median days beyond terms of the items paid
+//	                               in the month before the context date, each
+//	                               item once (exact, from a histogram of whole
+//	                               days bounded to [−365, 730])
+//	port_<g>_dbt_median_change_3m  that median minus the same figure three
+//	                               months earlier
+//	port_<g>_dbt_gap               the customer's inv_dbt_wavg_3m minus the
+//	                               group's median: its position against them
+//
+// and, after the groups, the trends the invoice block lacks:
+//
+//	inv_overdue_growth_3m  (a − b) / (a + b) for the overdue balance at as_of
+//	                       (a) and at as_of − 3 months (b)
+//	inv_limit_use          open balance / the current_limit attribute, when
+//	                       the customers table has it (bounded like ratios)
+//
+// DBT 3 months against 12 is inv_dbt_trend and statement limit use is
+// st_utilisation, above. A book without invoices gets only the default
+// rates. A group's figures are shrunk towards the book's with a prior of
+// PortfolioConfig.Prior customers (default 50): rate (d + k·p_book) / (n +
+// k) over n customers at risk, medians weighted by the customers with an
+// item paid in the month, so that a small group says little of its own; a
+// customer without a value, or whose group had nobody seen, gets the
+// book's figures. The customer itself counts in its groups like any other:
+// every fact used is dated before the context date, so its own later
+// default never enters. Without a context (Build rather than BuildIn) the
+// context columns are NaN.
+//
 // # Labels
 //
 // DefaultDate and DerivedDefaultDate give a customer's first default, Label

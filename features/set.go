@@ -52,7 +52,9 @@ type Set struct {
 	numIdx      []int  // position of each numeric attribute in Schema.Numeric, or -1
 	catIdx      []int  // position of each categorical attribute in Schema.Categorical, or -1
 	catLevels   [][]string
-	periods     int // latest statements Build keeps: the largest window, and at least 4
+	periods     int   // latest statements Build keeps: the largest window, and at least 4
+	portKeys    []int // position of each portfolio grouping attribute in Schema.Categorical
+	portLimit   int   // position of the credit limit in Schema.Numeric when inv_limit_use is a feature, else -1
 }
 
 // NewSet decides the categorical levels from levels (nil: none, so every
@@ -91,6 +93,24 @@ func NewSet(cfg Config, schema datasets.CustomerSchema, levels *LevelCounter) (*
 	}
 	if levels != nil && !c.SkipStatements {
 		s.StatusLevels = chooseLevels(levels.status, levels.statuses, c.MinLevelShare, c.MaxLevels)
+	}
+	if p := s.Config.Portfolio; p != nil {
+		if p.GroupBy == nil {
+			p.GroupBy = []string{}
+			for _, a := range DefaultPortfolioGroups {
+				if slices.Contains(schema.Categorical, a) {
+					p.GroupBy = append(p.GroupBy, a)
+				}
+			}
+		}
+		for i, a := range p.GroupBy {
+			if !slices.Contains(schema.Categorical, a) {
+				return nil, fmt.Errorf("feature config: portfolio group_by: attribute %q is not categorical in the customers table", a)
+			}
+			if slices.Contains(p.GroupBy[:i], a) {
+				return nil, fmt.Errorf("feature config: portfolio group_by: attribute %q given twice", a)
+			}
+		}
 	}
 	if err := s.init(); err != nil {
 		return nil, err
@@ -273,6 +293,7 @@ func (s *Set) init() error {
 		}
 		add("cust_"+a+"="+otherLevel, true)
 	}
+	s.portfolioNames(add)
 	if dup := firstDuplicate(s.names); dup != "" {
 		return fmt.Errorf("feature set: feature %q named twice (a level clashes with another name)", dup)
 	}
@@ -291,6 +312,19 @@ func (s *Set) bind() error {
 	for i, a := range s.CategoricalAttributes {
 		if s.catIdx[i] = s.Schema.CategoricalIndex(a); s.catIdx[i] < 0 {
 			return fmt.Errorf("feature set: categorical attribute %q is not in the customers schema %v", a, s.Schema.Categorical)
+		}
+	}
+	s.portKeys, s.portLimit = nil, -1
+	if p := s.Config.Portfolio; p != nil {
+		for _, a := range p.GroupBy {
+			i := s.Schema.CategoricalIndex(a)
+			if i < 0 {
+				return fmt.Errorf("feature set: portfolio grouping attribute %q is not in the customers schema %v", a, s.Schema.Categorical)
+			}
+			s.portKeys = append(s.portKeys, i)
+		}
+		if !s.Config.SkipInvoices && slices.Contains(s.NumericAttributes, limitAttribute) {
+			s.portLimit = s.Schema.NumericIndex(limitAttribute)
 		}
 	}
 	return nil

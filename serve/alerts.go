@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/serve/store"
@@ -313,7 +315,7 @@ func (a *alerter) crossed(h *datasets.History, date datasets.Date) map[string]in
 }
 
 // WatchAlerts streams the alerts after the request's cursor.
-func (s *Server) WatchAlerts(req *creditpb.WatchAlertsRequest, stream creditpb.Credence_WatchAlertsServer) error {
+func (s *Server) WatchAlerts(req *creditpb.WatchAlertsRequest, stream creditpb.CredenceService_WatchAlertsServer) error {
 	if s.live == nil {
 		return &kindError{kind: ErrNotLive, msg: "the server reads a book held in memory: alerts need --store"}
 	}
@@ -332,7 +334,7 @@ func (s *Server) WatchAlerts(req *creditpb.WatchAlertsRequest, stream creditpb.C
 			return err
 		}
 		for _, a := range batch {
-			if err := stream.Send(alertOf(&a)); err != nil {
+			if err := stream.Send(&creditpb.WatchAlertsResponse{Alert: alertOf(&a)}); err != nil {
 				return err
 			}
 			since = a.Seq
@@ -360,8 +362,8 @@ func (s *Server) Sweep(ctx context.Context, req *creditpb.SweepRequest) (*credit
 		return nil, ErrNoModel
 	}
 	to := s.live.DataDate()
-	if req.GetAsOf() != "" {
-		d, err := parseDay("as_of", req.GetAsOf())
+	if req.GetAsOf() != nil {
+		d, err := dayOf("as_of", req.GetAsOf())
 		if err != nil {
 			return nil, err
 		}
@@ -374,19 +376,17 @@ func (s *Server) Sweep(ctx context.Context, req *creditpb.SweepRequest) (*credit
 	if err != nil {
 		return nil, err
 	}
-	return &creditpb.SweepResponse{Overdue: int64(overdue), Alerts: int64(raised), SweptUntil: to.String()}, nil
+	return &creditpb.SweepResponse{Overdue: int64(overdue), Alerts: int64(raised), SweptUntil: creditpb.DateOf(to)}, nil
 }
 
 func alertOf(a *store.Alert) *creditpb.Alert {
 	score := func(l *store.LastScore) *creditpb.AlertScore {
-		return &creditpb.AlertScore{Pd: l.PD, Grade: int32(l.Grade), AsOf: l.AsOf.String(), ModelVersion: l.ModelVersion, Reasons: l.Reasons}
+		return &creditpb.AlertScore{Pd: l.PD, Grade: int32(l.Grade), AsOf: creditpb.DateOf(l.AsOf), ModelVersion: l.ModelVersion, Reasons: l.Reasons}
 	}
-	out := &creditpb.Alert{Cursor: strconv.FormatUint(a.Seq, 10), CustomerId: a.CustomerID, Kind: a.Kind, DataDate: a.DataDate.String(),
+	out := &creditpb.Alert{Cursor: strconv.FormatUint(a.Seq, 10), CustomerId: a.CustomerID, Kind: a.Kind, DataDate: creditpb.DateOf(a.DataDate),
 		After: score(&a.After), ReasonsMoved: a.ReasonsMoved, Cause: a.Event, EventId: a.EventID, InvoiceId: a.InvoiceID,
-		Detail: a.Detail, RaisedAt: time.Unix(0, a.Raised).UTC().Format(time.RFC3339Nano)}
-	if a.EventDate != datasets.NoDate {
-		out.CauseDate = a.EventDate.String()
-	}
+		Detail: a.Detail, RaisedAt: timestamppb.New(time.Unix(0, a.Raised))}
+	out.CauseDate = creditpb.DateOf(a.EventDate)
 	if a.Before != nil {
 		out.Before = score(a.Before)
 	}

@@ -34,7 +34,7 @@ func BenchmarkScore(b *testing.B) {
 			for b.Loop() {
 				h := hs[i%len(hs)]
 				i++
-				if _, err := srv.Score(ctx, &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2023-10-01", MaxReasons: reasons}); err != nil {
+				if _, err := srv.Score(ctx, &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2023-10-01"), MaxReasons: reasons}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -54,7 +54,7 @@ func BenchmarkScoreGRPC(b *testing.B) {
 	for b.Loop() {
 		h := hs[i%len(hs)]
 		i++
-		if _, err := r.client.Score(ctx, &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2023-10-01"}); err != nil {
+		if _, err := r.client.Score(ctx, &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2023-10-01")}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -23,10 +23,19 @@ type Book interface {
 	Len() int
 	// IDs returns up to n customer ids, for warming a model up.
 	IDs(n int) []string
+	// Currency is the ISO 4217 code of the book's amounts (book.yaml);
+	// "" when the book declares none.
+	Currency() string
+	// Each calls fn with every history of the book, stopping at the first
+	// error: the pass that computes a portfolio context.
+	Each(fn func(*datasets.History) error) error
+	// Settled is nil for a frozen book, else its DataDate: the scorer's
+	// portfolio contexts are final only for dates on or before it.
+	Settled() func() datasets.Date
 }
 
 func errNotInBook(id string) error {
-	return notFound("customer_id: %q is not in the book", id)
+	return notFound("customer_id: %q is not in the book", truncate(id, 64))
 }
 
 // Live is the live store as the server's Book.
@@ -43,9 +52,24 @@ func (l Live) History(id string) (*datasets.History, error) {
 	return h, err
 }
 
+// Each reads every history of the store. The portfolio context of a month
+// uses the facts dated before the month's first day, complete once the data
+// date has entered the month (events arrive in date order): it is computed
+// from the store once then, ingest starting that pass in the background as
+// soon as the data date rolls into a new month; asked for earlier, it is
+// computed for the moment and again at the roll.
+func (l Live) Each(fn func(*datasets.History) error) error {
+	return l.Customers(context.Background(), fn)
+}
+
+// Settled is the store's data date: events keep it current.
+func (l Live) Settled() func() datasets.Date { return l.DataDate }
+
 func (l Live) Schema() datasets.CustomerSchema { return l.Meta().Schema }
 
 func (l Live) Len() int { return int(l.Meta().Customers) }
+
+func (l Live) Currency() string { return l.Meta().Book.Currency }
 
 func (l Live) IDs(n int) []string {
 	var ids []string

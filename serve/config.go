@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -78,8 +79,8 @@ type Config struct {
 	// scores before it serves.
 	WarmCustomers int
 
-	// MetricsAddr is the HTTP address of /metrics, e.g. ":9090". Empty:
-	// no HTTP server (MetricsHandler still works).
+	// MetricsAddr is the HTTP address of /metrics, e.g. "127.0.0.1:9090"
+	// (DefaultConfig's). Empty: no HTTP server (MetricsHandler still works).
 	MetricsAddr string
 	// Pprof adds net/http/pprof under /debug/pprof/ on MetricsAddr.
 	Pprof bool
@@ -92,6 +93,9 @@ type Config struct {
 	TLSClientCA string
 	// Tokens are the bearer tokens accepted; empty: no authentication.
 	Tokens []string
+	// Insecure lets the server listen on an address other than loopback
+	// with neither TLS nor tokens; without it Serve refuses to.
+	Insecure bool
 	// MaxMsgBytes bounds the size of a request and of a response. Zero:
 	// DefaultConfig's 4 MiB.
 	MaxMsgBytes int
@@ -135,7 +139,7 @@ func DefaultConfig() Config {
 		Reasons:        3,
 		LimitReasons:   3,
 		WarmCustomers:  16,
-		MetricsAddr:    ":9090",
+		MetricsAddr:    "127.0.0.1:9090",
 		MaxMsgBytes:    4 << 20,
 		DrainTimeout:   15 * time.Second,
 		Alerts:         AlertConfig{GradeNotches: 2, WatchGrade: 8, PDFactor: 2, PDFloor: 0.01, OverdueDays: []int{30, 60, 90}},
@@ -216,6 +220,22 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
+}
+
+// CheckExposure refuses a listener reachable from other machines (any
+// address but loopback) when the server neither encrypts nor
+// authenticates, unless c.Insecure says so: a book's scores are not for
+// anyone on the network.
+func (c Config) CheckExposure(addr net.Addr) error {
+	if c.Insecure || c.TLSCert != "" || len(c.Tokens) > 0 {
+		return nil
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() {
+		return nil // a Unix socket or loopback: this machine only
+	}
+	return fmt.Errorf("listen %s: reachable from other machines without TLS or tokens; "+
+		"give --tls-cert/--tls-key or --token/--token-file, listen on 127.0.0.1, or say --insecure", addr)
 }
 
 // LoadPolicy reads a credit-limit policy from a YAML file. Settings the file

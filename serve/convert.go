@@ -5,29 +5,42 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
+
+	"google.golang.org/genproto/googleapis/type/date"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/serve/creditpb"
 )
 
-// parseDay reads a "YYYY-MM-DD" field; empty gives NoDate.
-func parseDay(field, s string) (datasets.Date, error) {
-	if s == "" {
+// Dates the API takes are full calendar dates from minDateYear to 9999: an
+// earlier year is a mistyped one (0024 for 2024), not a credit history.
+const minDateYear = 1900
+
+// dayOf reads a google.type.Date field; unset gives NoDate. A date that is
+// not a full calendar date (no year, month or day; 31 April) is refused.
+func dayOf(field string, d *date.Date) (datasets.Date, error) {
+	if d == nil {
 		return datasets.NoDate, nil
 	}
-	d, err := datasets.ParseDate(s)
-	if err != nil || len(s) != len("2006-01-02") {
-		return datasets.NoDate, badField(field, "%q is not a date (want YYYY-MM-DD)", s)
+	y, m, day := int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay())
+	if y < minDateYear || y > 9999 || m < time.January || m > time.December || day < 1 || day > 31 {
+		return datasets.NoDate, badField(field, "{year: %d, month: %d, day: %d} is not a calendar date from %d-01-01 to 9999-12-31",
+			y, m, day, minDateYear)
 	}
-	return d, nil
+	out := datasets.YMD(y, m, day)
+	if t := out.Time(); t.Day() != day {
+		return datasets.NoDate, badField(field, "%d-%02d-%02d is not a calendar date: %s has %d days", y, m, day, m, day-t.Day())
+	}
+	return out, nil
 }
 
-// requiredDay reads a "YYYY-MM-DD" field that must be set.
-func requiredDay(field, s string) (datasets.Date, error) {
-	if s == "" {
+// requiredDay reads a date field that must be set.
+func requiredDay(field string, d *date.Date) (datasets.Date, error) {
+	if d == nil {
 		return datasets.NoDate, badField(field, "required")
 	}
-	return parseDay(field, s)
+	return dayOf(field, d)
 }
 
 // amountOf converts an amount field; positive demands > 0, else >= 0.
@@ -68,7 +81,7 @@ func historyOf(id string, p *creditpb.History, schema datasets.CustomerSchema) (
 	seen := make(map[string]int, len(p.GetInvoices()))
 	for i, in := range p.GetInvoices() {
 		f := fmt.Sprintf("history.invoices[%d].", i)
-		inv := datasets.Invoice{CustomerID: id, InvoiceID: in.GetInvoiceId(), Currency: in.GetCurrency(), Disputed: in.GetDisputed()}
+		inv := datasets.Invoice{CustomerID: id, InvoiceID: in.GetInvoiceId(), Currency: in.GetCurrencyCode(), Disputed: in.GetDisputed()}
 		if inv.InvoiceID == "" {
 			return nil, badField(f+"invoice_id", "required")
 		}
@@ -89,7 +102,7 @@ func historyOf(id string, p *creditpb.History, schema datasets.CustomerSchema) (
 		if inv.Amount, err = amountOf(f+"amount", in.GetAmount(), true); err != nil {
 			return nil, err
 		}
-		if inv.PaidDate, err = parseDay(f+"paid_date", in.GetPaidDate()); err != nil {
+		if inv.PaidDate, err = dayOf(f+"paid_date", in.GetPaidDate()); err != nil {
 			return nil, err
 		}
 		inv.PaidAmount = datasets.NoAmount

@@ -7,7 +7,9 @@
 // A customer is scored either from the book the server was started with
 // (LoadIndex reads every history into a map at start) or from a history sent
 // inline with the request, laid out by the book's customers schema. The
-// as-of date defaults to the server's current date (UTC). Scoring goes
+// as-of date defaults to the day after the data date, never the wall clock;
+// a customer of the book with no invoice or statement before it is
+// NOT_FOUND, as batch rescoring skips it. Scoring goes
 // through models/scoring, with the features and model training used, so an
 // online score equals a batch score of the same history.
 //
@@ -38,7 +40,20 @@
 // a red light it alerts or rolls the champion back (Config.OnRed). It also
 // keeps the PDs it served in a rolling window and compares them with the
 // training distribution stored in the artifact (PSI). Metrics are exported
-// for Prometheus on Config.MetricsAddr at /metrics.
+// for Prometheus on Config.MetricsAddr at /metrics: the standard gRPC server
+// metrics (grpc_server_handled_total, grpc_server_handling_seconds, ...) and
+// Credence's own, units in their names (credence_pd_ratio,
+// credence_model_age_seconds, credence_validation_light from the stored
+// report as soon as a model serves).
+//
+// # Operations
+//
+// The health service answers liveness ("" or "liveness": the process is
+// up) apart from readiness ("readiness" or credence.v1.CredenceService: a
+// model serves), for Kubernetes gRPC probes. Every call has a request id,
+// the caller's x-request-id metadata or a new one, returned in the response
+// headers and logged with the call. Log lines are bounded (each value at
+// most 256 bytes), and customer data (ids, PDs) is logged at DEBUG only.
 //
 // # Security
 //
@@ -53,7 +68,8 @@
 // # Errors
 //
 // Errors map to gRPC codes in one place (statusOf): a malformed request is
-// INVALID_ARGUMENT with the field named ("as_of: \"2024-13-01\" is not a
-// date"), an unknown customer or model NOT_FOUND, a missing or wrong token
-// UNAUTHENTICATED, no model ready UNAVAILABLE.
+// INVALID_ARGUMENT with the field named ("as_of: {year: 2024, month: 13,
+// day: 1} is not a calendar date") in a google.rpc.BadRequest, an unknown
+// customer or model NOT_FOUND, a missing or wrong token UNAUTHENTICATED, no
+// model ready UNAVAILABLE; every error carries a google.rpc.ErrorInfo.
 package serve

@@ -3,30 +3,29 @@ package serve
 import (
 	"testing"
 
-	"github.com/credence-risk/credence/datasets"
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/credence-risk/credence/serve/creditpb"
 )
 
-// parseDay accepts exactly the calendar dates written YYYY-MM-DD, and
-// every error names the field.
-func FuzzParseDay(f *testing.F) {
-	for _, s := range []string{"2024-02-29", "2023-02-29", "2024-13-01", "", "2024-1-01", "0001-01-01", "2024-01-01T00:00:00Z", " 2024-01-01"} {
-		f.Add(s)
+// dayOf accepts exactly the full calendar dates from minDateYear to 9999,
+// each read as itself, and every error names the field.
+func FuzzDayOf(f *testing.F) {
+	for _, d := range [][3]int32{{2024, 2, 29}, {2023, 2, 29}, {2024, 13, 1}, {0, 0, 0}, {24, 2, 1}, {1, 1, 1}, {2024, 4, 31}, {9999, 12, 31}, {2024, 1, 0}, {-5, 1, 1}} {
+		f.Add(d[0], d[1], d[2])
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseDay("as_of", s)
-		switch {
-		case s == "":
-			if err != nil || d != datasets.NoDate {
-				t.Fatalf("empty: %v, %v; want NoDate", d, err)
-			}
-		case err != nil:
+	f.Fuzz(func(t *testing.T, y, m, d int32) {
+		in := &date.Date{Year: y, Month: m, Day: d}
+		got, err := dayOf("as_of", in)
+		if err != nil {
 			if fe, ok := err.(*FieldError); !ok || fe.Field != "as_of" {
-				t.Fatalf("%q: error %v does not name as_of", s, err)
+				t.Fatalf("%v: error %v does not name as_of", in, err)
 			}
-		default:
-			if got := d.String(); got != s {
-				t.Fatalf("%q read as %s", s, got)
-			}
+			return
+		}
+		if y < minDateYear || !proto.Equal(creditpb.DateOf(got), in) {
+			t.Fatalf("%v read as %s", in, got)
 		}
 	})
 }

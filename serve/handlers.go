@@ -2,12 +2,18 @@ package serve
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
@@ -15,13 +21,15 @@ import (
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/serve/limit"
+	"github.com/credence-risk/credence/serve/rescore"
 )
 
 // scoreArgs is what Score, ScoreStream and RecommendLimit ask to score.
 type scoreArgs struct {
-	customerID, asOf, modelVersion, requestID string
-	history                                   *creditpb.History
-	maxReasons                                int32
+	customerID, modelVersion string
+	asOf                     *date.Date
+	history                  *creditpb.History
+	maxReasons               int32
 	// defaultReasons stand in for a maxReasons of 0.
 	defaultReasons int
 	// limit asks for the history's limit inputs too.
@@ -42,7 +50,7 @@ type scored struct {
 
 func (s *Server) scoreArgsOf(req *creditpb.ScoreRequest) scoreArgs {
 	return scoreArgs{
-		customerID: req.GetCustomerId(), asOf: req.GetAsOf(), modelVersion: req.GetModelVersion(), requestID: req.GetRequestId(),
+		customerID: req.GetCustomerId(), asOf: req.GetAsOf(), modelVersion: req.GetModelVersion(),
 		history: req.GetHistory(), maxReasons: req.GetMaxReasons(), defaultReasons: s.cfg.Reasons,
 		allowFuture: req.GetAllowFutureAsOf(),
 	}
@@ -50,6 +58,9 @@ func (s *Server) scoreArgsOf(req *creditpb.ScoreRequest) scoreArgs {
 
 // Score scores one customer.
 func (s *Server) Score(ctx context.Context, req *creditpb.ScoreRequest) (*creditpb.ScoreResponse, error) {
+	if err := finite("", req); err != nil {
+		return nil, err
+	}
 	r, err := s.score(ctx, s.scoreArgsOf(req))
 	if err != nil {
 		return nil, err
@@ -59,7 +70,7 @@ func (s *Server) Score(ctx context.Context, req *creditpb.ScoreRequest) (*credit
 
 // ScoreStream answers each request in order; a request that fails gets a
 // response with its error and the stream goes on.
-func (s *Server) ScoreStream(stream creditpb.Credence_ScoreStreamServer) error {
+func (s *Server) ScoreStream(stream creditpb.CredenceService_ScoreStreamServer) error {
 	ctx := stream.Context()
 	for {
 		// Recv returns when the stream's context ends, so the loop needs no
@@ -76,16 +87,17 @@ func (s *Server) ScoreStream(stream creditpb.Credence_ScoreStreamServer) error {
 			return ctx.Err()
 		default:
 		}
-		r, err := s.score(ctx, s.scoreArgsOf(req))
-		var resp *creditpb.ScoreResponse
-		if err != nil {
-			st := statusOf(err)
-			s.log.Warn("stream item failed", "customer_id", req.GetCustomerId(), "request_id", req.GetRequestId(),
-				"code", st.Code().String(), "err", st.Message())
-			resp = &creditpb.ScoreResponse{CustomerId: req.GetCustomerId(), RequestId: req.GetRequestId(),
-				Error: &creditpb.Error{Code: int32(st.Code()), Message: st.Message()}}
+		resp := &creditpb.ScoreStreamResponse{RequestId: req.GetRequestId()}
+		if err := finite("score", req.GetScore()); err != nil {
+			resp.Error = statusOf(err).Proto()
+		} else if r, err := s.score(ctx, s.scoreArgsOf(req.GetScore())); err != nil {
+			resp.Error = statusOf(err).Proto()
 		} else {
-			resp = r.resp
+			resp.Score = r.resp
+		}
+		if resp.Error != nil {
+			// The request id is the caller's text: bounded by the logger.
+			s.logFailure(ctx, "stream item failed", status.FromProto(resp.Error), slog.String("item_request_id", req.GetRequestId()))
 		}
 		if err := stream.Send(resp); err != nil {
 			return err
@@ -100,9 +112,9 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 	}
 	dataDate := s.book.DataDate()
 	asOf := dataDate + 1
-	if a.asOf != "" {
+	if a.asOf != nil {
 		var err error
-		if asOf, err = parseDay("as_of", a.asOf); err != nil {
+		if asOf, err = dayOf("as_of", a.asOf); err != nil {
 			return scored{}, err
 		}
 		if a.history == nil && asOf > dataDate+1 && !a.allowFuture {
@@ -129,6 +141,9 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 		}
 	} else if h, err = s.book.History(a.customerID); err != nil {
 		return scored{}, err
+	} else if why := rescore.SkipReason(m.scorer, h, asOf); why != "" {
+		return scored{}, notFound("customer_id: %q is not scored as of %s: %s (batch rescoring skips it too)",
+			truncate(a.customerID, 64), asOf, why)
 	}
 	if s.beforeScore != nil {
 		s.beforeScore(ctx)
@@ -148,16 +163,15 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 	}
 	resp := &creditpb.ScoreResponse{
 		CustomerId:        a.customerID,
-		AsOf:              asOf.String(),
+		AsOf:              creditpb.DateOf(asOf),
 		Pd:                r.PD,
 		Grade:             int32(r.Grade),
 		Score:             r.Score,
 		ModelVersion:      m.version,
 		FeatureSetVersion: m.scorer.Set.Version,
-		RequestId:         a.requestID,
 	}
 	if a.history == nil {
-		resp.DataDate = dataDate.String()
+		resp.DataDate = creditpb.DateOf(dataDate)
 	}
 	if len(r.Reasons) > 0 {
 		resp.Reasons = make([]*creditpb.Reason, len(r.Reasons))
@@ -190,10 +204,11 @@ func (s *Server) score(ctx context.Context, a scoreArgs) (scored, error) {
 func (s *Server) shadowScore(ctx context.Context, sh, champ *model, h *datasets.History, asOf datasets.Date, pd float64, buf []float64) {
 	r, err := sh.scorer.Score(h, asOf, 0, buf)
 	if err != nil {
-		s.log.WarnContext(ctx, "shadow score failed", "customer_id", h.CustomerID, "shadow", sh.version, "err", err)
+		s.log.WarnContext(ctx, "shadow score failed", "shadow", sh.version, "err", err)
 		return
 	}
-	s.log.InfoContext(ctx, "shadow score", "customer_id", h.CustomerID, "as_of", asOf.String(),
+	// Customer ids and PDs are customer data: kept out of INFO logs.
+	s.log.DebugContext(ctx, "shadow score", "customer_id", h.CustomerID, "as_of", asOf.String(),
 		"champion", champ.version, "champion_pd", pd, "shadow", sh.version, "shadow_pd", r.PD)
 }
 
@@ -233,7 +248,19 @@ func (s *Server) modelFor(ref string) (*model, error) {
 }
 
 // RecommendLimit scores a customer and applies the credit-limit policy.
-func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.LimitRequest) (*creditpb.LimitResponse, error) {
+func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.RecommendLimitRequest) (*creditpb.RecommendLimitResponse, error) {
+	if err := finite("", req); err != nil {
+		return nil, err
+	}
+	// Amounts are never converted: a request in another currency than the
+	// book's is refused. A book that declares none takes the caller's word.
+	currency := strings.ToUpper(req.GetCurrencyCode())
+	if book := s.book.Currency(); book != "" {
+		if currency != "" && currency != book {
+			return nil, badField("currency_code", "%q is not the book's currency %s: amounts are not converted", truncate(currency, 16), book)
+		}
+		currency = book
+	}
 	if x := req.GetRequestedAmount(); !(x >= 0) || math.IsInf(x, 0) {
 		return nil, badField("requested_amount", "%v is not an amount >= 0", x)
 	}
@@ -306,7 +333,8 @@ func (s *Server) RecommendLimit(ctx context.Context, req *creditpb.LimitRequest)
 	if err != nil {
 		return nil, err
 	}
-	out := &creditpb.LimitResponse{
+	out := &creditpb.RecommendLimitResponse{
+		CurrencyCode:      currency,
 		Scoring:           r.resp,
 		RecommendedLimit:  res.RecommendedLimit,
 		PolicyLimit:       res.PolicyLimit,
@@ -337,8 +365,43 @@ func decisionOf(d limit.Decision) creditpb.Decision {
 	return creditpb.Decision_DECISION_UNSPECIFIED
 }
 
-// ListModels lists the registry's models, newest first.
+// Pages of ListModels: page_size 0 gives defaultPageSize; more than
+// maxPageSize is refused.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// pageTokenPrefix marks a ListModels page token, so that another string is
+// told apart from one.
+const pageTokenPrefix = "models-below:"
+
+// versionNumber is the number of a registry version such as "v0007".
+func versionNumber(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
+	return n, err == nil && strings.HasPrefix(v, "v") && n > 0
+}
+
+// ListModels lists the registry's models, newest first, a page at a time.
+// A page token is the last version of the previous page: the next page
+// starts below it, so models registered meanwhile never shift a page.
 func (s *Server) ListModels(ctx context.Context, req *creditpb.ListModelsRequest) (*creditpb.ListModelsResponse, error) {
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0 || size > maxPageSize:
+		return nil, badField("page_size", "%d is not from 0 to %d", size, maxPageSize)
+	case size == 0:
+		size = defaultPageSize
+	}
+	after := math.MaxInt // the version number the page starts below
+	if t := req.GetPageToken(); t != "" {
+		b, err := base64.RawURLEncoding.DecodeString(t)
+		n, ok := versionNumber(strings.TrimPrefix(string(b), pageTokenPrefix))
+		if err != nil || !strings.HasPrefix(string(b), pageTokenPrefix) || !ok {
+			return nil, badField("page_token", "%q is not a next_page_token of ListModels", truncate(t, 64))
+		}
+		after = n
+	}
 	entries, err := s.reg.List()
 	if err != nil {
 		return nil, err
@@ -346,8 +409,15 @@ func (s *Server) ListModels(ctx context.Context, req *creditpb.ListModelsRequest
 	out := &creditpb.ListModelsResponse{}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := &entries[i]
+		if n, _ := versionNumber(e.Version); n >= after {
+			continue
+		}
 		if l := req.GetLabel(); l != "" && !slices.Contains(e.Labels, l) {
 			continue
+		}
+		if len(out.Models) == size {
+			out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(pageTokenPrefix + out.Models[size-1].GetVersion()))
+			break
 		}
 		mi := info(e, s.ready(e.Version))
 		if e.Error != "" {
@@ -359,7 +429,7 @@ func (s *Server) ListModels(ctx context.Context, req *creditpb.ListModelsRequest
 }
 
 // GetModel describes one model: by version, by label, or the champion.
-func (s *Server) GetModel(ctx context.Context, req *creditpb.GetModelRequest) (*creditpb.ModelInfo, error) {
+func (s *Server) GetModel(ctx context.Context, req *creditpb.GetModelRequest) (*creditpb.GetModelResponse, error) {
 	var v string
 	var err error
 	switch {
@@ -377,7 +447,7 @@ func (s *Server) GetModel(ctx context.Context, req *creditpb.GetModelRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return info(e, s.ready(v)), nil
+	return &creditpb.GetModelResponse{Model: info(e, s.ready(v))}, nil
 }
 
 // resolve turns a reference into a version; empty is the model served
@@ -421,7 +491,7 @@ func (s *Server) ready(v string) bool {
 // GetValidationStatus returns the latest validation of a model: from this
 // server's revalidation, else the newest report stored beside the model;
 // for the model served, with the live PSI of its PDs.
-func (s *Server) GetValidationStatus(ctx context.Context, req *creditpb.GetValidationStatusRequest) (*creditpb.ValidationStatus, error) {
+func (s *Server) GetValidationStatus(ctx context.Context, req *creditpb.GetValidationStatusRequest) (*creditpb.GetValidationStatusResponse, error) {
 	v, err := s.resolve("model_version", req.GetModelVersion())
 	if err != nil {
 		return nil, err
@@ -435,7 +505,7 @@ func (s *Server) GetValidationStatus(ctx context.Context, req *creditpb.GetValid
 		return nil, err
 	}
 	if st == nil {
-		st = &creditpb.ValidationStatus{ModelVersion: v, Light: creditpb.Light_LIGHT_UNKNOWN}
+		st = &creditpb.ValidationStatus{ModelVersion: v, Light: creditpb.Light_LIGHT_UNSPECIFIED}
 	}
 	if ch := s.champion.Load(); ch != nil && ch.version == v {
 		psi, n := s.window.psi(v, ch.reference)
@@ -447,5 +517,5 @@ func (s *Server) GetValidationStatus(ctx context.Context, req *creditpb.GetValid
 			st.Metrics["live_psi"] = psi
 		}
 	}
-	return st, nil
+	return &creditpb.GetValidationStatusResponse{Status: st}, nil
 }

@@ -98,8 +98,24 @@ func (x *Index) History(id string) (*datasets.History, error) {
 // DataDate is the book's observed_until, else its latest date.
 func (x *Index) DataDate() datasets.Date { return x.dataDate }
 
+// Currency is the book's currency, from book.yaml.
+func (x *Index) Currency() string { return x.Book.Meta.Currency }
+
 // Len is the number of customers.
 func (x *Index) Len() int { return len(x.ids) }
 
 // IDs returns the first n customer ids in book order.
 func (x *Index) IDs(n int) []string { return x.ids[:min(n, len(x.ids))] }
+
+// Each calls fn with every history in book order.
+func (x *Index) Each(fn func(*datasets.History) error) error {
+	for _, id := range x.ids {
+		if err := fn(x.byID[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Settled is nil: the index is frozen.
+func (x *Index) Settled() func() datasets.Date { return nil }

@@ -9,7 +9,10 @@ import (
 	"math"
 	"slices"
 
+	"google.golang.org/genproto/googleapis/type/date"
+
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/serve/creditpb"
 	"github.com/credence-risk/credence/serve/store"
 )
@@ -24,13 +27,14 @@ func (s *Server) Ingest(ctx context.Context, req *creditpb.IngestRequest) (*cred
 }
 
 // IngestStream applies each batch of the stream as it arrives.
-func (s *Server) IngestStream(stream creditpb.Credence_IngestStreamServer) error {
+func (s *Server) IngestStream(stream creditpb.CredenceService_IngestStreamServer) error {
 	resp := &creditpb.IngestResponse{}
 	var offset int64
 	for {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(resp)
+			return stream.SendAndClose(&creditpb.IngestStreamResponse{Accepted: resp.Accepted, Unchanged: resp.Unchanged,
+				Refused: resp.Refused, Refusals: resp.Refusals, DataDate: resp.DataDate})
 		}
 		if err != nil {
 			return err
@@ -61,7 +65,11 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 			CustomerId: truncate(ev.GetCustomerId(), 256), Field: field, Message: msg})
 	}
 	for i, ev := range events {
-		e, err := eventOf(ev)
+		err := finite("", ev)
+		var e store.Event
+		if err == nil {
+			e, err = eventOf(ev)
+		}
 		if err != nil {
 			var fe *FieldError
 			if errors.As(err, &fe) {
@@ -106,8 +114,9 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 	}
 	if applied.DataDate != applied.Previous {
 		s.alerts.roll(applied.Previous, applied.DataDate)
+		s.warmPortfolio(applied.Previous, applied.DataDate)
 	}
-	resp.DataDate = applied.DataDate.String()
+	resp.DataDate = creditpb.DateOf(applied.DataDate)
 	return nil
 }
 
@@ -169,7 +178,7 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 	f := eventField(ev)
 	var err error
 	invoice := func(in *creditpb.Invoice, withPayment bool) error {
-		e.Invoice = datasets.Invoice{CustomerID: e.CustomerID, InvoiceID: in.GetInvoiceId(), Currency: in.GetCurrency(), Disputed: in.GetDisputed(),
+		e.Invoice = datasets.Invoice{CustomerID: e.CustomerID, InvoiceID: in.GetInvoiceId(), Currency: in.GetCurrencyCode(), Disputed: in.GetDisputed(),
 			PaidDate: datasets.NoDate, PaidAmount: datasets.NoAmount, Amount: datasets.NoAmount}
 		if e.Invoice.InvoiceID == "" {
 			return badField(f+".invoice_id", "required")
@@ -184,12 +193,12 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 			return err
 		}
 		if !withPayment {
-			if in.GetPaidDate() != "" || in.PaidAmount != nil {
+			if in.GetPaidDate() != nil || in.PaidAmount != nil {
 				return badField(f+".paid_date", "an issued invoice is not paid yet: send payment_received")
 			}
 			return nil
 		}
-		if e.Invoice.PaidDate, err = parseDay(f+".paid_date", in.GetPaidDate()); err != nil {
+		if e.Invoice.PaidDate, err = dayOf(f+".paid_date", in.GetPaidDate()); err != nil {
 			return err
 		}
 		if in.PaidAmount != nil {
@@ -199,7 +208,7 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 		}
 		return nil
 	}
-	change := func(invoiceID, date string) error {
+	change := func(invoiceID string, date *date.Date) error {
 		e.Invoice = datasets.Invoice{CustomerID: e.CustomerID, InvoiceID: invoiceID}
 		if invoiceID == "" {
 			return badField(f+".invoice_id", "required")
@@ -281,4 +290,24 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 		err = badField("kind", "required: one of invoice_issued, payment_received, invoice_disputed, dispute_resolved, credit_note, write_off, statement_posted, default_recorded, default_cured, attributes_updated, invoice_row")
 	}
 	return e, err
+}
+
+// warmPortfolio starts, in the background, the pass that computes the
+// portfolio context of the new month when the data date rolls into one,
+// for the champion and the shadow: scores wait for it only while it runs.
+func (s *Server) warmPortfolio(from, to datasets.Date) {
+	asOf := to + 1
+	if features.PortfolioDate(from+1) == features.PortfolioDate(asOf) {
+		return
+	}
+	for _, m := range []*model{s.champion.Load(), s.shadow.Load()} {
+		if m == nil || !m.scorer.Set.HasPortfolio() {
+			continue
+		}
+		go func() {
+			if _, err := m.scorer.Portfolio(asOf); err != nil {
+				s.log.Warn("portfolio context", "model", m.version, "as_of", asOf.String(), "err", err)
+			}
+		}()
+	}
 }

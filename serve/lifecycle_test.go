@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -35,11 +36,40 @@ func TestModels(t *testing.T) {
 		t.Errorf("ListModels: got %s; want v0003,v0002,v0001 (newest first)", got)
 	}
 	if m := list.Models[2]; !m.Ready || m.Family != "logistic" || m.Metrics["auc"] <= 0.5 || m.ScoreScaling.GetPdo() <= 0 ||
-		m.TrainingFrom == "" || m.ObservedUntil == "" || strings.Join(m.Labels, ",") != "champion" {
+		m.TrainingFrom == nil || m.ObservedUntil == nil || strings.Join(m.Labels, ",") != "champion" {
 		t.Errorf("v0001: %v", m)
 	}
 	if list.Models[1].Ready {
 		t.Error("v0002 is reported ready; nothing loaded it")
+	}
+	// Pages of two: v0003,v0002 then v0001, the last page without a token.
+	var paged []string
+	token := ""
+	for page := 0; ; page++ {
+		resp, err := r.client.ListModels(ctxT(t), &creditpb.ListModelsRequest{PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if len(resp.Models) > 2 || page > 2 {
+			t.Fatalf("page %d: %d models; want at most 2, over 2 pages", page, len(resp.Models))
+		}
+		for _, m := range resp.Models {
+			paged = append(paged, m.Version)
+		}
+		if token = resp.NextPageToken; token == "" {
+			break
+		}
+	}
+	if got := strings.Join(paged, ","); got != "v0003,v0002,v0001" {
+		t.Errorf("ListModels by pages of 2: got %s; want v0003,v0002,v0001", got)
+	}
+	for _, bad := range []*creditpb.ListModelsRequest{{PageSize: -1}, {PageSize: 1001}, {PageToken: "v0002"}} {
+		_, err := r.client.ListModels(ctxT(t), bad)
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument {
+			t.Errorf("ListModels(%v): %v; want InvalidArgument", bad, err)
+		} else {
+			checkDetails(t, st)
+		}
 	}
 	labelled, err := r.client.ListModels(ctxT(t), &creditpb.ListModelsRequest{Label: "challenger"})
 	if err != nil {
@@ -64,8 +94,8 @@ func TestModels(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := r.client.GetModel(ctxT(t), c.req)
-			if code := status.Code(err); code != c.code || c.code == codes.OK && m.Version != c.want {
-				t.Errorf("got %v %v; want %v %s", m.GetVersion(), code, c.code, c.want)
+			if code := status.Code(err); code != c.code || c.code == codes.OK && m.GetModel().GetVersion() != c.want {
+				t.Errorf("got %v %v; want %v %s", m.GetModel().GetVersion(), code, c.code, c.want)
 			}
 		})
 	}
@@ -75,8 +105,8 @@ func TestModels(t *testing.T) {
 	if err != nil || resp.ModelVersion != "v0003" {
 		t.Fatalf("score with the challenger: %v, model %q; want v0003", err, resp.GetModelVersion())
 	}
-	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{Model: &creditpb.GetModelRequest_Version{Version: "v0003"}}); err != nil || !m.Ready {
-		t.Errorf("v0003 after scoring with it: ready %v, %v; want ready", m.GetReady(), err)
+	if m, err := r.client.GetModel(ctxT(t), &creditpb.GetModelRequest{Model: &creditpb.GetModelRequest_Version{Version: "v0003"}}); err != nil || !m.GetModel().GetReady() {
+		t.Errorf("v0003 after scoring with it: ready %v, %v; want ready", m.GetModel().GetReady(), err)
 	}
 }
 
@@ -221,6 +251,72 @@ func TestCorruptVersionKeepsServing(t *testing.T) {
 	}
 }
 
+// TestCorruptChampionAtStartServesPrevious checks that a server whose
+// champion does not load serves the previous champion, says so in its log
+// and metrics, and moves to the champion once a good one is promoted.
+func TestCorruptChampionAtStartServesPrevious(t *testing.T) {
+	logs := &syncBuffer{}
+	reg := newRegistry(t, 2) // v0001 champion, v0002 newer
+	f := getFixture(t)
+	v3 := addModel(t, reg, f.art)
+	if err := reg.Promote(v3); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(reg.Path(v3, registry.ModelFile), []byte("{not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(logs)
+	cfg.ReloadInterval = time.Hour // reloads are triggered by hand below
+	r := start(t, cfg, reg, true)
+	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
+	if err != nil || resp.ModelVersion != "v0001" {
+		t.Fatalf("champion %s corrupt: got %q, %v; want the previous champion v0001", v3, resp.GetModelVersion(), err)
+	}
+	if !strings.Contains(logs.String(), `"level":"ERROR","msg":"serving a model other than the one asked for`) ||
+		!strings.Contains(logs.String(), `"wanted":"v0003","serving":"v0001"`) {
+		t.Errorf("no error in the log about serving v0001 for v0003:\n%s", logs.String())
+	}
+	metric := func() string {
+		rec := httptest.NewRecorder()
+		r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	if m := metric(); !strings.Contains(m, `credence_model_fallback{version="v0001",wanted="v0003"} 1`) {
+		t.Errorf("metrics lack the fallback gauge:\n%s", m)
+	}
+
+	// Polling again keeps serving the fallback without loading anything.
+	r.srv.reload()
+	if n := strings.Count(logs.String(), `"msg":"model loaded"`); n != 0 {
+		t.Errorf("%d loads logged after the fallback; want none", n)
+	}
+	v4 := addModel(t, reg, f.art)
+	if err := reg.Promote(v4); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.reload()
+	resp, err = r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID})
+	if err != nil || resp.ModelVersion != v4 {
+		t.Errorf("after promoting %s: got %q, %v", v4, resp.GetModelVersion(), err)
+	}
+	if m := metric(); strings.Contains(m, "credence_model_fallback{") {
+		t.Errorf("fallback gauge still set once the champion serves:\n%s", m)
+	}
+}
+
+// TestNoChampionServesNothing checks that the fallback stands in for a
+// champion that fails to load, never for a registry without one.
+func TestNoChampionServesNothing(t *testing.T) {
+	reg := newRegistry(t, 0)
+	addModel(t, reg, getFixture(t).art)
+	r := start(t, testConfig(nil), reg, false)
+	r.waitHealth(t, healthpb.HealthCheckResponse_NOT_SERVING)
+	r.srv.reload()
+	if m := r.srv.champion.Load(); m != nil {
+		t.Errorf("serving %s with no champion; want nothing", m.version)
+	}
+}
+
 func TestShadow(t *testing.T) {
 	logs := &syncBuffer{}
 	reg := newRegistry(t, 2)
@@ -231,7 +327,7 @@ func TestShadow(t *testing.T) {
 	cfg.Shadow = registry.Challenger
 	r := start(t, cfg, reg, true)
 	waitFor(t, "the shadow model", func() bool { return r.srv.shadow.Load() != nil })
-	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: getFixture(t).hs[3].CustomerID, AsOf: "2023-10-01"})
+	resp, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: getFixture(t).hs[3].CustomerID, AsOf: day("2023-10-01")})
 	if err != nil {
 		t.Fatal(err)
 	}

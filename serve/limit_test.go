@@ -19,7 +19,7 @@ func TestRecommendLimit(t *testing.T) {
 	asOf := datasets.YMD(2024, 6, 1)
 	decisions := map[creditpb.Decision]int{}
 	for _, h := range f.hs[:60] {
-		req := &creditpb.LimitRequest{CustomerId: h.CustomerID, AsOf: asOf.String(), RequestedAmount: 40_000, PaymentTermsDays: 60,
+		req := &creditpb.RecommendLimitRequest{CustomerId: h.CustomerID, AsOf: creditpb.DateOf(asOf), RequestedAmount: 40_000, PaymentTermsDays: 60,
 			ExpectedMonthlySales: proto.Float64(15_000)}
 		got, err := r.client.RecommendLimit(ctxT(t), req)
 		if err != nil {
@@ -49,7 +49,7 @@ func TestRecommendLimit(t *testing.T) {
 
 	// Inline: a known zero net worth caps the limit at zero.
 	inline := &creditpb.History{NumericAttributes: map[string]float64{"net_worth": 0}}
-	got, err := r.client.RecommendLimit(ctxT(t), &creditpb.LimitRequest{CustomerId: "prospect", History: inline, RequestedAmount: 5000, PaymentTermsDays: 30})
+	got, err := r.client.RecommendLimit(ctxT(t), &creditpb.RecommendLimitRequest{CustomerId: "prospect", History: inline, RequestedAmount: 5000, PaymentTermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
 	}

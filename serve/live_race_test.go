@@ -70,7 +70,7 @@ func TestLiveConcurrency(t *testing.T) {
 					if k%2 == 1 {
 						// Pay the previous event's invoice.
 						evs = append(evs, &creditpb.Event{CustomerId: evs[k-1].CustomerId, Kind: &creditpb.Event_PaymentReceived{
-							PaymentReceived: &creditpb.Payment{InvoiceId: fmt.Sprintf("RACE-%d-%d-%d", g, b, k-1), Date: (issue + 5).String()}}})
+							PaymentReceived: &creditpb.Payment{InvoiceId: fmt.Sprintf("RACE-%d-%d-%d", g, b, k-1), Date: creditpb.DateOf((issue + 5))}}})
 						continue
 					}
 					if k == 0 && b == batches-1 {
@@ -78,7 +78,7 @@ func TestLiveConcurrency(t *testing.T) {
 					}
 					evs = append(evs, invoiceIssued(h.CustomerID, inv, issue, issue+30, float64(1000+k)))
 				}
-				if err := stream.Send(&creditpb.IngestRequest{Events: evs}); err != nil {
+				if err := stream.Send(&creditpb.IngestStreamRequest{Events: evs}); err != nil {
 					fail("ingest stream %d batch %d: %v", g, b, err)
 					return
 				}
@@ -123,7 +123,7 @@ func TestLiveConcurrency(t *testing.T) {
 		}
 		for i := 0; bg.Err() == nil; i++ {
 			h := f.hs[(i*29)%len(f.hs)]
-			if err := stream.Send(&creditpb.ScoreRequest{CustomerId: h.CustomerID, RequestId: fmt.Sprint(i)}); err != nil {
+			if err := stream.Send(&creditpb.ScoreStreamRequest{Score: &creditpb.ScoreRequest{CustomerId: h.CustomerID}, RequestId: fmt.Sprint(i)}); err != nil {
 				if !cancelled(err) && !errors.Is(err, io.EOF) {
 					fail("score stream send: %v", err)
 				}
@@ -140,7 +140,7 @@ func TestLiveConcurrency(t *testing.T) {
 				fail("score stream %s: %v", h.CustomerID, resp.Error)
 				return
 			}
-			versions.Store(resp.ModelVersion, true)
+			versions.Store(resp.GetScore().GetModelVersion(), true)
 			scores.Add(1)
 		}
 	})

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/catalog"
@@ -25,15 +27,7 @@ import (
 // fixture's book.
 func liveServer(t *testing.T) (*running, *store.Store, *registry.Registry) {
 	t.Helper()
-	f := getFixture(t)
-	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Load(context.Background(), f.book, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := loadedStore(t, getFixture(t).book)
 	reg := newRegistry(t, 1)
 	srv, err := NewServer(testConfig(nil), reg, NewLive(st))
 	if err != nil {
@@ -42,9 +36,23 @@ func liveServer(t *testing.T) (*running, *store.Store, *registry.Registry) {
 	return startServer(t, srv, true), st, reg
 }
 
+// loadedStore is a live store, closed at the test's end, loaded with book.
+func loadedStore(t *testing.T, book *datasets.Book) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Load(context.Background(), book, nil); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func invoiceIssued(customer, id string, issue, due datasets.Date, amount float64) *creditpb.Event {
 	return &creditpb.Event{CustomerId: customer, Kind: &creditpb.Event_InvoiceIssued{InvoiceIssued: &creditpb.Invoice{
-		InvoiceId: id, IssueDate: issue.String(), DueDate: due.String(), Amount: amount}}}
+		InvoiceId: id, IssueDate: creditpb.DateOf(issue), DueDate: creditpb.DateOf(due), Amount: amount}}}
 }
 
 func TestLiveBook(t *testing.T) {
@@ -58,7 +66,7 @@ func TestLiveBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if before.DataDate != d0.String() || before.AsOf != (d0+1).String() {
+	if dateString(before.DataDate) != d0.String() || dateString(before.AsOf) != (d0+1).String() {
 		t.Fatalf("data date %s as of %s; want %s and the day after", before.DataDate, before.AsOf, d0)
 	}
 
@@ -68,13 +76,13 @@ func TestLiveBook(t *testing.T) {
 	batch := []*creditpb.Event{
 		invoiceIssued(id, "LATE-1", d0-120, d0-100, 250_000),
 		{CustomerId: id, EventId: "st-1", Kind: &creditpb.Event_InvoiceIssued{InvoiceIssued: &creditpb.Invoice{
-			InvoiceId: "NEW-1", IssueDate: d1.String(), DueDate: (d1 + 30).String(), Amount: 1000}}},
+			InvoiceId: "NEW-1", IssueDate: creditpb.DateOf(d1), DueDate: creditpb.DateOf((d1 + 30)), Amount: 1000}}},
 	}
 	resp, err := r.client.Ingest(ctx, &creditpb.IngestRequest{Events: batch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Accepted != 2 || resp.Unchanged != 0 || resp.Refused != 0 || resp.DataDate != d1.String() {
+	if resp.Accepted != 2 || resp.Unchanged != 0 || resp.Refused != 0 || dateString(resp.DataDate) != d1.String() {
 		t.Fatalf("ingest: %+v; want 2 accepted, data date %s", resp, d1)
 	}
 	// A retried batch changes nothing.
@@ -86,13 +94,17 @@ func TestLiveBook(t *testing.T) {
 		invoiceIssued(id, "BAD-1", d1, d1-1, 10),
 		invoiceIssued(id, "BAD-2", d1, d1+1, -10),
 		{CustomerId: id, Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1"}}},
-		{Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: d1.String()}}},
+		{Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: creditpb.DateOf(d1)}}},
+		{CustomerId: id, Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: creditpb.DateOf(d1), Amount: proto.Float64(math.NaN())}}},
+		{CustomerId: id, Kind: &creditpb.Event_StatementPosted{StatementPosted: &creditpb.Statement{PeriodEnd: creditpb.DateOf(d1), Balance: proto.Float64(math.Inf(1))}}},
+		{CustomerId: id, Kind: &creditpb.Event_InvoiceDisputed{InvoiceDisputed: &creditpb.InvoiceChange{InvoiceId: "NEW-1", Date: &date.Date{Year: 24, Month: 2, Day: 1}}}},
 	}
 	resp, err = r.client.Ingest(ctx, &creditpb.IngestRequest{Events: bad})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFields := []string{"invoice_issued.due_date", "invoice_issued.amount", "payment_received.date", "customer_id"}
+	wantFields := []string{"invoice_issued.due_date", "invoice_issued.amount", "payment_received.date", "customer_id",
+		"payment_received.amount", "statement_posted.balance", "invoice_disputed.date"}
 	if resp.Refused != int64(len(bad)) || len(resp.Refusals) != len(bad) {
 		t.Fatalf("bad events: %+v", resp)
 	}
@@ -106,7 +118,7 @@ func TestLiveBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.DataDate != d1.String() || after.Pd == before.Pd {
+	if dateString(after.DataDate) != d1.String() || after.Pd == before.Pd {
 		t.Errorf("after the events: data date %s, PD %v; want %s and a PD other than %v", after.DataDate, after.Pd, d1, before.Pd)
 	}
 
@@ -164,7 +176,7 @@ func TestLiveBook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Float64bits(s.Pd) != math.Float64bits(row.PD) || int(s.Grade) != row.Grade || s.AsOf != row.AsOf.String() {
+		if math.Float64bits(s.Pd) != math.Float64bits(row.PD) || int(s.Grade) != row.Grade || dateString(s.AsOf) != row.AsOf.String() {
 			t.Fatalf("%s: live PD %v grade %d as of %s; batch of the export %v grade %d as of %s",
 				row.CustomerID, s.Pd, s.Grade, s.AsOf, row.PD, row.Grade, row.AsOf)
 		}
@@ -186,7 +198,7 @@ func listAlerts(t *testing.T, r *running, cursor string) []*creditpb.Alert {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, a)
+		out = append(out, a.GetAlert())
 	}
 }
 

@@ -1,16 +1,16 @@
 package serve
 
 import (
+	"math"
 	"net/http"
 	"net/http/pprof"
 	"strconv"
-	"sync"
 	"time"
 
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/grpc/codes"
 
 	"github.com/credence-risk/credence/serve/creditpb"
 )
@@ -18,11 +18,14 @@ import (
 // metrics are the server's Prometheus metrics, in a registry of its own so
 // that several servers (tests) never collide.
 type metrics struct {
-	reg       *prometheus.Registry
-	requests  *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
+	reg *prometheus.Registry
+	// grpc are the standard gRPC server metrics: grpc_server_started_total,
+	// grpc_server_handled_total (by code), grpc_server_handling_seconds,
+	// grpc_server_msg_received_total and grpc_server_msg_sent_total.
+	grpc      *grpcprom.ServerMetrics
 	modelInfo *prometheus.GaugeVec
 	reloads   *prometheus.CounterVec
+	fallbacks *prometheus.GaugeVec
 	pd        prometheus.Histogram
 	grades    [11]prometheus.Counter // by grade 1..10; 0 unused
 	light     *prometheus.GaugeVec
@@ -31,29 +34,15 @@ type metrics struct {
 	window    prometheus.Gauge
 	events    *prometheus.CounterVec
 	alerts    *prometheus.CounterVec
-
-	mu     sync.Mutex
-	codes  map[methodCode]prometheus.Counter // children of requests, cached
-	timers map[string]prometheus.Observer    // children of latency, cached
-}
-
-type methodCode struct {
-	method string
-	code   codes.Code
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "credence_requests_total",
-			Help: "gRPC calls handled, by method and status code.",
-		}, []string{"method", "code"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "credence_request_duration_seconds",
-			Help:    "Time to handle a gRPC call, by method.",
-			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1, 2.5, 10},
-		}, []string{"method"}),
+		grpc: grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+			// A score takes tens of microseconds; a revalidation or a
+			// large ingest, seconds.
+			grpcprom.WithHistogramBuckets([]float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1, 2.5, 10}))),
 		modelInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "credence_model_info",
 			Help: "1 for each model served: role is champion (the reference served) or shadow.",
@@ -62,15 +51,19 @@ func newMetrics() *metrics {
 			Name: "credence_model_loads_total",
 			Help: "Model loads by the watcher, by result (ok or failed).",
 		}, []string{"result"}),
+		fallbacks: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credence_model_fallback",
+			Help: "1 while the model served (version) is not the one the reference names (wanted), which failed to load.",
+		}, []string{"version", "wanted"}),
 		pd: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "credence_pd",
-			Help: "PDs returned, on the bounds of the default master scale.",
+			Name: "credence_pd_ratio",
+			Help: "PDs returned (probabilities, 0 to 1), on the bounds of the default master scale.",
 			// The default master scale's upper bounds.
 			Buckets: []float64{0.0003, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.12, 0.999999},
 		}),
 		light: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "credence_validation_light",
-			Help: "Latest revalidation light of a model: 0 unknown, 1 green, 2 yellow, 3 red.",
+			Help: "Latest validation light of a model served, from its stored report until this server revalidates it: 0 none yet, 1 green, 2 yellow, 3 red.",
 		}, []string{"version"}),
 		validated: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "credence_validation_metric",
@@ -92,8 +85,6 @@ func newMetrics() *metrics {
 			Name: "credence_alerts_total",
 			Help: "Early warnings raised, by kind.",
 		}, []string{"kind"}),
-		codes:  map[methodCode]prometheus.Counter{},
-		timers: map[string]prometheus.Observer{},
 	}
 	grades := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credence_grades_total",
@@ -102,7 +93,7 @@ func newMetrics() *metrics {
 	for g := 1; g < len(m.grades); g++ {
 		m.grades[g] = grades.WithLabelValues(strconv.Itoa(g))
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.reloads, m.pd, grades, m.light, m.validated, m.livePSI, m.window, m.events, m.alerts,
+	m.reg.MustRegister(m.grpc, m.modelInfo, m.reloads, m.fallbacks, m.pd, grades, m.light, m.validated, m.livePSI, m.window, m.events, m.alerts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -121,23 +112,18 @@ func (m *metrics) dataDate(book Book, now func() time.Time) {
 	)
 }
 
-// observe records one call.
-func (m *metrics) observe(method string, code codes.Code, d time.Duration) {
-	k := methodCode{method, code}
-	m.mu.Lock()
-	c, ok := m.codes[k]
-	if !ok {
-		c = m.requests.WithLabelValues(method, code.String())
-		m.codes[k] = c
-	}
-	t, ok := m.timers[method]
-	if !ok {
-		t = m.latency.WithLabelValues(method)
-		m.timers[method] = t
-	}
-	m.mu.Unlock()
-	c.Inc()
-	t.Observe(d.Seconds())
+// modelAge exports the age of the champion, from its registration by the
+// server's clock: a model older than the policy allows is due for review.
+func (m *metrics) modelAge(champion func() *model, now func() time.Time) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "credence_model_age_seconds",
+		Help: "Time since the champion served was registered; NaN while none is loaded.",
+	}, func() float64 {
+		if c := champion(); c != nil && !c.art.Created.IsZero() {
+			return now().Sub(c.art.Created).Seconds()
+		}
+		return math.NaN()
+	}))
 }
 
 // score records one score returned.
@@ -155,6 +141,15 @@ func (m *metrics) serving(champion, shadow *model) {
 		if md != nil {
 			m.modelInfo.WithLabelValues(role, md.version, md.art.Family, md.scorer.Set.Version).Set(1)
 		}
+	}
+}
+
+// fallback records that served stands in for version wanted, which does
+// not load; wanted "" clears it.
+func (m *metrics) fallback(served *model, wanted string) {
+	m.fallbacks.Reset()
+	if served != nil && wanted != "" {
+		m.fallbacks.WithLabelValues(served.version, wanted).Set(1)
 	}
 }
 
@@ -178,4 +173,24 @@ func (m *metrics) handler(pprofOn bool) http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	return mux
+}
+
+// exportStoredValidation exports the light of the newest validation report
+// stored beside version v as soon as v serves (0 when it has none), until
+// this server revalidates it.
+func (s *Server) exportStoredValidation(v string) {
+	s.validMu.Lock()
+	_, ran := s.validations[v]
+	s.validMu.Unlock()
+	if ran {
+		return
+	}
+	st, err := storedValidation(s.reg, v)
+	if err != nil {
+		s.log.Warn("stored validation unreadable", "version", v, "err", err)
+	}
+	if st == nil {
+		st = &creditpb.ValidationStatus{ModelVersion: v}
+	}
+	s.metrics.validation(st)
 }

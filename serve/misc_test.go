@@ -57,7 +57,7 @@ func TestMetrics(t *testing.T) {
 	r := start(t, testConfig(nil), reg, true)
 	f := getFixture(t)
 	for _, h := range f.hs[:5] {
-		if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2023-08-01"}); err != nil {
+		if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2023-08-01")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,11 +66,15 @@ func TestMetrics(t *testing.T) {
 	r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
 	for _, want := range []string{
-		`credence_requests_total{code="OK",method="credence.v1.Credence/Score"} 5`,
-		`credence_requests_total{code="NotFound",method="credence.v1.Credence/Score"} 1`,
-		`credence_request_duration_seconds_count{method="credence.v1.Credence/Score"} 6`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 5`,
+		`grpc_server_handled_total{grpc_code="NotFound",grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 1`,
+		`grpc_server_handling_seconds_count{grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 6`,
+		// Every method is there from the start, at 0.
+		`grpc_server_started_total{grpc_method="RecommendLimit",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 0`,
+		`credence_validation_light{version="v0001"} 0`,
+		`credence_model_age_seconds `,
 		`credence_model_info{family="logistic",feature_set_version="` + f.art.FeatureSet.Version + `",role="champion",version="v0001"} 1`,
-		`credence_pd_count 5`,
+		`credence_pd_ratio_count 5`,
 		`credence_model_loads_total{result="ok"} 1`,
 		`credence_live_pd_window`,
 		`go_goroutines`,

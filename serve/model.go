@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/backtest"
@@ -42,6 +44,7 @@ func loadModel(reg *registry.Registry, v string, book Book, warm int, asOf datas
 	if err != nil {
 		return nil, err
 	}
+	sc.UseBook(book.Each, book.Settled())
 	m := &model{version: art.Version, art: art, scorer: sc, loadedAt: time.Now()}
 	if len(art.Metrics) > 0 {
 		var stored struct {
@@ -84,10 +87,12 @@ func info(e *registry.Entry, ready bool) *creditpb.ModelInfo {
 		CredenceVersion:   e.Credence,
 		Ready:             ready,
 		Notes:             e.Notes,
-		ObservedUntil:     e.Notes["observed_until"],
+	}
+	if d, err := datasets.ParseDate(e.Notes["observed_until"]); err == nil {
+		m.ObservedUntil = creditpb.DateOf(d)
 	}
 	if !e.Created.IsZero() {
-		m.Created = e.Created.UTC().Format(time.RFC3339)
+		m.Created = timestamppb.New(e.Created)
 	}
 	p := grade.DefaultPoints()
 	m.ScoreScaling = &creditpb.ScoreScaling{Points: p.Base, Odds: p.Odds, Pdo: p.PDO}
@@ -108,8 +113,8 @@ func info(e *registry.Entry, ready bool) *creditpb.ModelInfo {
 		} `json:"observations"`
 	}
 	if json.Unmarshal(e.TrainingConfig, &cfg) == nil {
-		m.TrainingFrom = cfg.Observations.Plan.Start.String()
-		m.TrainingTo = cfg.Observations.Plan.End.String()
+		m.TrainingFrom = creditpb.DateOf(cfg.Observations.Plan.Start)
+		m.TrainingTo = creditpb.DateOf(cfg.Observations.Plan.End)
 	}
 	return m
 }

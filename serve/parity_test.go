@@ -79,6 +79,11 @@ func TestOnlineEqualsBatch(t *testing.T) {
 		tc := train.DefaultConfig()
 		tc.Families = []string{families[name]}
 		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+		// One model reads the portfolio context, the other does not.
+		tc.Observations.Features.Portfolio = nil
+		if name == "defaults table" {
+			tc.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		}
 		res, err := train.Run(ctx, book, tc, nil)
 		if err != nil {
 			t.Fatalf("train on the book with %s: %v", name, err)
@@ -86,6 +91,10 @@ func TestOnlineEqualsBatch(t *testing.T) {
 		reg, err := registry.Open(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got, want := res.Artifact.FeatureSet.HasPortfolio(), name == "defaults table"; got != want ||
+			want && res.Artifact.FeatureSet.Index("port_industry_default_rate_12m") < 0 {
+			t.Fatalf("model of the book with %s: portfolio block %v; want %v, by industry", name, got, want)
 		}
 		v := addModel(t, reg, res.Artifact)
 		if err := reg.Promote(v); err != nil {
@@ -123,8 +132,8 @@ func TestOnlineEqualsBatch(t *testing.T) {
 						t.Fatalf("as of %s: %d rows for %d customers", asOf, len(rows), len(hs))
 					}
 					for _, row := range rows {
-						got, err := r.client.RecommendLimit(ctxT(t), &creditpb.LimitRequest{
-							CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						got, err := r.client.RecommendLimit(ctxT(t), &creditpb.RecommendLimitRequest{
+							CustomerId: row.CustomerID, AsOf: creditpb.DateOf(asOf), MaxReasons: rescore.Reasons})
 						if err != nil {
 							t.Fatalf("%s as of %s: %v", row.CustomerID, asOf, err)
 						}
@@ -135,13 +144,13 @@ func TestOnlineEqualsBatch(t *testing.T) {
 						}
 						if math.Float64bits(s.GetPd()) != math.Float64bits(row.PD) || int(s.GetGrade()) != row.Grade ||
 							s.GetScore() != row.Score || reasons != row.Reasons || texts != row.ReasonTexts || s.GetModelVersion() != row.ModelVersion ||
-							got.GetRecommendedLimit() != row.RecommendedLimit || s.GetAsOf() != row.AsOf.String() {
+							got.GetRecommendedLimit() != row.RecommendedLimit || dateString(s.GetAsOf()) != row.AsOf.String() {
 							t.Fatalf("%s as of %s:\n online PD %v grade %d score %v reasons %q limit %v\n  batch PD %v grade %d score %v reasons %q limit %v",
 								row.CustomerID, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), reasons, got.GetRecommendedLimit(),
 								row.PD, row.Grade, row.Score, row.Reasons, row.RecommendedLimit)
 						}
 						// Score and ScoreStream answer with the same score.
-						one, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: row.CustomerID, AsOf: asOf.String(), MaxReasons: rescore.Reasons})
+						one, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: row.CustomerID, AsOf: creditpb.DateOf(asOf), MaxReasons: rescore.Reasons})
 						if err != nil {
 							t.Fatal(err)
 						}

@@ -7,7 +7,10 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 	"unicode"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
@@ -115,7 +118,7 @@ func validationStatus(version string, rep *report.Report, v *backtest.Validation
 	st := &creditpb.ValidationStatus{
 		ModelVersion: version,
 		Light:        lightOf(rep.Light),
-		CheckedAt:    rep.Created,
+		CheckedAt:    timestampOf(rep.Created),
 		ReportPath:   reportPath,
 		Metrics:      map[string]float64{},
 	}
@@ -162,7 +165,7 @@ func lightOf(s string) creditpb.Light {
 	case eval.Red:
 		return creditpb.Light_LIGHT_RED
 	}
-	return creditpb.Light_LIGHT_UNKNOWN
+	return creditpb.Light_LIGHT_UNSPECIFIED
 }
 
 // snake turns "Hosmer–Lemeshow p" into "hosmer_lemeshow_p".
@@ -181,4 +184,14 @@ func snake(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// timestampOf reads a report's RFC 3339 creation time; unreadable gives
+// nil (unset).
+func timestampOf(s string) *timestamppb.Timestamp {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil
+	}
+	return timestamppb.New(t)
 }

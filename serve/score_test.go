@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -20,15 +22,15 @@ import (
 func protoHistory(h *datasets.History, schema datasets.CustomerSchema) *creditpb.History {
 	p := &creditpb.History{}
 	for _, inv := range h.Invoices {
-		pi := &creditpb.Invoice{InvoiceId: inv.InvoiceID, IssueDate: inv.IssueDate.String(), DueDate: inv.DueDate.String(),
-			Amount: inv.Amount.Float(), PaidDate: inv.PaidDate.String(), Currency: inv.Currency, Disputed: inv.Disputed}
+		pi := &creditpb.Invoice{InvoiceId: inv.InvoiceID, IssueDate: creditpb.DateOf(inv.IssueDate), DueDate: creditpb.DateOf(inv.DueDate),
+			Amount: inv.Amount.Float(), PaidDate: creditpb.DateOf(inv.PaidDate), CurrencyCode: inv.Currency, Disputed: inv.Disputed}
 		if inv.PaidAmount != datasets.NoAmount {
 			pi.PaidAmount = proto.Float64(inv.PaidAmount.Float())
 		}
 		p.Invoices = append(p.Invoices, pi)
 	}
 	for _, st := range h.Statements {
-		ps := &creditpb.Statement{PeriodEnd: st.PeriodEnd.String(), Status: st.Status}
+		ps := &creditpb.Statement{PeriodEnd: creditpb.DateOf(st.PeriodEnd), Status: st.Status}
 		if st.DaysPastDue != datasets.UnknownDaysPastDue {
 			ps.DaysPastDue = proto.Int32(st.DaysPastDue)
 		}
@@ -43,7 +45,7 @@ func protoHistory(h *datasets.History, schema datasets.CustomerSchema) *creditpb
 		p.Statements = append(p.Statements, ps)
 	}
 	for _, d := range h.Defaults {
-		p.Defaults = append(p.Defaults, &creditpb.Default{DefaultDate: d.DefaultDate.String(), Reason: d.Reason})
+		p.Defaults = append(p.Defaults, &creditpb.Default{DefaultDate: creditpb.DateOf(d.DefaultDate), Reason: d.Reason})
 	}
 	if c := h.Customer; c != nil {
 		p.NumericAttributes = map[string]float64{}
@@ -76,11 +78,11 @@ func TestScore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byID, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2024-03-01", RequestId: "r-" + h.CustomerID, MaxReasons: 3})
+		byID, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2024-03-01"), MaxReasons: 3})
 		if err != nil {
 			t.Fatalf("%s: %v", h.CustomerID, err)
 		}
-		inline, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: "2024-03-01", MaxReasons: 3,
+		inline, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: h.CustomerID, AsOf: day("2024-03-01"), MaxReasons: 3,
 			History: protoHistory(h, f.book.Schema)})
 		if err != nil {
 			t.Fatalf("%s inline: %v", h.CustomerID, err)
@@ -89,7 +91,7 @@ func TestScore(t *testing.T) {
 			if got.Pd != want.PD || int(got.Grade) != want.Grade || got.Score != want.Score {
 				t.Errorf("%s %s: PD %v grade %d score %v; want %v, %d, %v", h.CustomerID, name, got.Pd, got.Grade, got.Score, want.PD, want.Grade, want.Score)
 			}
-			if got.ModelVersion != "v0001" || got.AsOf != "2024-03-01" || got.FeatureSetVersion != f.art.FeatureSet.Version {
+			if got.ModelVersion != "v0001" || dateString(got.AsOf) != "2024-03-01" || got.FeatureSetVersion != f.art.FeatureSet.Version {
 				t.Errorf("%s %s: model %q as of %q feature set %q; want v0001, 2024-03-01, %q", h.CustomerID, name, got.ModelVersion, got.AsOf, got.FeatureSetVersion, f.art.FeatureSet.Version)
 			}
 			if len(got.Reasons) != len(want.Reasons) {
@@ -101,9 +103,6 @@ func TestScore(t *testing.T) {
 				}
 			}
 		}
-		if byID.RequestId != "r-"+h.CustomerID {
-			t.Errorf("request_id: got %q; want %q", byID.RequestId, "r-"+h.CustomerID)
-		}
 	}
 
 	// No as_of: the day after the data date, never the wall clock.
@@ -112,15 +111,15 @@ func TestScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataDate := f.idx.DataDate()
-	if want := (dataDate + 1).String(); got.AsOf != want || got.DataDate != dataDate.String() {
+	if want := (dataDate + 1).String(); dateString(got.AsOf) != want || dateString(got.DataDate) != dataDate.String() {
 		t.Errorf("default as_of %q, data date %q; want %q, %q", got.AsOf, got.DataDate, want, dataDate)
 	}
 	// Past the data date: refused unless asked for.
-	later := (dataDate + 2).String()
+	later := creditpb.DateOf(dataDate + 2)
 	if _, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("as_of %s past the data date: %v; want FailedPrecondition", later, err)
 	}
-	if got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later, AllowFutureAsOf: true}); err != nil || got.AsOf != later {
+	if got, err := r.client.Score(ctxT(t), &creditpb.ScoreRequest{CustomerId: f.hs[0].CustomerID, AsOf: later, AllowFutureAsOf: true}); err != nil || !proto.Equal(got.AsOf, later) {
 		t.Errorf("as_of %s allowed: %v, %v", later, got, err)
 	}
 	// No max_reasons: the default of 3, as many as the scorer gives for
@@ -136,7 +135,7 @@ func TestScore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.AsOf != today.String() || len(got.Reasons) != len(want.Reasons) {
+		if dateString(got.AsOf) != today.String() || len(got.Reasons) != len(want.Reasons) {
 			t.Errorf("%s: default as_of %q with %d reasons; want %q with %d", h.CustomerID, got.AsOf, len(got.Reasons), today, len(want.Reasons))
 		}
 		if len(got.Reasons) > 0 {
@@ -166,7 +165,7 @@ func TestBadRequests(t *testing.T) {
 	reg := newRegistry(t, 1)
 	r := start(t, testConfig(nil), reg, true)
 	id := f.hs[0].CustomerID
-	badInvoice := &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i1", IssueDate: "2024-01-10", DueDate: "2024-02-30", Amount: 10}}}
+	badInvoice := &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i1", IssueDate: day("2024-01-10"), DueDate: &date.Date{Year: 2024, Month: 2, Day: 30}, Amount: 10}}}
 	score := []struct {
 		name     string
 		req      *creditpb.ScoreRequest
@@ -174,11 +173,18 @@ func TestBadRequests(t *testing.T) {
 		contains string
 	}{
 		{"no customer", &creditpb.ScoreRequest{}, codes.InvalidArgument, "customer_id: required"},
-		{"month 13", &creditpb.ScoreRequest{CustomerId: id, AsOf: "2024-13-01"}, codes.InvalidArgument, `as_of: "2024-13-01" is not a date`},
-		{"timestamp", &creditpb.ScoreRequest{CustomerId: id, AsOf: "2024-01-01T00:00:00Z"}, codes.InvalidArgument, "as_of:"},
+		{"month 13", &creditpb.ScoreRequest{CustomerId: id, AsOf: &date.Date{Year: 2024, Month: 13, Day: 1}}, codes.InvalidArgument, `as_of: {year: 2024, month: 13, day: 1} is not a calendar date`},
+		{"year 24", &creditpb.ScoreRequest{CustomerId: id, AsOf: &date.Date{Year: 24, Month: 2, Day: 1}}, codes.InvalidArgument, `as_of: {year: 24, month: 2, day: 1} is not a calendar date from 1900-01-01`},
+		{"month alone", &creditpb.ScoreRequest{CustomerId: id, AsOf: &date.Date{Year: 2024, Month: 2}}, codes.InvalidArgument, "as_of:"},
+		{"31 April", &creditpb.ScoreRequest{CustomerId: id, AsOf: &date.Date{Year: 2024, Month: 4, Day: 31}}, codes.InvalidArgument, "as_of: 2024-04-31 is not a calendar date: April has 30 days"},
+		{"before any fact", &creditpb.ScoreRequest{CustomerId: id, AsOf: day("1990-01-01")}, codes.NotFound, "is not scored as of 1990-01-01: no history before as_of"},
+		{"no fact at all", &creditpb.ScoreRequest{CustomerId: f.factless[0].CustomerID}, codes.NotFound, "no history before as_of"},
+		{"NaN attribute", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{NumericAttributes: map[string]float64{"net_worth": math.Inf(1)}}}, codes.InvalidArgument, `history.numeric_attributes["net_worth"]: +Inf is not a number`},
+		{"NaN amount", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i1", IssueDate: day("2024-01-10"), DueDate: day("2024-02-10"), Amount: math.NaN()}}}}, codes.InvalidArgument, "history.invoices[0].amount: NaN is not a finite number"},
+		{"infinite balance", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{Statements: []*creditpb.Statement{{PeriodEnd: day("2024-01-31"), Balance: proto.Float64(math.Inf(-1))}}}}, codes.InvalidArgument, "history.statements[0].balance: -Inf is not a finite number"},
 		{"negative reasons", &creditpb.ScoreRequest{CustomerId: id, MaxReasons: -1}, codes.InvalidArgument, "max_reasons:"},
-		{"inline invoice date", &creditpb.ScoreRequest{CustomerId: "new", History: badInvoice}, codes.InvalidArgument, `history.invoices[0].due_date: "2024-02-30" is not a date`},
-		{"inline amount", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i1", IssueDate: "2024-01-10", DueDate: "2024-02-10", Amount: -5}}}}, codes.InvalidArgument, "history.invoices[0].amount:"},
+		{"inline invoice date", &creditpb.ScoreRequest{CustomerId: "new", History: badInvoice}, codes.InvalidArgument, "history.invoices[0].due_date: 2024-02-30 is not a calendar date: February has 29 days"},
+		{"inline amount", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i1", IssueDate: day("2024-01-10"), DueDate: day("2024-02-10"), Amount: -5}}}}, codes.InvalidArgument, "history.invoices[0].amount:"},
 		{"inline statement", &creditpb.ScoreRequest{CustomerId: "new", History: &creditpb.History{Statements: []*creditpb.Statement{{}}}}, codes.InvalidArgument, "history.statements[0].period_end: required"},
 		{"unknown customer", &creditpb.ScoreRequest{CustomerId: "nobody"}, codes.NotFound, `customer_id: "nobody" is not in the book`},
 		{"unknown model", &creditpb.ScoreRequest{CustomerId: id, ModelVersion: "v0099"}, codes.NotFound, `model_version: "v0099" is not in the registry`},
@@ -187,28 +193,36 @@ func TestBadRequests(t *testing.T) {
 	for _, c := range score {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := r.client.Score(ctxT(t), c.req)
-			if st := status.Convert(err); st.Code() != c.code || !strings.Contains(st.Message(), c.contains) {
+			st := status.Convert(err)
+			if st.Code() != c.code || !strings.Contains(st.Message(), c.contains) {
 				t.Errorf("got %v %q; want %v containing %q", st.Code(), st.Message(), c.code, c.contains)
 			}
+			checkDetails(t, st)
 		})
 	}
 	limits := []struct {
 		name     string
-		req      *creditpb.LimitRequest
+		req      *creditpb.RecommendLimitRequest
 		contains string
 	}{
-		{"negative terms", &creditpb.LimitRequest{CustomerId: id, RequestedAmount: 1000, PaymentTermsDays: -30}, "payment_terms_days:"},
-		{"negative amount", &creditpb.LimitRequest{CustomerId: id, RequestedAmount: -1, PaymentTermsDays: 30}, "requested_amount:"},
-		{"negative sales", &creditpb.LimitRequest{CustomerId: id, PaymentTermsDays: 30, ExpectedMonthlySales: proto.Float64(-3)}, "expected_monthly_sales:"},
-		{"temporary expiry", &creditpb.LimitRequest{CustomerId: id, PaymentTermsDays: 30, TemporaryLimit: &creditpb.TemporaryLimit{Amount: 5}}, "temporary_limit.expires: required"},
-		{"as_of", &creditpb.LimitRequest{CustomerId: id, PaymentTermsDays: 30, AsOf: "01/02/2024"}, "as_of:"},
+		{"negative terms", &creditpb.RecommendLimitRequest{CustomerId: id, RequestedAmount: 1000, PaymentTermsDays: -30}, "payment_terms_days:"},
+		{"negative amount", &creditpb.RecommendLimitRequest{CustomerId: id, RequestedAmount: -1, PaymentTermsDays: 30}, "requested_amount:"},
+		{"negative sales", &creditpb.RecommendLimitRequest{CustomerId: id, PaymentTermsDays: 30, ExpectedMonthlySales: proto.Float64(-3)}, "expected_monthly_sales:"},
+		{"temporary expiry", &creditpb.RecommendLimitRequest{CustomerId: id, PaymentTermsDays: 30, TemporaryLimit: &creditpb.TemporaryLimit{Amount: 5}}, "temporary_limit.expires: required"},
+		{"as_of", &creditpb.RecommendLimitRequest{CustomerId: id, PaymentTermsDays: 30, AsOf: &date.Date{Year: 2024, Day: 1}}, "as_of:"},
+		{"NaN amount", &creditpb.RecommendLimitRequest{CustomerId: id, RequestedAmount: math.NaN()}, "requested_amount: NaN is not a finite number"},
+		{"infinite external limit", &creditpb.RecommendLimitRequest{CustomerId: id, ExternalLimit: proto.Float64(math.Inf(1))}, "external_limit: +Inf is not a finite number"},
+		{"NaN temporary limit", &creditpb.RecommendLimitRequest{CustomerId: id, TemporaryLimit: &creditpb.TemporaryLimit{Amount: math.NaN(), Expires: day("2024-06-30")}}, "temporary_limit.amount: NaN is not a finite number"},
+		{"currency", &creditpb.RecommendLimitRequest{CustomerId: id, CurrencyCode: "XTS"}, `currency_code: "XTS" is not the book's currency`},
 	}
 	for _, c := range limits {
 		t.Run("limit "+c.name, func(t *testing.T) {
 			_, err := r.client.RecommendLimit(ctxT(t), c.req)
-			if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), c.contains) {
+			st := status.Convert(err)
+			if st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), c.contains) {
 				t.Errorf("got %v %q; want InvalidArgument containing %q", st.Code(), st.Message(), c.contains)
 			}
+			checkDetails(t, st)
 		})
 	}
 }
@@ -229,16 +243,19 @@ func TestScoreStream(t *testing.T) {
 		code codes.Code
 	}
 	wants := make([]want, n)
-	reqs := make([]*creditpb.ScoreRequest, n)
+	reqs := make([]*creditpb.ScoreStreamRequest, n)
 	for i := range n {
-		reqs[i] = &creditpb.ScoreRequest{CustomerId: f.hs[i].CustomerID, RequestId: fmt.Sprintf("req-%d", i)}
+		reqs[i] = &creditpb.ScoreStreamRequest{Score: &creditpb.ScoreRequest{CustomerId: f.hs[i].CustomerID}, RequestId: fmt.Sprintf("req-%d", i)}
 		wants[i] = want{reqs[i].RequestId, codes.OK}
 		switch i % 50 {
 		case 7:
-			reqs[i].CustomerId = "ghost"
+			reqs[i].Score.CustomerId = "ghost"
 			wants[i].code = codes.NotFound
 		case 13:
-			reqs[i].AsOf = "2024-02-30"
+			reqs[i].Score.AsOf = &date.Date{Year: 2024, Month: 2, Day: 30}
+			wants[i].code = codes.InvalidArgument
+		case 29:
+			reqs[i].Score.History = &creditpb.History{Invoices: []*creditpb.Invoice{{InvoiceId: "i", IssueDate: day("2024-01-01"), DueDate: day("2024-01-31"), Amount: math.Inf(1)}}}
 			wants[i].code = codes.InvalidArgument
 		}
 	}
@@ -273,12 +290,13 @@ func TestScoreStream(t *testing.T) {
 		gotCode := codes.OK
 		if resp.Error != nil {
 			gotCode = codes.Code(resp.Error.Code)
+			checkDetails(t, status.FromProto(resp.Error))
 		}
 		if gotCode != w.code {
 			t.Errorf("response %d: code %v (%v); want %v", i, gotCode, resp.Error, w.code)
 		}
-		if w.code == codes.OK && (resp.ModelVersion != "v0001" || !(resp.Pd >= 0 && resp.Pd <= 1)) {
-			t.Errorf("response %d: model %q PD %v", i, resp.ModelVersion, resp.Pd)
+		if s := resp.GetScore(); w.code == codes.OK && (s.GetModelVersion() != "v0001" || !(s.GetPd() >= 0 && s.GetPd() <= 1)) {
+			t.Errorf("response %d: model %q PD %v", i, s.GetModelVersion(), s.GetPd())
 		}
 	}
 	if err := <-sent; err != nil {
@@ -290,7 +308,33 @@ func TestScoreStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if psi, ok := st.Metrics["live_psi"]; !ok || !(psi >= 0) || st.Metrics["live_window"] < minPSISample {
-		t.Errorf("live PSI %v (present %v) on a window of %v; want a PSI >= 0 on at least %d", psi, ok, st.Metrics["live_window"], minPSISample)
+	if psi, ok := st.GetStatus().Metrics["live_psi"]; !ok || !(psi >= 0) || st.GetStatus().Metrics["live_window"] < minPSISample {
+		t.Errorf("live PSI %v (present %v) on a window of %v; want a PSI >= 0 on at least %d", psi, ok, st.GetStatus().Metrics["live_window"], minPSISample)
+	}
+}
+
+// checkDetails checks the google.rpc details of a failed call: an ErrorInfo
+// of the credence.v1 domain, and for INVALID_ARGUMENT a BadRequest whose
+// field violation names the field the message starts with.
+func checkDetails(t *testing.T, st *status.Status) {
+	t.Helper()
+	var info *errdetails.ErrorInfo
+	var bad *errdetails.BadRequest
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			info = d
+		case *errdetails.BadRequest:
+			bad = d
+		}
+	}
+	if info == nil || info.GetDomain() != "credence.v1" || info.GetReason() == "" {
+		t.Errorf("%v %q: ErrorInfo %v; want one of domain credence.v1 with a reason", st.Code(), st.Message(), info)
+	}
+	if st.Code() != codes.InvalidArgument || info.GetReason() != "INVALID_FIELD" {
+		return
+	}
+	if v := bad.GetFieldViolations(); len(v) != 1 || !strings.HasPrefix(st.Message(), v[0].GetField()+": ") || v[0].GetDescription() == "" {
+		t.Errorf("%q: BadRequest %v; want one field violation naming the field of the message", st.Message(), bad)
 	}
 }

@@ -14,10 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -28,15 +30,15 @@ import (
 )
 
 // serviceName is the Credence service's name for health checking.
-const serviceName = "credence.v1.Credence"
+const serviceName = "credence.v1.CredenceService"
 
 // maxOtherModels bounds the models kept loaded for requests that name a
 // version other than the ones served.
 const maxOtherModels = 4
 
-// Server is the Credence gRPC server. It implements creditpb.CredenceServer.
+// Server is the Credence gRPC server. It implements creditpb.CredenceServiceServer.
 type Server struct {
-	creditpb.UnimplementedCredenceServer
+	creditpb.UnimplementedCredenceServiceServer
 
 	cfg     Config
 	reg     *registry.Registry
@@ -57,6 +59,9 @@ type Server struct {
 	reloadMu sync.Mutex        // one reload at a time
 	failed   map[string]string // version → why it failed to load; under reloadMu
 	missing  map[string]bool   // references found missing, logged once; under reloadMu
+	// fallbackFrom is the version the model reference names while another
+	// serves because it failed to load; "" when it is the one served.
+	fallbackFrom string // under reloadMu
 
 	othersMu sync.Mutex
 	others   map[string]*model // loaded for requests naming them
@@ -83,7 +88,7 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		cfg:         cfg,
 		reg:         reg,
 		book:        book,
-		log:         cfg.Logger,
+		log:         boundedLogger(cfg.Logger),
 		health:      health.NewServer(),
 		metrics:     newMetrics(),
 		tokens:      newTokens(cfg.Tokens),
@@ -98,12 +103,15 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 	}
 	s.alerts = newAlerter(s, cfg.Alerts)
 	s.metrics.dataDate(book, cfg.Now)
+	s.metrics.modelAge(s.champion.Load, cfg.Now)
 	s.bufs.New = func() any { b := make([]float64, 0, 512); return &b }
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMsgBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMsgBytes),
-		grpc.ChainUnaryInterceptor(s.unary),
-		grpc.ChainStreamInterceptor(s.stream),
+		// The standard metrics first, so that they count the codes the
+		// client sees.
+		grpc.ChainUnaryInterceptor(s.metrics.grpc.UnaryServerInterceptor(), s.unary),
+		grpc.ChainStreamInterceptor(s.metrics.grpc.StreamServerInterceptor(), s.stream),
 		// A score takes microseconds: reusing a goroutine per core saves
 		// starting (and growing the stack of) one per call, about a fifth
 		// of a call's cost on loopback.
@@ -118,11 +126,11 @@ func NewServer(cfg Config, reg *registry.Registry, book Book) (*Server, error) {
 		opts = append(opts, grpc.Creds(creds))
 	}
 	s.grpc = grpc.NewServer(opts...)
-	creditpb.RegisterCredenceServer(s.grpc, s)
+	creditpb.RegisterCredenceServiceServer(s.grpc, s)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
-	s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_NOT_SERVING)
+	s.initHealth()
+	s.metrics.grpc.InitializeMetrics(s.grpc)
 	return s, nil
 }
 
@@ -132,11 +140,16 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s.cfg.
 // Serve serves on lis until ctx is done, then drains: health checks turn
 // NOT_SERVING, running calls finish (GracefulStop), and after
 // Config.DrainTimeout the rest are cut off (Stop). It loads the model in
-// the background: until one is loaded, health checks say NOT_SERVING and
-// calls fail with UNAVAILABLE. A Server serves once.
+// the background: until one is loaded, readiness says NOT_SERVING (while
+// liveness says SERVING) and calls fail with UNAVAILABLE. A Server serves
+// once.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	if s.served.Swap(true) {
 		return errors.New("serve: the server has already served")
+	}
+	if err := s.cfg.CheckExposure(lis.Addr()); err != nil {
+		s.grpc.Stop()
+		return errors.Join(err, lis.Close())
 	}
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
@@ -235,16 +248,40 @@ func (s *Server) reload() {
 	defer s.reloadMu.Unlock()
 	changed := false
 	cur := s.champion.Load()
-	if m, ok := s.next("model", s.cfg.Model, cur); ok && m != nil {
+	m, ok := s.next("model", s.cfg.Model, cur)
+	if (!ok || m == nil) && cur == nil {
+		if v, err := s.reg.Resolve(s.cfg.Model); err == nil && s.failed[v] != "" {
+			// Nothing serves and the reference does not load: serve the
+			// best model that does rather than refuse every call.
+			m = s.fallback()
+		}
+	}
+	if m != nil {
 		s.champion.Store(m)
-		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-		s.health.SetServingStatus(serviceName, healthpb.HealthCheckResponse_SERVING)
+		s.setReady(true)
+		s.exportStoredValidation(m.version)
 		from := ""
 		if cur != nil {
 			from = cur.version
 		}
 		s.log.Info("serving model", "version", m.version, "family", m.art.Family, "previous", from)
 		changed = true
+	}
+	if served := s.champion.Load(); served != nil {
+		// Say loudly, for as long as it lasts, that the model served is not
+		// the one the reference names.
+		wanted, err := s.reg.Resolve(s.cfg.Model)
+		if err != nil || wanted == served.version {
+			wanted = ""
+		}
+		if wanted != s.fallbackFrom {
+			if wanted != "" {
+				s.log.Error("serving a model other than the one asked for, which does not load", "ref", s.cfg.Model,
+					"wanted", wanted, "serving", served.version, "why", s.failed[wanted])
+			}
+			s.fallbackFrom = wanted
+			changed = true
+		}
 	}
 	if s.cfg.Shadow != "" {
 		if m, ok := s.next("shadow", s.cfg.Shadow, s.shadow.Load()); ok {
@@ -259,7 +296,49 @@ func (s *Server) reload() {
 	}
 	if changed {
 		s.metrics.serving(s.champion.Load(), s.shadow.Load())
+		s.metrics.fallback(s.champion.Load(), s.fallbackFrom)
 	}
+}
+
+// fallback loads the newest model that loads, the champion's earlier
+// versions first (most recent first), then every other version newest
+// first; nil when none does. A version that fails is remembered in failed
+// and not tried again.
+func (s *Server) fallback() *model {
+	var order []string
+	seen := map[string]bool{}
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			order = append(order, v)
+		}
+	}
+	if changes, err := s.reg.History(registry.Champion); err == nil {
+		for i := len(changes) - 1; i >= 0; i-- {
+			add(changes[i].Version)
+			add(changes[i].Previous)
+		}
+	}
+	if entries, err := s.reg.List(); err == nil {
+		for i := len(entries) - 1; i >= 0; i-- {
+			add(entries[i].Version)
+		}
+	}
+	for _, v := range order {
+		if _, failed := s.failed[v]; failed {
+			continue
+		}
+		m, err := loadModel(s.reg, v, s.book, s.cfg.WarmCustomers, s.defaultAsOf())
+		if err != nil {
+			s.failed[v] = err.Error()
+			s.metrics.reloads.WithLabelValues("failed").Inc()
+			s.log.Error("fallback model failed to load", "version", v, "err", err)
+			continue
+		}
+		s.metrics.reloads.WithLabelValues("ok").Inc()
+		return m
+	}
+	return nil
 }
 
 // next returns the model ref names when it is not cur, and true; the
@@ -290,7 +369,11 @@ func (s *Server) next(role, ref string, cur *model) (*model, bool) {
 	if err != nil {
 		s.failed[v] = err.Error()
 		s.metrics.reloads.WithLabelValues("failed").Inc()
-		s.log.Warn("model failed to load; the previous one keeps serving", "role", role, "ref", ref, "version", v, "err", err)
+		if cur != nil {
+			s.log.Error("model failed to load; the previous one keeps serving", "role", role, "ref", ref, "version", v, "err", err)
+		} else {
+			s.log.Error("model failed to load", "role", role, "ref", ref, "version", v, "err", err)
+		}
 		return nil, false
 	}
 	s.metrics.reloads.WithLabelValues("ok").Inc()
@@ -408,9 +491,11 @@ func lightName(l creditpb.Light) string {
 	return strings.ToLower(strings.TrimPrefix(l.String(), "LIGHT_"))
 }
 
-// unary authenticates, maps errors to codes, and records every call.
+// unary gives the call its request id, authenticates, maps errors to
+// codes, and records every call.
 func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	ctx = withRequestID(ctx, func(md metadata.MD) error { return grpc.SetHeader(ctx, md) })
 	var resp any
 	err := s.authenticate(ctx, info.FullMethod)
 	if err == nil {
@@ -427,6 +512,7 @@ func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 // stream does for streams what unary does for calls.
 func (s *Server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	start := time.Now()
+	ss = idStream{ss, withRequestID(ss.Context(), ss.SetHeader)}
 	err := s.authenticate(ss.Context(), info.FullMethod)
 	if err == nil {
 		err = handler(srv, ss)
@@ -443,19 +529,55 @@ func (s *Server) authenticate(ctx context.Context, fullMethod string) error {
 	return s.tokens.check(ctx)
 }
 
-// record counts and logs one call: failures at warn, the rest at debug.
+// record logs one call: the server's failures at warn with their message;
+// the caller's (a bad field, an unknown customer) at info with the field
+// and reason alone, since their message names customer data, which is
+// logged at debug only; the rest at debug. The standard gRPC metrics count
+// it.
 func (s *Server) record(ctx context.Context, fullMethod string, st *status.Status, d time.Duration) {
 	method := strings.TrimPrefix(fullMethod, "/")
 	code := st.Code()
-	s.metrics.observe(method, code, d)
 	switch {
 	case code != codes.OK:
-		s.log.LogAttrs(ctx, slog.LevelWarn, "request failed", slog.String("method", method), slog.String("code", code.String()),
-			slog.String("err", st.Message()), slog.Float64("ms", ms(d)))
+		s.logFailure(ctx, "request failed", st, slog.String("method", method), slog.Float64("ms", ms(d)))
 	case s.log.Enabled(ctx, slog.LevelDebug):
 		s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", method), slog.String("code", code.String()),
 			slog.Float64("ms", ms(d)))
 	}
+}
+
+// logFailure logs a failed call or stream item (see record).
+func (s *Server) logFailure(ctx context.Context, msg string, st *status.Status, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String("code", st.Code().String()))
+	level := slog.LevelWarn
+	if callersFault(st.Code()) {
+		level = slog.LevelInfo
+		for _, d := range st.Details() {
+			switch d := d.(type) {
+			case *errdetails.ErrorInfo:
+				attrs = append(attrs, slog.String("reason", d.GetReason()))
+			case *errdetails.BadRequest:
+				for _, v := range d.GetFieldViolations() {
+					attrs = append(attrs, slog.String("field", v.GetField()))
+				}
+			}
+		}
+	}
+	if level == slog.LevelWarn || s.log.Enabled(ctx, slog.LevelDebug) {
+		attrs = append(attrs, slog.String("err", st.Message()))
+	}
+	s.log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// callersFault reports whether a call failed for what the caller sent or
+// did, not for the server.
+func callersFault(c codes.Code) bool {
+	switch c {
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition, codes.OutOfRange, codes.AlreadyExists,
+		codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.DeadlineExceeded:
+		return true
+	}
+	return false
 }
 
 // ms is a duration in milliseconds, for logs.

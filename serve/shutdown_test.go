@@ -115,14 +115,14 @@ func TestDeadlineHonoured(t *testing.T) {
 		rec := httptest.NewRecorder()
 		r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 		body = rec.Body.String()
-		return strings.Contains(body, `credence_request_duration_seconds_count{method="credence.v1.Credence/Score"} 1`)
+		return strings.Contains(body, `grpc_server_handling_seconds_count{grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 1`)
 	})
-	if !strings.Contains(body, `code="DeadlineExceeded",method="credence.v1.Credence/Score"} 1`) &&
-		!strings.Contains(body, `code="Canceled",method="credence.v1.Credence/Score"} 1`) {
-		t.Errorf("the call is not counted as past its deadline:\n%s", grep(body, "credence_requests_total"))
+	if !strings.Contains(body, `grpc_server_handled_total{grpc_code="DeadlineExceeded",grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 1`) &&
+		!strings.Contains(body, `grpc_server_handled_total{grpc_code="Canceled",grpc_method="Score",grpc_service="credence.v1.CredenceService",grpc_type="unary"} 1`) {
+		t.Errorf("the call is not counted as past its deadline:\n%s", grep(body, "grpc_server_handled_total"))
 	}
-	if !strings.Contains(body, "credence_pd_count 0") {
-		t.Errorf("the server scored a call past its deadline:\n%s", grep(body, "credence_pd_count"))
+	if !strings.Contains(body, "credence_pd_ratio_count 0") {
+		t.Errorf("the server scored a call past its deadline:\n%s", grep(body, "credence_pd_ratio_count"))
 	}
 }
 
@@ -145,7 +145,7 @@ func TestStreamCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := stream.Send(&creditpb.ScoreRequest{CustomerId: getFixture(t).hs[0].CustomerID}); err != nil {
+	if err := stream.Send(&creditpb.ScoreStreamRequest{Score: &creditpb.ScoreRequest{CustomerId: getFixture(t).hs[0].CustomerID}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := stream.Recv(); err != nil {
@@ -158,6 +158,6 @@ func TestStreamCancelled(t *testing.T) {
 	waitFor(t, "the server to end the stream", func() bool {
 		rec := httptest.NewRecorder()
 		r.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-		return strings.Contains(rec.Body.String(), `credence_requests_total{code="Canceled",method="credence.v1.Credence/ScoreStream"} 1`)
+		return strings.Contains(rec.Body.String(), `grpc_server_handled_total{grpc_code="Canceled",grpc_method="ScoreStream",grpc_service="credence.v1.CredenceService",grpc_type="bidi_stream"} 1`)
 	})
 }

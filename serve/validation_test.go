@@ -24,13 +24,14 @@ func TestValidationStatusAfterRevalidation(t *testing.T) {
 	var st *creditpb.ValidationStatus
 	waitFor(t, "a revalidation result", func() bool {
 		var err error
-		st, err = r.client.GetValidationStatus(ctxT(t), &creditpb.GetValidationStatusRequest{})
+		resp, err := r.client.GetValidationStatus(ctxT(t), &creditpb.GetValidationStatusRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.Light != creditpb.Light_LIGHT_UNKNOWN
+		st = resp.GetStatus()
+		return st.Light != creditpb.Light_LIGHT_UNSPECIFIED
 	})
-	if st.ModelVersion != "v0001" || st.CheckedAt == "" || st.Metrics["auc"] <= 0.5 || st.Metrics["observations"] <= 0 {
+	if st.ModelVersion != "v0001" || st.CheckedAt == nil || st.Metrics["auc"] <= 0.5 || st.Metrics["observations"] <= 0 {
 		t.Errorf("status: %v", st)
 	}
 	if _, ok := st.Metrics["auc_initial"]; !ok {
@@ -55,10 +56,11 @@ func TestValidationStatusAfterRevalidation(t *testing.T) {
 	// A server started later serves the stored report.
 	r.stop()
 	fresh := start(t, testConfig(nil), reg, true)
-	stored, err := fresh.client.GetValidationStatus(ctxT(t), &creditpb.GetValidationStatusRequest{ModelVersion: "champion"})
+	resp, err := fresh.client.GetValidationStatus(ctxT(t), &creditpb.GetValidationStatusRequest{ModelVersion: "champion"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	stored := resp.GetStatus()
 	if stored.Light != st.Light || stored.Metrics["auc"] != st.Metrics["auc"] || stored.ReportPath == "" {
 		t.Errorf("stored status %v; want the light %v, AUC %v and report of the last run", stored, st.Light, st.Metrics["auc"])
 	}
@@ -112,7 +114,7 @@ func TestRevalidateRollsBack(t *testing.T) {
 		t.Errorf("registry champion %s; want v0001", v)
 	}
 	st, err := r.client.GetValidationStatus(ctxT(t), &creditpb.GetValidationStatusRequest{ModelVersion: "v0002"})
-	if err != nil || st.Light != creditpb.Light_LIGHT_RED {
+	if err != nil || st.GetStatus().GetLight() != creditpb.Light_LIGHT_RED {
 		t.Errorf("status of v0002: %v, %v; want red", st, err)
 	}
 	// One rollback at most: v0001 is red on that book too, and stays.

@@ -52,6 +52,8 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	if res.SelectionNote != "" {
 		r.Notes = append(r.Notes, res.SelectionNote)
 	}
+	r.SkippedRows = book.Skipped.Reasons()
+	r.Notes = append(r.Notes, book.Skipped.Lines()...)
 	switch cv := champ.CVCalibration; {
 	case cv != nil && !cv.Passes:
 		r.LightReasons = append(r.LightReasons, fmt.Sprintf("calibration fails on the out-of-fold PDs (%d rows, each calibrated as the registered model is, by the other folds): the portfolio Jeffreys test is %s and %d grades are red; the model is registered but not labelled champion", cv.Rows, cv.Portfolio.Light, cv.RedGrades))

@@ -30,7 +30,7 @@ func (a *app) alertsCmd() *cobra.Command {
 				timeout = 0
 			}
 			cursor := a.v.GetString("since")
-			err := a.callFor(cmd.Context(), timeout, func(ctx context.Context, c creditpb.CredenceClient) error {
+			err := a.callFor(cmd.Context(), timeout, func(ctx context.Context, c creditpb.CredenceServiceClient) error {
 				stream, err := c.WatchAlerts(ctx, &creditpb.WatchAlertsRequest{Cursor: cursor, Follow: follow})
 				if err != nil {
 					return err
@@ -43,16 +43,16 @@ func (a *app) alertsCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					cursor = al.GetCursor()
+					cursor = al.GetAlert().GetCursor()
 					if asJSON {
-						b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(al)
+						b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(al.GetAlert())
 						if err != nil {
 							return err
 						}
 						fmt.Fprintf(a.stdout, "%s\n", b)
 						continue
 					}
-					fmt.Fprintln(a.stdout, alertLine(al))
+					fmt.Fprintln(a.stdout, alertLine(al.GetAlert()))
 				}
 			})
 			if follow && cmd.Context().Err() != nil {
@@ -88,8 +88,8 @@ func alertLine(al *creditpb.Alert) string {
 		grade, pd = fmt.Sprint(before.GetGrade()), percent(before.GetPd())
 	}
 	cause := al.GetCause()
-	if d := al.GetCauseDate(); d != "" {
-		cause += " " + d
+	if d := al.GetCauseDate(); d != nil {
+		cause += " " + creditpb.DateString(d)
 	}
 	return fmt.Sprintf("%6s  %-10s  %-14s  grade %2s→%-2d  PD %7s→%-7s  %-27s  %s", al.GetCursor(), al.GetCustomerId(), al.GetKind(),
 		grade, after.GetGrade(), pd, percent(after.GetPd()), cause, strings.TrimSpace(al.GetDetail()))
@@ -104,15 +104,19 @@ func (a *app) sweepCmd() *cobra.Command {
 			"itself whenever its data date moves; this is for a day with no events, or after a restart.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceClient) error {
-				resp, err := c.Sweep(ctx, &creditpb.SweepRequest{AsOf: a.v.GetString("as-of")})
+			asOf, err := a.dateFlag("as-of")
+			if err != nil {
+				return err
+			}
+			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceServiceClient) error {
+				resp, err := c.Sweep(ctx, &creditpb.SweepRequest{AsOf: asOf})
 				if err != nil {
 					return err
 				}
 				if a.v.GetBool("json") {
 					return a.printJSON(resp)
 				}
-				fmt.Fprintf(a.stdout, "swept until %s: %d overdue invoices, %d alerts raised\n", resp.GetSweptUntil(), resp.GetOverdue(), resp.GetAlerts())
+				fmt.Fprintf(a.stdout, "swept until %s: %d overdue invoices, %d alerts raised\n", creditpb.DateString(resp.GetSweptUntil()), resp.GetOverdue(), resp.GetAlerts())
 				return nil
 			})
 		},

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -23,7 +22,7 @@ func (a *app) bookCmd() *cobra.Command {
 			"with --tolerant every bad row is skipped, counted by reason and located by its first example.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := datasets.Open(args[0])
+			b, err := datasets.OpenWith(args[0], datasets.Options{Notices: a.stderr})
 			if err != nil {
 				return err
 			}
@@ -36,8 +35,8 @@ func (a *app) bookCmd() *cobra.Command {
 				return writeSummaryJSON(a.stdout, b, s)
 			}
 			writeSummary(a.stdout, b, s)
-			if s.Skipped.Total() > 0 {
-				return fmt.Errorf("check %s: %d rows skipped", args[0], s.Skipped.Total())
+			if n := s.Skipped.Skipped(); n > 0 {
+				return fmt.Errorf("check %s: %d rows skipped", args[0], n)
 			}
 			return nil
 		},
@@ -53,7 +52,7 @@ func (a *app) bookCmd() *cobra.Command {
 			"Tables larger than --run-rows are sorted in runs spilled to disk and merged, in bounded memory.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := datasets.Open(args[0])
+			b, err := datasets.OpenWith(args[0], datasets.Options{KeepOrder: true})
 			if err != nil {
 				return err
 			}
@@ -86,35 +85,25 @@ func writeSummary(w io.Writer, b *datasets.Book, s *datasets.Summary) {
 	fmt.Fprintf(tw, "customers\t%d (in any table)\n", s.Customers)
 	for _, t := range datasets.AllTables {
 		if n, ok := s.Rows[t]; ok {
-			fmt.Fprintf(tw, "%s\t%d rows in %d file(s)\n", t, n, len(b.Files(t)))
+			files, sorted := b.SourceFiles(t)
+			note := ""
+			if sorted {
+				note = ", read from a sorted copy"
+			}
+			fmt.Fprintf(tw, "%s\t%d rows in %d file(s)%s\n", t, n, len(files), note)
 		}
 	}
 	fmt.Fprintf(tw, "dates\t%s to %s\n", s.First, s.Last)
 	fmt.Fprintf(tw, "observed until\t%s\n", s.ObservedUntil)
 	fmt.Fprintf(tw, "defaulted\t%d customers (%.2f%%, %s)\n", s.Defaulted, 100*s.DefaultRate(), s.DefaultSource)
 	tw.Flush()
-	if s.Skipped.Total() > 0 {
-		fmt.Fprintf(w, "skipped %d rows:\n", s.Skipped.Total())
-		reasons := make([]string, 0, len(s.Skipped))
-		for r := range s.Skipped {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		for _, r := range reasons {
-			k := s.Skipped[r]
-			fmt.Fprintf(w, "  %d × %s (first: %v)\n", k.Rows, r, k.First)
-		}
-	}
+	s.Skipped.WriteText(w)
 }
 
 func writeSummaryJSON(w io.Writer, b *datasets.Book, s *datasets.Summary) error {
 	rows := map[string]int64{}
 	for t, n := range s.Rows {
 		rows[string(t)] = n
-	}
-	skipped := map[string]any{}
-	for r, k := range s.Skipped {
-		skipped[r] = map[string]any{"rows": k.Rows, "first": k.First.Error()}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -123,6 +112,6 @@ func writeSummaryJSON(w io.Writer, b *datasets.Book, s *datasets.Summary) error 
 		"customers": s.Customers, "rows": rows,
 		"first_date": s.First.String(), "last_date": s.Last.String(), "observed_until": s.ObservedUntil.String(),
 		"defaulted": s.Defaulted, "default_rate": s.DefaultRate(), "default_source": s.DefaultSource,
-		"skipped": skipped,
+		"skipped": s.Skipped,
 	})
 }

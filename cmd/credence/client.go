@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -29,10 +30,17 @@ func (a *app) scoreCmd() *cobra.Command {
 		Short: "Ask a Credence server for a customer's PD, grade, score and reasons",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceClient) error {
+			if a.v.GetString("customer") == "" {
+				return usagef("--customer is required")
+			}
+			asOf, err := a.dateFlag("as-of")
+			if err != nil {
+				return err
+			}
+			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceServiceClient) error {
 				resp, err := c.Score(ctx, &creditpb.ScoreRequest{
 					CustomerId:   a.v.GetString("customer"),
-					AsOf:         a.v.GetString("as-of"),
+					AsOf:         asOf,
 					ModelVersion: a.v.GetString("model"),
 					MaxReasons:   a.v.GetInt32("max-reasons"),
 				})
@@ -62,9 +70,16 @@ func (a *app) limitCmd() *cobra.Command {
 		Short: "Ask a Credence server for a credit-limit decision",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req := &creditpb.LimitRequest{
+			if a.v.GetString("customer") == "" {
+				return usagef("--customer is required")
+			}
+			asOf, err := a.dateFlag("as-of")
+			if err != nil {
+				return err
+			}
+			req := &creditpb.RecommendLimitRequest{
 				CustomerId:       a.v.GetString("customer"),
-				AsOf:             a.v.GetString("as-of"),
+				AsOf:             asOf,
 				ModelVersion:     a.v.GetString("model"),
 				RequestedAmount:  a.v.GetFloat64("amount"),
 				PaymentTermsDays: a.v.GetInt32("terms"),
@@ -79,7 +94,7 @@ func (a *app) limitCmd() *cobra.Command {
 					*field = proto.Float64(a.v.GetFloat64(name))
 				}
 			}
-			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceClient) error {
+			return a.call(cmd.Context(), func(ctx context.Context, c creditpb.CredenceServiceClient) error {
 				resp, err := c.RecommendLimit(ctx, req)
 				if err != nil {
 					return err
@@ -113,7 +128,7 @@ func (a *app) clientFlags(cmd *cobra.Command) { a.clientFlagsTimeout(cmd, 10*tim
 // calls that stream.
 func (a *app) clientFlagsTimeout(cmd *cobra.Command, timeout time.Duration) {
 	f := cmd.Flags()
-	f.String("addr", "localhost:50051", "server address, HOST:PORT")
+	f.String("addr", "127.0.0.1:50051", "server address, HOST:PORT")
 	f.String("token", "", "bearer token")
 	f.String("token-file", "", "file whose first token is sent")
 	f.String("tls-ca", "", "PEM CA certificates the server's certificate is checked against (default: the system's)")
@@ -125,13 +140,13 @@ func (a *app) clientFlagsTimeout(cmd *cobra.Command, timeout time.Duration) {
 }
 
 // call dials the server and runs fn with a client under --timeout.
-func (a *app) call(ctx context.Context, fn func(context.Context, creditpb.CredenceClient) error) error {
+func (a *app) call(ctx context.Context, fn func(context.Context, creditpb.CredenceServiceClient) error) error {
 	return a.callFor(ctx, a.v.GetDuration("timeout"), fn)
 }
 
 // callFor is call under a deadline of timeout (0: none, for a stream that
 // follows).
-func (a *app) callFor(ctx context.Context, timeout time.Duration, fn func(context.Context, creditpb.CredenceClient) error) error {
+func (a *app) callFor(ctx context.Context, timeout time.Duration, fn func(context.Context, creditpb.CredenceServiceClient) error) error {
 	conn, err := a.dial()
 	if err != nil {
 		return err
@@ -142,7 +157,7 @@ func (a *app) callFor(ctx context.Context, timeout time.Duration, fn func(contex
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	return fn(ctx, creditpb.NewCredenceClient(conn))
+	return fn(ctx, creditpb.NewCredenceServiceClient(conn))
 }
 
 func (a *app) dial() (*grpc.ClientConn, error) {
@@ -200,6 +215,15 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 // loopback or behind a TLS-terminating proxy.
 func (b bearer) RequireTransportSecurity() bool { return b.secure }
 
+// dateFlag reads a YYYY-MM-DD flag; unset gives nil.
+func (a *app) dateFlag(name string) (*date.Date, error) {
+	d, err := creditpb.ParseDate(a.v.GetString(name))
+	if err != nil {
+		return nil, usagef("--%s: %w", name, err)
+	}
+	return d, nil
+}
+
 func (a *app) printJSON(m proto.Message) error {
 	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}.Marshal(m)
 	if err != nil {
@@ -212,7 +236,7 @@ func (a *app) printJSON(m proto.Message) error {
 func (a *app) printScore(r *creditpb.ScoreResponse) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "customer\t%s\n", r.CustomerId)
-	fmt.Fprintf(tw, "as of\t%s\n", r.AsOf)
+	fmt.Fprintf(tw, "as of\t%s\n", creditpb.DateString(r.AsOf))
 	fmt.Fprintf(tw, "PD\t%s\n", percent(r.Pd))
 	fmt.Fprintf(tw, "grade\t%d\n", r.Grade)
 	fmt.Fprintf(tw, "score\t%.0f\n", r.Score)
@@ -226,15 +250,15 @@ func (a *app) printScore(r *creditpb.ScoreResponse) {
 	}
 }
 
-func (a *app) printLimit(r *creditpb.LimitResponse) {
+func (a *app) printLimit(r *creditpb.RecommendLimitResponse) {
 	s := r.Scoring
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "customer\t%s, as of %s\n", s.CustomerId, s.AsOf)
+	fmt.Fprintf(tw, "customer\t%s, as of %s\n", s.CustomerId, creditpb.DateString(s.AsOf))
 	fmt.Fprintf(tw, "decision\t%s\n", strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(r.Decision.String(), "DECISION_")), "_", " "))
-	fmt.Fprintf(tw, "recommended limit\t%s\n", number(r.RecommendedLimit))
-	fmt.Fprintf(tw, "policy limit\t%s\n", number(r.PolicyLimit))
+	fmt.Fprintf(tw, "recommended limit\t%s\n", money(r.RecommendedLimit, r.CurrencyCode))
+	fmt.Fprintf(tw, "policy limit\t%s\n", money(r.PolicyLimit, r.CurrencyCode))
 	fmt.Fprintf(tw, "binding constraint\t%s\n", r.BindingConstraint)
-	fmt.Fprintf(tw, "expected loss\t%s\n", number(r.ExpectedLoss))
+	fmt.Fprintf(tw, "expected loss\t%s\n", money(r.ExpectedLoss, r.CurrencyCode))
 	fmt.Fprintf(tw, "PD\t%s (grade %d, score %.0f, model %s)\n", percent(s.Pd), s.Grade, s.Score, s.ModelVersion)
 	tw.Flush()
 	fmt.Fprintf(a.stdout, "rationale: %s\n", r.Rationale)
@@ -258,6 +282,14 @@ func (a *app) printLimit(r *creditpb.LimitResponse) {
 			fmt.Fprintf(a.stdout, "  %d. %s\n", i+1, x.Description)
 		}
 	}
+}
+
+// money is an amount with its currency code, when known.
+func money(x float64, currency string) string {
+	if currency == "" {
+		return number(x)
+	}
+	return number(x) + " " + currency
 }
 
 // percent writes a PD as a percentage with enough digits for small PDs.

@@ -71,6 +71,6 @@ To serve it yourself and call it with grpcurl (server reflection is on):
   $bin serve --registry $demo/registry --store $demo/store --addr 127.0.0.1:50051   # the live book
   $bin alerts --addr 127.0.0.1:50051 --insecure --follow
   grpcurl -plaintext 127.0.0.1:50051 list
-  grpcurl -plaintext -d '{"customer_id":"C00000001","as_of":"2024-06-01","max_reasons":3}' 127.0.0.1:50051 credence.v1.Credence/Score
-  grpcurl -plaintext -d '{"customer_id":"C00000002","requested_amount":50000,"payment_terms_days":30}' 127.0.0.1:50051 credence.v1.Credence/RecommendLimit
+  grpcurl -plaintext -d '{"customer_id":"C00000001","as_of":{"year":2024,"month":6,"day":1},"max_reasons":3}' 127.0.0.1:50051 credence.v1.CredenceService/Score
+  grpcurl -plaintext -d '{"customer_id":"C00000002","requested_amount":50000,"payment_terms_days":30}' 127.0.0.1:50051 credence.v1.CredenceService/RecommendLimit
 TXT

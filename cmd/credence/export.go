@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,12 +28,12 @@ func (a *app) exportCmd() *cobra.Command {
 			"feature set, grade scale and the fitted model as the registry stores it.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f := cmd.Flags()
-			format, _ := f.GetString("format")
-			out, _ := f.GetString("out")
-			table, _ := f.GetString("table")
+			format, out, table := a.v.GetString("format"), a.v.GetString("out"), a.v.GetString("table")
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return usagef("--out is required")
+			}
+			if format != "sql" && format != "json" {
+				return usagef("--format %q: want sql or json", format)
 			}
 			reg, err := a.openRegistry()
 			if err != nil {
@@ -48,8 +49,6 @@ func (a *app) exportCmd() *cobra.Command {
 				data, err = scorecardSQL(art, table)
 			case "json":
 				data, err = modelDefinition(art)
-			default:
-				return fmt.Errorf("--format %q: want sql or json", format)
 			}
 			if err != nil {
 				return err
@@ -57,8 +56,15 @@ func (a *app) exportCmd() *cobra.Command {
 			if err := atomicfile.WriteFile(out, data); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "exported %s (%s) as %s to %s\n", art.Version, art.Model.Family(), format, out)
-			return nil
+			res := struct {
+				Version string `json:"version"`
+				Family  string `json:"family"`
+				Format  string `json:"format"`
+				Out     string `json:"out"`
+			}{art.Version, art.Model.Family(), format, out}
+			return a.result(res, func() {
+				fmt.Fprintf(a.stdout, "exported %s (%s) as %s to %s\n", res.Version, res.Family, res.Format, res.Out)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -66,6 +72,7 @@ func (a *app) exportCmd() *cobra.Command {
 	f.String("format", "json", "sql (scorecards only) or json")
 	f.String("out", "", "file to write")
 	f.String("table", "features", "sql: the table holding one column per feature")
+	jsonFlag(cmd)
 	return cmd
 }
 
@@ -88,7 +95,7 @@ func scorecardSQL(art *artifact.Artifact, table string) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "-- Points scale: %g points at good:bad odds %g:1, %g more points each time the odds double;\n", s.BaseScore, s.BaseOdds, s.PDO)
 	b.WriteString("-- the uncalibrated PD is 1 / (1 + exp((score - offset) / factor))")
-	fmt.Fprintf(&b, " with offset %s and factor %s.\n", jsonNumber(s.Offset), jsonNumber(s.Factor))
+	fmt.Fprintf(&b, " with offset %s and factor %s.\n", exactNumber(s.Offset), exactNumber(s.Factor))
 	if art.Calibrator != nil {
 		b.WriteString("-- The PD Credence serves is then calibrated, which this query does not do.\n")
 	}
@@ -120,7 +127,5 @@ func modelDefinition(art *artifact.Artifact) ([]byte, error) {
 
 func quoteSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
-func jsonNumber(x float64) string {
-	b, _ := json.Marshal(x)
-	return string(b)
-}
+// exactNumber writes x in the fewest digits that read back as x.
+func exactNumber(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -30,9 +30,12 @@ func (a *app) featuresCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.v.GetBool("portfolio") {
+				cfg.Features.Portfolio = &features.PortfolioConfig{}
+			}
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("features: --out is required")
+				return usagef("features: --out is required")
 			}
 			update, done := a.passes(book.CustomerRows())
 			defer done()
@@ -60,17 +63,24 @@ func (a *app) featuresCmd() *cobra.Command {
 			if err := w.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s in %s: %d rows × %d features (feature set %s)\n", out,
-				time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version)
-			fmt.Fprintf(a.stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
-				counts.Customers, counts.Labelled, counts.Defaults, 100*float64(counts.Defaults)/max(1, float64(counts.Labelled)),
-				counts.Censored, counts.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
-			return nil
+			elapsed := time.Since(t0)
+			return a.result(map[string]any{"out": out, "seconds": elapsed.Seconds(), "rows": rows, "features": prep.Set.Len(),
+				"feature_set": prep.Set.Version, "customers": counts.Customers, "labelled": counts.Labelled, "defaults": counts.Defaults,
+				"censored": counts.Censored, "after_default": counts.AlreadyDefaulted, "horizon": prep.Horizon.String(),
+				"observed_until": prep.ObservedUntil}, func() {
+				fmt.Fprintf(a.stdout, "wrote %s in %s: %d rows × %d features (feature set %s)\n", out,
+					elapsed.Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version)
+				fmt.Fprintf(a.stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
+					counts.Customers, counts.Labelled, counts.Defaults, 100*float64(counts.Defaults)/max(1, float64(counts.Labelled)),
+					counts.Censored, counts.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
+			})
 		},
 	}
 	a.observationFlags(cmd)
 	cmd.Flags().String("out", "", "matrix file to write (.parquet, .csv or .csv.gz)")
 	cmd.Flags().Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label")
+	cmd.Flags().Bool("portfolio", false, "add the features that see the portfolio (as credence train --portfolio)")
+	jsonFlag(cmd)
 	return cmd
 }
 
@@ -92,13 +102,14 @@ func (a *app) observationFlags(cmd *cobra.Command) {
 func (a *app) openBook() (*datasets.Book, error) {
 	dir := a.v.GetString("book")
 	if dir == "" {
-		return nil, fmt.Errorf("--book is required")
+		return nil, usagef("--book is required")
 	}
-	b, err := datasets.Open(dir)
+	b, err := datasets.OpenWith(dir, datasets.Options{Notices: a.stderr})
 	if err != nil {
 		return nil, err
 	}
 	b.Tolerant = a.v.GetBool("tolerant")
+	noteOpened(a.cmd.Context(), b)
 	return b, nil
 }
 
@@ -112,21 +123,21 @@ func (a *app) observationConfig() (backtest.ObservationConfig, error) {
 	if s := a.v.GetString("horizon"); s != "" {
 		h, err := features.ParseHorizon(s)
 		if err != nil {
-			return cfg, fmt.Errorf("--horizon: %w", err)
+			return cfg, usagef("--horizon: %w", err)
 		}
 		cfg.Horizon = h
 	}
 	start, end := a.v.GetString("plan-start"), a.v.GetString("plan-end")
 	if (start == "") != (end == "") {
-		return cfg, fmt.Errorf("--plan-start and --plan-end go together")
+		return cfg, usagef("--plan-start and --plan-end go together")
 	}
 	if start != "" {
 		var err error
 		if cfg.Plan.Start, err = datasets.ParseDate(start); err != nil {
-			return cfg, fmt.Errorf("--plan-start: %w", err)
+			return cfg, usagef("--plan-start: %w", err)
 		}
 		if cfg.Plan.End, err = datasets.ParseDate(end); err != nil {
-			return cfg, fmt.Errorf("--plan-end: %w", err)
+			return cfg, usagef("--plan-end: %w", err)
 		}
 		cfg.Plan.EveryMonths = a.v.GetInt("plan-every")
 	}

@@ -29,16 +29,21 @@ func (a *app) importCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			imp, ok := importers.Lookup(args[0])
 			if !ok {
-				return fmt.Errorf("import: no importer %q (want one of %s)", args[0], strings.Join(names, ", "))
+				return usagef("import: no importer %q (want one of %s)", args[0], strings.Join(names, ", "))
 			}
 			in, out := a.v.GetString("in"), a.v.GetString("out")
 			if in == "" || out == "" {
-				return fmt.Errorf("import %s: --in and --out are required", args[0])
+				return usagef("import %s: --in and --out are required", args[0])
 			}
 			start := time.Now()
 			st, err := imp(cmd.Context(), in, out)
 			if err != nil {
 				return fmt.Errorf("import %s: %w", args[0], err)
+			}
+			if a.v.GetBool("json") {
+				return a.writeJSON(map[string]any{"dataset": args[0], "out": out, "seconds": time.Since(start).Seconds(),
+					"customers": st.Customers, "invoices": st.Invoices, "statements": st.Statements, "defaults": st.Defaults,
+					"observations": st.Observations, "skipped": st.Skipped, "skip_reasons": st.SkipReasons})
 			}
 			fmt.Fprintf(a.stdout, "imported %s into %s in %s: %d customers, %d invoices, %d statements, %d defaults, %d observations\n",
 				args[0], out, time.Since(start).Round(time.Millisecond), st.Customers, st.Invoices, st.Statements, st.Defaults, st.Observations)
@@ -55,6 +60,7 @@ func (a *app) importCmd() *cobra.Command {
 	}
 	cmd.Flags().String("in", "", "the dataset's file or folder")
 	cmd.Flags().String("out", "", "directory of the book to write")
+	jsonFlag(cmd)
 	return cmd
 }
 
@@ -82,7 +88,7 @@ func (a *app) synthCmd() *cobra.Command {
 			cfg.Start = start
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("synth: --out is required")
+				return usagef("synth: --out is required")
 			}
 			truth := a.v.GetString("truth")
 			if truth == "" {
@@ -95,9 +101,12 @@ func (a *app) synthCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s in %s: %d customers, %d invoices, %d defaults in %d parts, observed until %s\ntrue PDs in %s\n",
-				out, time.Since(t0).Round(time.Millisecond), st.Customers, st.Invoices, st.Defaults, st.Parts, st.ObservedUntil, truth)
-			return nil
+			elapsed := time.Since(t0)
+			return a.result(map[string]any{"out": out, "truth": truth, "seconds": elapsed.Seconds(), "customers": st.Customers,
+				"invoices": st.Invoices, "defaults": st.Defaults, "parts": st.Parts, "observed_until": st.ObservedUntil}, func() {
+				fmt.Fprintf(a.stdout, "wrote %s in %s: %d customers, %d invoices, %d defaults in %d parts, observed until %s\ntrue PDs in %s\n",
+					out, elapsed.Round(time.Millisecond), st.Customers, st.Invoices, st.Defaults, st.Parts, st.ObservedUntil, truth)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -111,6 +120,7 @@ func (a *app) synthCmd() *cobra.Command {
 	f.Int("workers", 0, "generator goroutines (0: one per core)")
 	f.String("out", "", "directory of the book to write")
 	f.String("truth", "", "file of true PDs per customer and month end (default: OUT.truth.parquet)")
+	jsonFlag(cmd)
 	cmd.AddCommand(a.synthDeltaCmd())
 	return cmd
 }
@@ -128,13 +138,13 @@ func (a *app) synthDeltaCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			book, out := a.v.GetString("book"), a.v.GetString("out")
 			if book == "" || out == "" {
-				return fmt.Errorf("synth delta: --book and --out are required")
+				return usagef("synth delta: --book and --out are required")
 			}
 			cfg := synth.DeltaConfig{Late: a.v.GetFloat64("late"), Seed: a.v.GetInt64("seed"), Format: a.v.GetString("format")}
 			if s := a.v.GetString("day"); s != "" {
 				d, err := datasets.ParseDate(s)
 				if err != nil {
-					return fmt.Errorf("synth delta: --day: %w", err)
+					return usagef("synth delta: --day: %w", err)
 				}
 				cfg.Day = d
 			}
@@ -142,9 +152,11 @@ func (a *app) synthDeltaCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %s, %d invoices issued, %d paid, %d customers stopped paying, %d invoices crossing 30/60/90 days past due, %d defaults\n",
-				out, st.Day, st.Issued, st.Paid, st.Stopped, st.Crossing, st.Defaults)
-			return nil
+			return a.result(map[string]any{"out": out, "day": st.Day, "issued": st.Issued, "paid": st.Paid, "stopped": st.Stopped,
+				"crossing": st.Crossing, "defaults": st.Defaults}, func() {
+				fmt.Fprintf(a.stdout, "wrote %s: %s, %d invoices issued, %d paid, %d customers stopped paying, %d invoices crossing 30/60/90 days past due, %d defaults\n",
+					out, st.Day, st.Issued, st.Paid, st.Stopped, st.Crossing, st.Defaults)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -154,5 +166,6 @@ func (a *app) synthDeltaCmd() *cobra.Command {
 	f.Float64("late", 0.05, "share of customers who stop paying")
 	f.Int64("seed", 1, "random seed: the same seed writes the same delta")
 	f.String("format", "parquet", "parquet, csv or csv.gz")
+	jsonFlag(cmd)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/credence-risk/credence/datasets"
@@ -33,14 +34,14 @@ func (a *app) ingestCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			batch := a.v.GetInt("batch")
 			if batch < 1 {
-				return fmt.Errorf("--batch: %d; want at least 1", batch)
+				return usagef("--batch: %d; want at least 1", batch)
 			}
 			d, err := openDelta(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			var res *ingestResult
-			err = a.callFor(cmd.Context(), a.v.GetDuration("timeout"), func(ctx context.Context, c creditpb.CredenceClient) error {
+			err = a.callFor(cmd.Context(), a.v.GetDuration("timeout"), func(ctx context.Context, c creditpb.CredenceServiceClient) error {
 				res, err = d.send(ctx, c, batch)
 				return err
 			})
@@ -151,7 +152,7 @@ type ingestResult struct {
 }
 
 // send reads every row and streams the events in batches.
-func (d *delta) send(ctx context.Context, c creditpb.CredenceClient, batchSize int) (*ingestResult, error) {
+func (d *delta) send(ctx context.Context, c creditpb.CredenceServiceClient, batchSize int) (*ingestResult, error) {
 	res := &ingestResult{}
 	stream, err := c.IngestStream(ctx)
 	if err != nil {
@@ -163,7 +164,7 @@ func (d *delta) send(ctx context.Context, c creditpb.CredenceClient, batchSize i
 		if len(batch) == 0 {
 			return nil
 		}
-		err := stream.Send(&creditpb.IngestRequest{Events: batch})
+		err := stream.Send(&creditpb.IngestStreamRequest{Events: batch})
 		batch = batch[:0]
 		return err
 	}
@@ -214,7 +215,7 @@ tables:
 	if sendErr != nil {
 		return nil, sendErr
 	}
-	res.accepted, res.unchanged, res.dataDate = resp.GetAccepted(), resp.GetUnchanged(), resp.GetDataDate()
+	res.accepted, res.unchanged, res.dataDate = resp.GetAccepted(), resp.GetUnchanged(), creditpb.DateString(resp.GetDataDate())
 	for _, r := range resp.GetRefusals() {
 		ref := rowRef{file: -1}
 		if i := r.GetIndex(); i >= 0 && i < int64(len(refs)) {
@@ -273,7 +274,7 @@ func (d *delta) event(t datasets.Table, tf *datasets.TableFile) (*creditpb.Event
 	r := &rowReader{tf: tf}
 	switch t {
 	case datasets.Invoices:
-		inv := &creditpb.Invoice{InvoiceId: r.str(1), IssueDate: r.date(2), DueDate: r.date(3), PaidDate: r.date(5), Currency: r.str(7)}
+		inv := &creditpb.Invoice{InvoiceId: r.str(1), IssueDate: r.date(2), DueDate: r.date(3), PaidDate: r.date(5), CurrencyCode: r.str(7)}
 		if x := r.amount(4); x != nil {
 			inv.Amount = *x
 		}
@@ -336,13 +337,13 @@ func (r *rowReader) str(j int) string {
 	return s
 }
 
-func (r *rowReader) date(j int) string {
+func (r *rowReader) date(j int) *date.Date {
 	if r.err != nil {
-		return ""
+		return nil
 	}
 	var d datasets.Date
 	d, r.err = r.tf.Date(j)
-	return d.String()
+	return creditpb.DateOf(d)
 }
 
 // amount is nil when the value is null.

@@ -145,7 +145,7 @@ func TestLiveBookCommands(t *testing.T) {
 		t.Fatalf("no alerts after the delta:\n%s", out)
 	}
 	for _, a := range alerts {
-		_, derr := datasets.ParseDate(a.GetDataDate())
+		_, derr := datasets.ParseDate(creditpb.DateString(a.GetDataDate()))
 		_, cerr := strconv.ParseUint(a.GetCursor(), 10, 64)
 		if derr != nil || cerr != nil || a.GetCustomerId() == "" || a.GetKind() == "" || a.GetAfter().GetGrade() < 1 || a.GetDetail() == "" {
 			t.Errorf("alert %v: fields missing or unparsable (%v, %v)", a, derr, cerr)

@@ -43,16 +43,17 @@ func TestVersion(t *testing.T) {
 // TestConfigPrecedence checks flag > CREDENCE_* environment > config file > default.
 func TestConfigPrecedence(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "credence.yaml")
-	if err := os.WriteFile(cfg, []byte("months: 7\nseed: 3\ncustomers: 11\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("months: 7\nsynth:\n  seed: 3\ncustomers: 11\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("CREDENCE_SEED", "5")
+	t.Setenv("CREDENCE_SYNTH_SEED", "5")
 	t.Setenv("CREDENCE_DEFAULT_RATE", "0.05")
 	out, err := credence(t, "config", "synth", "--config", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"months: 7", "# file", "seed: \"5\"", "default-rate: \"0.05\"", "format: parquet"} {
+	for _, want := range []string{"months: 7", "# config " + cfg + " key months", "seed: 5", "# environment CREDENCE_SYNTH_SEED",
+		"default-rate: 0.05", "format: parquet"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}
@@ -226,14 +227,31 @@ func TestTrainAndModels(t *testing.T) {
 		t.Fatalf("models rollback: %v\n%s", err, out)
 	}
 	out, err = credence(t, "validate", "--registry", reg, "--book", book, "--horizon", "12mo")
-	if err != nil || !strings.Contains(out, "light: ") || !strings.Contains(out, "validation-") {
+	if exitCode(err) == exitRed {
+		t.Logf("validate: the light is red (exit %d)", exitRed)
+	} else if err != nil || !strings.Contains(out, "light: ") || !strings.Contains(out, "validation-") {
 		t.Fatalf("validate: %v\n%s", err, out)
+	}
+	if out, err = credence(t, "models", "promote", "v0002", "--registry", reg, "--json"); err != nil || !strings.Contains(out, `"champion": "v0002"`) {
+		t.Errorf("models promote --json: %v\n%s", err, out)
+	}
+	if out, err = credence(t, "models", "rollback", "--registry", reg); err != nil {
+		t.Fatalf("models rollback: %v\n%s", err, out)
 	}
 
 	// Rescore the book twice, the second time against the first.
 	first, second := filepath.Join(dir, "first.parquet"), filepath.Join(dir, "second.csv")
-	if out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-06-01", "--out", first); err != nil {
-		t.Fatalf("rescore: %v\n%s", err, out)
+	var stdout, stderr bytes.Buffer
+	if err = run(context.Background(), []string{"rescore", "--registry", reg, "--book", book, "--as-of", "2024-06-01", "--out", first, "--json"}, &stdout, &stderr); err != nil {
+		t.Fatalf("rescore: %v\n%s", err, stderr.String())
+	}
+	var result struct {
+		Rows   int64  `json:"rows"`
+		Report string `json:"report"`
+		AsOf   string `json:"as_of"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &result); err != nil || result.Rows == 0 || result.Report != first+".report.html" || result.AsOf != "2024-06-01" {
+		t.Errorf("rescore --json: %+v, %v\n%s", result, err, stdout.String())
 	}
 	out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-12-01", "--out", second, "--previous", first)
 	if err != nil || !strings.Contains(out, "upgrades") {
@@ -244,6 +262,17 @@ func TestTrainAndModels(t *testing.T) {
 	}
 	if _, err := os.Stat(second + ".report.html"); err != nil {
 		t.Errorf("rescore report missing: %v", err)
+	}
+	// A report that cannot be written publishes neither it nor the scores.
+	before, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = credence(t, "rescore", "--registry", reg, "--book", book, "--as-of", "2024-12-01", "--out", first, "--report", filepath.Join(first, "report")); err == nil {
+		t.Errorf("rescore with an unwritable report succeeded:\n%s", out)
+	}
+	if after, err := os.ReadFile(first); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the scores changed although their report failed (%v)", err)
 	}
 
 	// Serve the champion in-process, call it with the client, then stop it.
@@ -342,7 +371,7 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		if err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
-		var got creditpb.LimitResponse
+		var got creditpb.RecommendLimitResponse
 		if err := protojson.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("limit %s: %v\n%s", id, err, out)
 		}
@@ -359,9 +388,83 @@ func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 		}
 		if s.GetPd() != num(row, "pd") || float64(s.GetGrade()) != num(row, "grade") || s.GetScore() != num(row, "score") ||
 			math.Round(100*got.GetRecommendedLimit()) != math.Round(100*num(row, "recommended_limit")) || !slices.Equal(reasons, want) ||
-			s.GetAsOf() != asOf || s.GetModelVersion() != row[col["model_version"]] {
+			creditpb.DateString(s.GetAsOf()) != asOf || s.GetModelVersion() != row[col["model_version"]] {
 			t.Errorf("%s as of %s: server PD %v grade %d score %v limit %v reasons %q; batch row %q",
 				id, asOf, s.GetPd(), s.GetGrade(), s.GetScore(), got.GetRecommendedLimit(), reasons, row)
 		}
+	}
+}
+
+func TestServeLogFormat(t *testing.T) {
+	out, err := credence(t, "serve", "--log-format", "xml", "--registry", t.TempDir(), "--book", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `--log-format: "xml" is not json or text`) {
+		t.Errorf("serve --log-format xml: %v\n%s; want the flag refused", err, out)
+	}
+}
+
+// TestTolerantReportsSkippedRows: a command that skips bad rows under
+// --tolerant says which, how many and where, when it ends.
+func TestTolerantReportsSkippedRows(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "200", "--months", "18", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	bad := "customer_id,invoice_id,issue_date,due_date,amount\nZZZZ,1,2023-01-01,2023-02-01,0\nZZZZ,2,2023-01-01,2023-02-01,5\n"
+	if err := os.WriteFile(filepath.Join(book, "invoices", "part-99999.csv"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	matrix := filepath.Join(dir, "m.csv")
+	if _, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix); err == nil || !strings.Contains(err.Error(), "part-99999.csv: row 1, column amount") {
+		t.Errorf("err = %v; want the bad row located", err)
+	}
+	out, err := credence(t, "features", "--book", book, "--horizon", "6mo", "--out", matrix, "--tolerant")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"skipped 1 rows", "1 × invoices.amount", "part-99999.csv: row 1, column amount"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestBookCheckReadsExportsAsTheyAre: a Hive-partitioned table in no
+// order is checked in full (not passed over), sorted once with a word on
+// stderr; a table folder with no files is an error.
+func TestBookCheckReadsExportsAsTheyAre(t *testing.T) {
+	t.Setenv("CREDENCE_CACHE_DIR", t.TempDir())
+	book := t.TempDir()
+	const head = "customer_id,invoice_id,issue_date,due_date,amount\n"
+	files := map[string]string{
+		"invoices/year=2023/part-0.csv": head + "11,1,2023-05-01,2023-06-01,5\n9,1,2023-06-01,2023-07-01,5\n",
+		"invoices/year=2024/part-0.csv": head + "9,2,2024-01-05,2024-02-01,7\n100,1,2024-02-01,2024-03-01,7\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(book, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := credence(t, "book", "check", book)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"3 (in any table)", "4 rows in 2 file(s), read from a sorted copy", "2023-05-01 to 2024-02-01", "invoices not sorted by customer_id", "sorting a copy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("book check output lacks %q:\n%s", want, out)
+		}
+	}
+	if out, err := credence(t, "book", "check", book); err != nil || strings.Contains(out, "sorting a copy") {
+		t.Errorf("second check: err = %v; want the sorted copy reused silently:\n%s", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(book, "statements", "year=2024"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := credence(t, "book", "check", book); err == nil || !strings.Contains(err.Error(), "statements") {
+		t.Errorf("err = %v; want the empty statements folder refused", err)
 	}
 }

@@ -28,9 +28,7 @@ func (a *app) modelsCmd() *cobra.Command {
 				return err
 			}
 			if a.v.GetBool("json") {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(entries)
+				return a.writeJSON(entries)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tFAMILY\tCREATED\tTEST AUC\tFEATURES\tLABELS")
@@ -46,7 +44,7 @@ func (a *app) modelsCmd() *cobra.Command {
 		},
 	}
 	list.Flags().String("registry", "", "model registry directory")
-	list.Flags().Bool("json", false, "print as JSON")
+	jsonFlag(list)
 
 	show := &cobra.Command{
 		Use:   "show [VERSION|LABEL] --registry DIR",
@@ -69,12 +67,11 @@ func (a *app) modelsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(a.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(m)
+			return a.writeJSON(m)
 		},
 	}
 	show.Flags().String("registry", "", "model registry directory")
+	show.Flags().Bool("json", true, "print as JSON (always: the manifest is JSON)")
 
 	promote := &cobra.Command{
 		Use:   "promote VERSION --registry DIR",
@@ -93,11 +90,11 @@ func (a *app) modelsCmd() *cobra.Command {
 				return err
 			}
 			v, _ := reg.ChampionVersion()
-			fmt.Fprintf(a.stdout, "champion is now %s\n", v)
-			return nil
+			return a.result(map[string]string{"champion": v}, func() { fmt.Fprintf(a.stdout, "champion is now %s\n", v) })
 		},
 	}
 	promote.Flags().String("registry", "", "model registry directory")
+	jsonFlag(promote)
 
 	rollback := &cobra.Command{
 		Use:   "rollback --registry DIR",
@@ -112,11 +109,11 @@ func (a *app) modelsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "champion is now %s\n", v)
-			return nil
+			return a.result(map[string]string{"champion": v}, func() { fmt.Fprintf(a.stdout, "champion is now %s\n", v) })
 		},
 	}
 	rollback.Flags().String("registry", "", "model registry directory")
+	jsonFlag(rollback)
 	cmd.AddCommand(list, show, promote, rollback, a.exportCmd())
 	return cmd
 }

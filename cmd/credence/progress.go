@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// progress draws a bar on stderr when stderr is a terminal and stays quiet
-// otherwise, so logs and CI output carry no control characters.
+// progress draws a bar on stderr when stderr is a terminal; otherwise (a
+// log file, a scheduler, CI) it prints a plain line every plainEvery, so a
+// long job shows it is alive without control characters.
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -18,8 +19,13 @@ type progress struct {
 	total int
 	start time.Time
 	last  time.Time
-	on    bool
+	on    bool // a terminal: draw the bar
+	plain int  // plain lines printed
+	done  bool
 }
+
+// plainEvery is the interval of plain progress lines.
+var plainEvery = 5 * time.Second
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -31,20 +37,26 @@ func isTerminal(w io.Writer) bool {
 }
 
 func (a *app) newProgress(label string, total int) *progress {
-	return &progress{w: a.stderr, label: label, total: total, start: time.Now(), on: isTerminal(a.stderr)}
+	now := time.Now()
+	return &progress{w: a.stderr, label: label, total: total, start: now, last: now, on: isTerminal(a.stderr)}
 }
 
 // Update reports done units of the total; safe from several goroutines.
 func (p *progress) Update(done, total int) {
-	if !p.on {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if total > 0 {
 		p.total = total
 	}
 	now := time.Now()
+	if !p.on {
+		if now.Sub(p.last) >= plainEvery {
+			p.last = now
+			p.plain++
+			fmt.Fprintf(p.w, "%s: %s, %s elapsed\n", p.label, p.count(done), now.Sub(p.start).Round(time.Second))
+		}
+		return
+	}
 	if now.Sub(p.last) < 100*time.Millisecond && done < p.total {
 		return
 	}
@@ -68,10 +80,29 @@ func (p *progress) Update(done, total int) {
 		done, p.total, elapsed.Round(time.Second), eta)
 }
 
-// Done ends the bar's line.
+// count says how far the job is: done of the total and its share when
+// the total is known.
+func (p *progress) count(done int) string {
+	if p.total <= 0 {
+		return fmt.Sprintf("%d done", done)
+	}
+	return fmt.Sprintf("%d/%d (%.0f%%)", done, p.total, 100*min(1, float64(done)/float64(p.total)))
+}
+
+// Done ends the bar's line or, when plain lines were printed, says how
+// long the job took. A second Done does nothing.
 func (p *progress) Done() {
-	if p.on {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	p.done = true
+	switch {
+	case p.on:
 		fmt.Fprintln(p.w)
+	case p.plain > 0:
+		fmt.Fprintf(p.w, "%s: done in %s\n", p.label, time.Since(p.start).Round(time.Second))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/datasets/atomicfile"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/limit"
@@ -41,10 +39,10 @@ func (a *app) rescoreCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("rescore: --out is required")
+				return usagef("rescore: --out is required")
 			}
 			if _, err := datasets.FormatOf(out); err != nil {
-				return fmt.Errorf("rescore: --out: %w", err)
+				return usagef("rescore: --out: %w", err)
 			}
 			reg, err := a.openRegistry()
 			if err != nil {
@@ -77,24 +75,27 @@ func (a *app) rescoreCmd() *cobra.Command {
 			}
 			bar := a.newProgress("rescore", int(book.CustomerRows()))
 			cfg.Progress = func(n int64) { bar.Update(int(n), 0) }
-			t0 := time.Now()
-			sum, err := rescore.File(cmd.Context(), book, scorer, cfg, out)
-			bar.Done()
-			if err != nil {
-				return fmt.Errorf("rescore %s: %w", book.Dir, err)
-			}
-			elapsed := time.Since(t0)
-			report := rescore.NewReport(sum, book, out, version, elapsed)
 			base := a.v.GetString("report")
 			if base == "" {
 				base = out + ".report"
 			}
-			if err := writeReport(base, report); err != nil {
-				return err
+			t0 := time.Now()
+			var elapsed time.Duration
+			// The scores and the report are published together, once both
+			// are written: a failed report publishes neither.
+			sum, err := rescore.Publish(cmd.Context(), book, scorer, cfg, out, func(sum *rescore.Summary) ([]rescore.Attachment, error) {
+				bar.Done()
+				elapsed = time.Since(t0)
+				return renderReport(base, rescore.NewReport(sum, book, out, version, elapsed))
+			})
+			bar.Done()
+			if err != nil {
+				return fmt.Errorf("rescore %s: %w", book.Dir, err)
 			}
-			printRescore(a.stdout, sum, out, elapsed)
-			fmt.Fprintf(a.stdout, "report: %s.html\n", base)
-			return nil
+			return a.result(rescoreResult(sum, out, base, elapsed), func() {
+				printRescore(a.stdout, sum, out, elapsed)
+				fmt.Fprintf(a.stdout, "report: %s.html\n", base)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -107,6 +108,7 @@ func (a *app) rescoreCmd() *cobra.Command {
 	f.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)")
 	f.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)")
 	f.Int("workers", 0, "scoring goroutines (0: one per core)")
+	jsonFlag(cmd)
 	return cmd
 }
 
@@ -116,14 +118,14 @@ func (a *app) rescoreAsOf(cmd *cobra.Command, book *datasets.Book, workers int) 
 	if s := a.v.GetString("as-of"); s != "" {
 		d, err := datasets.ParseDate(s)
 		if err != nil {
-			return datasets.NoDate, fmt.Errorf("--as-of: %w", err)
+			return datasets.NoDate, usagef("--as-of: %w", err)
 		}
 		return d, nil
 	}
 	if book.Has(datasets.Observations) {
 		return datasets.NoDate, nil
 	}
-	if isTerminal(a.stderr) && book.Meta.ObservedUntil == datasets.NoDate {
+	if book.Meta.ObservedUntil == datasets.NoDate {
 		fmt.Fprintln(a.stderr, "book.yaml gives no observed_until: reading the book for its latest date (give --as-of to skip this)")
 	}
 	d, _, err := rescore.DefaultAsOf(cmd.Context(), book, workers)
@@ -152,27 +154,38 @@ func loadPolicy(path string) (limit.Policy, error) {
 	return p, nil
 }
 
-// writeReport writes base.html and base.json, each atomically.
-func writeReport(base string, r *rescore.Report) error {
+// renderReport renders the report as base.html and base.json.
+func renderReport(base string, r *rescore.Report) ([]rescore.Attachment, error) {
 	var html, js bytes.Buffer
 	if err := r.WriteHTML(&html); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	if err := r.WriteJSON(&js); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{base + ".html", html.Bytes()}, {base + ".json", js.Bytes()}} {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-			return err
-		}
-		if err := atomicfile.WriteFile(f.path, f.data); err != nil {
-			return err
-		}
+	return []rescore.Attachment{{Path: base + ".html", Data: html.Bytes()}, {Path: base + ".json", Data: js.Bytes()}}, nil
+}
+
+// rescoreResult is what rescore --json prints: the files written and the
+// run's summary (the report's JSON holds the rest).
+func rescoreResult(s *rescore.Summary, out, base string, elapsed time.Duration) map[string]any {
+	asOf := ""
+	if s.AsOf.Valid() {
+		asOf = s.AsOf.String()
 	}
-	return nil
+	grades := make([]int64, len(s.Grades))
+	for g, t := range s.Grades {
+		grades[g] = t.Rows
+	}
+	r := map[string]any{"out": out, "report": base + ".html", "report_json": base + ".json", "seconds": elapsed.Seconds(),
+		"model_version": s.ModelVersion, "family": s.Family, "as_of": asOf, "customers": s.Customers,
+		"observations": s.Observations, "rows": s.Rows, "skipped": s.Skipped, "in_default": s.InDefault,
+		"rows_by_grade": grades, "mean_pd": jsonNumber(s.MeanPD()), "recommended_limits": jsonNumber(s.Limits),
+		"expected_loss": jsonNumber(s.ExpectedLoss), "psi": jsonNumber(s.PSI), "stability": s.Stability(), "limit_errors": s.LimitErrors}
+	if s.Migration != nil {
+		r["migration"] = s.Migration
+	}
+	return r
 }
 
 // printRescore prints the run's summary: counts, grades, totals, drift
@@ -184,6 +197,9 @@ func printRescore(w io.Writer, s *rescore.Summary, out string, elapsed time.Dura
 	}
 	fmt.Fprintf(w, "rescored %s %s with model %s (%s) in %s: %d rows to %s\n",
 		plural(s.Customers, "customer"), asOf, s.ModelVersion, s.Family, elapsed.Round(time.Millisecond), s.Rows, out)
+	if s.PortfolioPass > 0 {
+		fmt.Fprintf(w, "the portfolio context's first pass over the book took %s\n", s.PortfolioPass.Round(time.Millisecond))
+	}
 	read := fmt.Sprintf("read %d customers", s.Customers)
 	if s.Observations > 0 {
 		read += fmt.Sprintf(" (%d observations)", s.Observations)

@@ -24,7 +24,13 @@ func (a *app) serveCmd() *cobra.Command {
 			"payment events (Ingest), keeps scores fresh and raises early warnings (WatchAlerts); an empty store\n" +
 			"is first loaded from --book, and a restart serves from the store without reading any book. Without\n" +
 			"--store every history of --book is held in memory and no event is taken.\n" +
-			"Prometheus metrics are served on --metrics-addr at /metrics. Logs are JSON lines on stderr.\n" +
+			"It listens on 127.0.0.1 unless --addr says otherwise, and refuses an address other than loopback\n" +
+			"with neither TLS (--tls-cert, --tls-key) nor tokens (--token, --token-file) unless --insecure says so.\n" +
+			"A champion that does not load is logged at ERROR and the newest version that loads serves instead\n" +
+			"(the champion's earlier versions first), with metric credence_model_fallback set while it lasts.\n" +
+			"Prometheus metrics are served on --metrics-addr at /metrics. Logs go to stderr, JSON lines or text\n" +
+			"(--log-format); customer ids and PDs only at --log-level debug. Health: \"\" or \"liveness\" is\n" +
+			"SERVING while the process runs, \"readiness\" once a model serves (Kubernetes gRPC probes).\n" +
 			"SIGINT or SIGTERM drains: health checks turn NOT_SERVING, running calls finish (at most\n" +
 			"--drain-timeout), then the server stops.",
 		Args: cobra.NoArgs,
@@ -35,6 +41,16 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			cfg, err := a.serveConfig(log)
 			if err != nil {
+				return err
+			}
+			// Listen first, so that an address taken or refused fails before
+			// the book is read.
+			lis, err := net.Listen("tcp", a.v.GetString("addr"))
+			if err != nil {
+				return err
+			}
+			defer lis.Close()
+			if err := cfg.CheckExposure(lis.Addr()); err != nil {
 				return err
 			}
 			serve.SetGCPercent()
@@ -61,13 +77,10 @@ func (a *app) serveCmd() *cobra.Command {
 					return err
 				}
 				log.Info("book in memory", "book", b.Dir, "customers", idx.Len(), "heap_mib", idx.Bytes>>20)
+				logSkips(log, b)
 				book = idx
 			}
 			srv, err := serve.NewServer(cfg, reg, book)
-			if err != nil {
-				return err
-			}
-			lis, err := net.Listen("tcp", a.v.GetString("addr"))
 			if err != nil {
 				return err
 			}
@@ -83,8 +96,9 @@ func (a *app) serveCmd() *cobra.Command {
 	f.Int("alert-watch-grade", serve.DefaultConfig().Alerts.WatchGrade, "alert when a customer enters this grade or a worse one (-1: never)")
 	f.Float64("alert-pd-factor", serve.DefaultConfig().Alerts.PDFactor, "alert when a PD rises by this factor to 1% or more (below 1: never)")
 	f.IntSlice("alert-overdue-days", serve.DefaultConfig().Alerts.OverdueDays, "alert when an invoice passes these days past due unpaid")
-	f.String("addr", ":50051", "gRPC listen address")
-	f.String("metrics-addr", ":9090", "HTTP address of /metrics (empty: none)")
+	f.String("addr", "127.0.0.1:50051", "gRPC listen address (e.g. :50051 for every interface, which needs TLS, tokens or --insecure)")
+	f.String("metrics-addr", serve.DefaultConfig().MetricsAddr, "HTTP address of /metrics (empty: none)")
+	f.Bool("insecure", false, "listen beyond loopback with neither TLS nor tokens: anyone who reaches the address can read scores")
 	f.Bool("pprof", false, "also serve /debug/pprof/ on --metrics-addr")
 	f.String("model", "champion", "model served: champion, a label (followed as it moves) or a version (pinned)")
 	f.String("shadow", "", "label of a model scored beside the champion and logged, never returned (e.g. challenger)")
@@ -103,17 +117,27 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("token-file", "", "file of accepted bearer tokens, one per line")
 	f.Int("max-msg-bytes", serve.DefaultConfig().MaxMsgBytes, "largest request or response in bytes")
 	f.Duration("drain-timeout", serve.DefaultConfig().DrainTimeout, "how long shutdown waits for running calls")
-	f.String("log-level", "info", "debug (a line per request), info, warn or error")
+	f.String("log-level", "info", "debug (a line per request, and customer data), info, warn or error")
+	f.String("log-format", "json", "json (one object a line, for a log collector) or text (key=value, for people)")
 	return cmd
 }
 
-// logger writes JSON lines to stderr at --log-level.
+// logger writes to stderr at --log-level, as JSON lines or text by
+// --log-format.
 func (a *app) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.v.GetString("log-level"))); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, usagef("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch format := a.v.GetString("log-format"); format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	default:
+		return nil, usagef("--log-format: %q is not json or text", format)
+	}
 }
 
 // serveConfig turns the settings into the server's configuration.
@@ -140,6 +164,7 @@ func (a *app) serveConfig(log *slog.Logger) (serve.Config, error) {
 	cfg.TLSKey = a.v.GetString("tls-key")
 	cfg.TLSClientCA = a.v.GetString("tls-client-ca")
 	cfg.MaxMsgBytes = a.v.GetInt("max-msg-bytes")
+	cfg.Insecure = a.v.GetBool("insecure")
 	cfg.DrainTimeout = a.v.GetDuration("drain-timeout")
 	cfg.Alerts = serve.AlertConfig{
 		GradeNotches: a.v.GetInt("alert-notches"),
@@ -174,7 +199,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 			"book with matured outcomes, store validation-<time>.html and .json beside it in the registry, and\n" +
 			"with --on-red rollback roll the champion back when the light is red. A running server picks up the\n" +
 			"previous champion at its next poll, and serves the stored result from GetValidationStatus.\n" +
-			"The exit status is 1 when the light is red, so that a scheduler can alert on it.",
+			"The exit status is 3 when the light is red (1 when the back-test fails), so that a scheduler can alert on it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			reg, err := a.openRegistry()
@@ -191,7 +216,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 			}
 			onRed := a.v.GetString("on-red")
 			if onRed != serve.OnRedAlert && onRed != serve.OnRedRollback {
-				return fmt.Errorf("--on-red: %q is neither %s nor %s", onRed, serve.OnRedAlert, serve.OnRedRollback)
+				return usagef("--on-red: %q is neither %s nor %s", onRed, serve.OnRedAlert, serve.OnRedRollback)
 			}
 			r, err := serve.Revalidate(cmd.Context(), reg, book, serve.RevalidateConfig{Model: a.v.GetString("model"), Observations: obs, OnRed: onRed})
 			if r == nil {
@@ -241,7 +266,7 @@ func (a *app) revalidateCmd() *cobra.Command {
 // redErr fails the command on a red light, after its output.
 func redErr(r *serve.Revalidation) error {
 	if r.Status.Light == creditpb.Light_LIGHT_RED {
-		return fmt.Errorf("model %s: the validation light is red", r.Status.ModelVersion)
+		return redLightError{fmt.Errorf("model %s: the validation light is red", r.Status.ModelVersion)}
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +16,7 @@ import (
 func (a *app) openStore(cmd *cobra.Command, log *slog.Logger) (*store.Store, error) {
 	dir := a.v.GetString("store")
 	if dir == "" {
-		return nil, fmt.Errorf("--store is required")
+		return nil, usagef("--store is required")
 	}
 	st, err := store.Open(dir, store.Options{CacheBytes: a.v.GetInt64("store-cache-mib") << 20})
 	if err != nil {
@@ -44,6 +46,7 @@ func (a *app) openStore(cmd *cobra.Command, log *slog.Logger) (*store.Store, err
 		return nil, err
 	}
 	log.Info("book loaded into the store", "book", b.Dir, "store", dir, "customers", st.Meta().Customers, "data_date", st.DataDate().String())
+	logSkips(log, b)
 	return st, nil
 }
 
@@ -55,7 +58,7 @@ func (a *app) storeCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.v.GetString("book") == "" {
-				return fmt.Errorf("--book is required")
+				return usagef("--book is required")
 			}
 			log := slog.New(slog.DiscardHandler)
 			st, err := a.openStore(cmd, log)
@@ -63,8 +66,10 @@ func (a *app) storeCmd() *cobra.Command {
 				return err
 			}
 			m := st.Meta()
-			fmt.Fprintf(a.stdout, "store %s: %d customers, data date %s\n", a.v.GetString("store"), m.Customers, m.DataDate)
-			return st.Close()
+			err = a.result(map[string]any{"store": a.v.GetString("store"), "customers": m.Customers, "data_date": m.DataDate}, func() {
+				fmt.Fprintf(a.stdout, "store %s: %d customers, data date %s\n", a.v.GetString("store"), m.Customers, m.DataDate)
+			})
+			return errors.Join(err, st.Close())
 		},
 	}
 	lf := load.Flags()
@@ -72,6 +77,7 @@ func (a *app) storeCmd() *cobra.Command {
 	lf.String("store", "", "store directory (created when missing; must be empty)")
 	lf.Bool("tolerant", false, "skip and count bad rows instead of stopping at the first")
 	lf.Int64("store-cache-mib", 128, "block cache in MiB")
+	jsonFlag(load)
 	export := &cobra.Command{
 		Use:   "export --store DIR --out BOOK",
 		Short: "Write the live book as a Parquet book (observed_until = the data date), for retraining",
@@ -82,9 +88,16 @@ func (a *app) storeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.v.GetString("out")
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return usagef("--out is required")
 			}
-			st, err := store.Open(a.v.GetString("store"), store.Options{CacheBytes: a.v.GetInt64("store-cache-mib") << 20})
+			dir := a.v.GetString("store")
+			if dir == "" {
+				return usagef("--store is required")
+			}
+			if _, err := os.Stat(dir); err != nil {
+				return fmt.Errorf("--store %s: %w", dir, err) // export reads a store, never makes one
+			}
+			st, err := store.Open(dir, store.Options{CacheBytes: a.v.GetInt64("store-cache-mib") << 20})
 			if err != nil {
 				return err
 			}
@@ -96,14 +109,16 @@ func (a *app) storeCmd() *cobra.Command {
 				return err
 			}
 			m := st.Meta()
-			fmt.Fprintf(a.stdout, "exported %d customers to %s (observed until %s)\n", m.Customers, out, m.DataDate)
-			return nil
+			return a.result(map[string]any{"out": out, "customers": m.Customers, "observed_until": m.DataDate}, func() {
+				fmt.Fprintf(a.stdout, "exported %d customers to %s (observed until %s)\n", m.Customers, out, m.DataDate)
+			})
 		},
 	}
 	ef := export.Flags()
 	ef.String("store", "", "store directory")
 	ef.String("out", "", "directory of the book written")
 	ef.Int64("store-cache-mib", 128, "block cache in MiB")
+	jsonFlag(export)
 	cmd.AddCommand(load, export)
 	return cmd
 }

@@ -2,14 +2,16 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
@@ -33,15 +35,15 @@ func (a *app) trainCmd() *cobra.Command {
 			strings.Join(catalog.Names(), ", "), strings.Join(catalog.Names(), ", ")),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.trainConfig()
+			if err != nil {
+				return err
+			}
 			book, err := a.openBook()
 			if err != nil {
 				return err
 			}
-			reg, err := a.openRegistry()
-			if err != nil {
-				return err
-			}
-			cfg, err := a.trainConfig()
+			reg, err := a.createRegistry()
 			if err != nil {
 				return err
 			}
@@ -58,18 +60,29 @@ func (a *app) trainCmd() *cobra.Command {
 				if len(folds) > 0 {
 					method = folds[0].Folds
 				}
+				elapsed := time.Since(t0)
+				if a.v.GetBool("json") {
+					fams := make([]map[string]any, len(folds))
+					for i, f := range folds {
+						aucs := make([]any, len(f.AUC))
+						for j, x := range f.AUC {
+							aucs[j] = jsonNumber(x)
+						}
+						fams[i] = map[string]any{"family": f.Family, "mean_auc": jsonNumber(f.MeanAUC), "se": jsonNumber(f.SE), "rounds": aucs}
+					}
+					return a.writeJSON(map[string]any{"rounds": k, "method": method, "observations": counts.Labelled,
+						"defaults": counts.Defaults, "seconds": elapsed.Seconds(), "families": fams})
+				}
 				fmt.Fprintf(a.stdout, "%d-round cross-validation (%s) on %d observations (%d defaults) in %s; uncalibrated held-out AUC, mean ± standard error:\n",
-					k, method, counts.Labelled, counts.Defaults, time.Since(t0).Round(time.Millisecond))
+					k, method, counts.Labelled, counts.Defaults, elapsed.Round(time.Millisecond))
 				for _, f := range folds {
 					fmt.Fprintf(a.stdout, "  %-9s AUC %.4f ± %.4f  rounds %s\n", f.Family, f.MeanAUC, f.SE, fmtFolds(f.AUC))
 				}
 				return nil
 			}
 			res, err := train.Run(cmd.Context(), book, cfg, func(stage string) {
-				if isTerminal(a.stderr) {
-					done()
-					fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
-				}
+				done()
+				fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
 			})
 			done()
 			if err != nil {
@@ -96,6 +109,9 @@ func (a *app) trainCmd() *cobra.Command {
 					return err
 				}
 				labelled = "labelled champion"
+			}
+			if a.v.GetBool("json") {
+				return a.writeJSON(trainResult(res, v, reg.Path(v, "report.html"), time.Since(t0)))
 			}
 			fmt.Fprintf(a.stdout, "trained in %s on %d observations (%d defaults), %s split\n",
 				time.Since(t0).Round(time.Millisecond), res.Counts.Labelled, res.Counts.Defaults, res.Split.Method)
@@ -137,14 +153,35 @@ func (a *app) trainCmd() *cobra.Command {
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
 	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
 	f.String("tune-budget", train.TuneAuto, "hyperparameter tuning before selection, by successive halving on the selection folds: auto (scaled to the book: a few seconds on 5,000 customers, about two minutes on a million observations), 0 (off) or a duration such as 90s; the same seed, data and budget give the same configuration")
+	f.Bool("portfolio", train.DefaultConfig().Observations.Features.Portfolio != nil, "features that see the portfolio: the 12-month default rate and median days beyond terms of the book and of the customer's industry, country and segment at each as-of date, and the trends of overdue balance and limit use")
+	jsonFlag(cmd)
 	f.String("calibration", calibrate.MethodInterpolated, "calibration fitted on the validation part: isotonic-interpolated (isotonic, keeping the model's ranking), isotonic (steps), platt or none")
 	return cmd
 }
 
+// openRegistry opens the existing registry --registry names: a command
+// that only reads or relabels models never creates one, so a mistyped
+// path is an error rather than an empty registry.
 func (a *app) openRegistry() (*registry.Registry, error) {
 	dir := a.v.GetString("registry")
 	if dir == "" {
-		return nil, fmt.Errorf("--registry is required")
+		return nil, usagef("--registry is required")
+	}
+	if st, err := os.Stat(filepath.Join(dir, "versions")); err != nil || !st.IsDir() {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("--registry %s: no such directory (train creates a registry)", dir)
+		}
+		return nil, fmt.Errorf("--registry %s: not a model registry (it has no versions directory)", dir)
+	}
+	return registry.Open(dir)
+}
+
+// createRegistry opens the registry --registry names, creating it when
+// missing: training is what starts one.
+func (a *app) createRegistry() (*registry.Registry, error) {
+	dir := a.v.GetString("registry")
+	if dir == "" {
+		return nil, usagef("--registry is required")
 	}
 	return registry.Open(dir)
 }
@@ -153,13 +190,13 @@ func (a *app) openRegistry() (*registry.Registry, error) {
 // section, then the flags.
 func (a *app) trainConfig() (train.Config, error) {
 	cfg := train.DefaultConfig()
-	if section := a.v.Get("train"); section != nil {
-		b, err := json.Marshal(section)
-		if err != nil {
-			return cfg, err
-		}
-		if err := train.DecodeConfig(b, &cfg); err != nil {
-			return cfg, fmt.Errorf("config train section: %w", err)
+	section, err := a.settings.trainSection(a.cmd)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	if section != nil {
+		if err := train.DecodeConfig(section, &cfg); err != nil {
+			return cfg, usagef("config %s: train section: %w", a.settings.path, err)
 		}
 	}
 	obs, err := a.observationConfig()
@@ -169,7 +206,7 @@ func (a *app) trainConfig() (train.Config, error) {
 	obs.Features = cfg.Observations.Features
 	cfg.Observations = obs
 	cfg.Seed = a.v.GetUint64("seed")
-	if fams := a.v.GetString("families"); fams != "" && (a.explicit("families") || a.v.Get("train") == nil) {
+	if fams := a.v.GetString("families"); fams != "" && (a.explicit("families") || section == nil) {
 		cfg.Families = nil
 		for _, f := range strings.Split(fams, ",") {
 			if f = strings.TrimSpace(f); f != "" {
@@ -177,19 +214,45 @@ func (a *app) trainConfig() (train.Config, error) {
 			}
 		}
 	}
-	if a.explicit("selection-folds") || a.v.Get("train") == nil {
+	if a.explicit("selection-folds") || section == nil {
 		cfg.SelectionFolds = a.v.GetInt("selection-folds")
 	}
-	if a.explicit("calibration") || a.v.Get("train") == nil {
+	if a.explicit("calibration") || section == nil {
 		cfg.Calibration = a.v.GetString("calibration")
 	}
-	if a.explicit("tune-budget") || a.v.Get("train") == nil {
+	if a.explicit("tune-budget") || section == nil {
 		cfg.TuneBudget = a.v.GetString("tune-budget")
 	}
+	if a.explicit("portfolio") || section == nil {
+		switch on := a.v.GetBool("portfolio"); {
+		case on && cfg.Observations.Features.Portfolio == nil:
+			cfg.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		case !on:
+			cfg.Observations.Features.Portfolio = nil
+		}
+	}
 	if _, err := train.ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
-		return cfg, fmt.Errorf("--tune-budget: %w", err)
+		return cfg, usagef("--tune-budget: %w", err)
 	}
 	return cfg, nil
+}
+
+// trainResult is what train --json prints: the version registered, whether
+// it became champion, and each family's held-out figures.
+func trainResult(res *train.Result, v, report string, elapsed time.Duration) map[string]any {
+	cands := make([]map[string]any, len(res.Candidates))
+	for i, c := range res.Candidates {
+		m := map[string]any{"family": c.Family, "champion": c == res.Champion, "test_auc": jsonNumber(c.Test.AUC),
+			"test_auc_low": jsonNumber(c.Test.AUCLow), "test_auc_high": jsonNumber(c.Test.AUCHigh), "gini": jsonNumber(c.Test.Gini),
+			"ks": jsonNumber(c.Test.KS), "brier": jsonNumber(c.Test.Brier), "calibration": fmt.Sprint(c.Light)}
+		if c.CV != nil {
+			m["cv_auc"], m["cv_se"] = jsonNumber(c.CV.MeanAUC), jsonNumber(c.CV.SE)
+		}
+		cands[i] = m
+	}
+	return map[string]any{"version": v, "family": res.Champion.Family, "champion": res.Passed, "report": report,
+		"observations": res.Counts.Labelled, "defaults": res.Counts.Defaults, "split": res.Split.Method, "refit": res.Refit,
+		"seconds": elapsed.Seconds(), "candidates": cands}
 }
 
 // printTuning writes a line per family that tuning searched: candidates,

@@ -193,7 +193,7 @@ func (cr *creditRecords) sort() error {
 	for i := range cr.order {
 		cr.order[i] = int32(i)
 	}
-	slices.SortFunc(cr.order, func(a, b int32) int { return strings.Compare(cr.ids[a], cr.ids[b]) })
+	slices.SortFunc(cr.order, func(a, b int32) int { return datasets.CompareIDs(cr.ids[a], cr.ids[b]) })
 	rank := make([]int32, len(cr.ids))
 	for k, c := range cr.order {
 		rank[c] = int32(k)
@@ -341,6 +341,6 @@ func readApplications(ctx context.Context, path string, credit *creditRecords, s
 		}
 		customers = append(customers, c)
 	}
-	slices.SortFunc(customers, func(a, b datasets.Customer) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	slices.SortFunc(customers, func(a, b datasets.Customer) int { return datasets.CompareIDs(a.CustomerID, b.CustomerID) })
 	return customers, schema, nil
 }

@@ -53,13 +53,14 @@ func TestCreditCardApprovalMapping(t *testing.T) {
 		id, end, status string
 		dpd             int32
 	}
+	// Integer ids in numeric order (datasets.CompareIDs).
 	wantStatements := []stmt{
+		{"9", "2020-01-31", "1", 30},
 		{"10", "2019-10-31", "2", 60},
 		{"10", "2020-01-31", "5", 150},
 		{"5001711", "2019-11-30", "C", 0},
 		{"5001711", "2019-12-31", "0", 1},
 		{"5001711", "2020-01-31", "X", 0},
-		{"9", "2020-01-31", "1", 30},
 	}
 	st := readTable[statementRow](t, out, datasets.Statements)
 	if len(st) != len(wantStatements) {
@@ -81,10 +82,10 @@ func TestCreditCardApprovalMapping(t *testing.T) {
 	}
 
 	customers := readCustomers(t, out)
-	if len(customers) != 2 || customers[0].ID != "5001711" || customers[1].ID != "9" {
-		t.Fatalf("got customers %+v; want 5001711 and 9", customers)
+	if len(customers) != 2 || customers[0].ID != "9" || customers[1].ID != "5001711" {
+		t.Fatalf("got customers %+v; want 9 and 5001711", customers)
 	}
-	c := customers[0] // the first of its two applications
+	c := customers[1] // the first of its two applications
 	wantNumeric := map[string]float64{"cnt_children": 0, "amt_income_total": 427500, "days_birth": -12005, "days_employed": -4542,
 		"flag_mobil": 1, "flag_work_phone": 1, "flag_phone": 0, "flag_email": 0, "cnt_fam_members": 2}
 	for k, w := range wantNumeric {
@@ -102,7 +103,7 @@ func TestCreditCardApprovalMapping(t *testing.T) {
 	if v, ok := c.Categorical["occupation_type"]; ok {
 		t.Errorf("customer 5001711: got occupation_type %q; want missing", v)
 	}
-	if got := customers[1].Categorical["occupation_type"]; got != "Sales staff" {
+	if got := customers[0].Categorical["occupation_type"]; got != "Sales staff" {
 		t.Errorf("customer 9: got occupation_type %q; want %q", got, "Sales staff")
 	}
 

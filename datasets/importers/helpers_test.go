@@ -162,7 +162,7 @@ func checkSorted(t testing.TB, table datasets.Table, n int, key func(i int) (str
 	for i := 1; i < n; i++ {
 		c0, d0 := key(i - 1)
 		c1, d1 := key(i)
-		if c1 < c0 || c1 == c0 && d1 < d0 {
+		if c := datasets.CompareIDs(c1, c0); c < 0 || c == 0 && d1 < d0 {
 			t.Fatalf("%s row %d (%s, %d) sorts before row %d (%s, %d)", table, i+1, c1, d1, i, c0, d0)
 		}
 	}

@@ -29,7 +29,7 @@ func IBMAR(ctx context.Context, in, outDir string) (Stats, error) {
 		return stats, err
 	}
 	slices.SortFunc(rows, func(a, b ibmARInvoice) int {
-		return cmp.Or(strings.Compare(a.invoice.CustomerID, b.invoice.CustomerID),
+		return cmp.Or(datasets.CompareIDs(a.invoice.CustomerID, b.invoice.CustomerID),
 			cmp.Compare(a.invoice.IssueDate, b.invoice.IssueDate),
 			strings.Compare(a.invoice.InvoiceID, b.invoice.InvoiceID))
 	})

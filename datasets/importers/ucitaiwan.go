@@ -50,7 +50,7 @@ func UCITaiwan(ctx context.Context, in, outDir string) (Stats, error) {
 	if err != nil {
 		return stats, err
 	}
-	slices.SortFunc(clients, func(a, b taiwanClient) int { return strings.Compare(a.customer.CustomerID, b.customer.CustomerID) })
+	slices.SortFunc(clients, func(a, b taiwanClient) int { return datasets.CompareIDs(a.customer.CustomerID, b.customer.CustomerID) })
 	for i := 1; i < len(clients); i++ {
 		if a, b := &clients[i-1], &clients[i]; a.customer.CustomerID == b.customer.CustomerID {
 			return stats, &datasets.InputError{File: in, Row: max(a.row, b.row), Column: "ID",

@@ -53,9 +53,9 @@ func TestUCITaiwanMapping(t *testing.T) {
 	if len(st) != 12 {
 		t.Fatalf("got %d statements; want 12", len(st))
 	}
-	// "10" sorts before "2" byte-wise.
+	// Integer ids in numeric order (datasets.CompareIDs).
 	for i, r := range st {
-		if wantID := []string{"10", "2"}[i/6]; r.CustomerID != wantID {
+		if wantID := []string{"2", "10"}[i/6]; r.CustomerID != wantID {
 			t.Fatalf("statement %d: got customer %s; want %s", i+1, r.CustomerID, wantID)
 		}
 	}
@@ -75,7 +75,7 @@ func TestUCITaiwanMapping(t *testing.T) {
 		{"2005-09-30", 60, "2", 3913_0000, 500000_0000, 0},
 	}
 	for k, w := range wantClient2 {
-		r := st[6+k]
+		r := st[k]
 		got := stmt{datasets.Date(r.PeriodEnd).String(), deref(r.DaysPastDue), deref(r.Status), deref(r.Balance), deref(r.CreditLimit), deref(r.Payment)}
 		if got != w {
 			t.Errorf("client 2 statement %d: got %+v; want %+v", k+1, got, w)
@@ -83,23 +83,23 @@ func TestUCITaiwanMapping(t *testing.T) {
 	}
 
 	customers := readCustomers(t, out)
-	if len(customers) != 2 || customers[0].ID != "10" || customers[1].ID != "2" {
-		t.Fatalf("got customers %+v; want 10 and 2", customers)
+	if len(customers) != 2 || customers[0].ID != "2" || customers[1].ID != "10" {
+		t.Fatalf("got customers %+v; want 2 and 10", customers)
 	}
-	c := customers[1]
+	c := customers[0]
 	if c.Numeric["current_limit"] != 500000 || c.Numeric["age"] != 24 {
 		t.Errorf("customer 2: got numeric %v; want current_limit 500000, age 24", c.Numeric)
 	}
 	if c.Categorical["sex"] != "2" || c.Categorical["education"] != "2" || c.Categorical["marriage"] != "1" {
 		t.Errorf("customer 2: got categorical %v; want sex 2, education 2, marriage 1", c.Categorical)
 	}
-	if got := customers[0].Categorical["education"]; got != "0" {
+	if got := customers[1].Categorical["education"]; got != "0" {
 		t.Errorf("customer 10: got education %q; want the undocumented code %q kept", got, "0")
 	}
 
 	obs := readTable[observationRow](t, out, datasets.Observations)
-	if len(obs) != 2 || obs[0] != (observationRow{"10", date("2005-10-01")}) || obs[1] != (observationRow{"2", date("2005-10-01")}) {
-		t.Errorf("got observations %+v; want 10 and 2 as of 2005-10-01", obs)
+	if len(obs) != 2 || obs[0] != (observationRow{"2", date("2005-10-01")}) || obs[1] != (observationRow{"10", date("2005-10-01")}) {
+		t.Errorf("got observations %+v; want 2 and 10 as of 2005-10-01", obs)
 	}
 	defs := readTable[defaultRow](t, out, datasets.Defaults)
 	if len(defs) != 1 || defs[0].CustomerID != "2" || defs[0].DefaultDate != date("2005-10-31") || deref(defs[0].Reason) != "payment default" {

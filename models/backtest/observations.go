@@ -6,6 +6,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // ObservationConfig says which (customer, as_of) pairs to observe and how
@@ -39,12 +40,21 @@ type Prepared struct {
 	ObservedUntil datasets.Date
 	DPDThreshold  int // 0 when defaults come from the defaults table alone
 	First, Last   datasets.Date
+	// Portfolios are the portfolio contexts of the book at every as-of
+	// date observed, by context date, when Set reads them.
+	Portfolios map[datasets.Date]*features.Portfolio
+}
+
+// Portfolio returns the context observations as of asOf see; nil when the
+// set reads none.
+func (p *Prepared) Portfolio(asOf datasets.Date) *features.Portfolio {
+	return p.Portfolios[features.PortfolioDate(asOf)]
 }
 
 // Prepare reads the book once to count categorical levels and find its
 // date range, and fixes the feature set, plan and label rule.
 func Prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig) (*Prepared, error) {
-	return prepare(ctx, book, cfg, nil)
+	return prepare(ctx, book, cfg, nil, nil)
 }
 
 // PrepareFor is Prepare for a model already fitted: it keeps the model's
@@ -55,10 +65,14 @@ func PrepareFor(ctx context.Context, book *datasets.Book, cfg ObservationConfig,
 	if err != nil {
 		return nil, err
 	}
-	return prepare(ctx, book, cfg, s)
+	return prepare(ctx, book, cfg, s, nil)
 }
 
-func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set) (*Prepared, error) {
+// prepare fixes what Prepare does, keeping the fitted set when not nil.
+// The portfolio contexts date defaults by contextRule, the stored rule of
+// the model being validated, so that they are the ones its scorer
+// computes; nil: the rule of the labels (training, which stores it).
+func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set, contextRule *features.DefaultRule) (*Prepared, error) {
 	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate, Progress: cfg.Progress}
 	var seen int64
 	if !p.Horizon.Valid() {
@@ -79,7 +93,9 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		levels      *features.LevelCounter
 		first, last datasets.Date
 		customers   int
+		observed    map[datasets.Date]bool // context dates of the observations table
 	}
+	observed := map[datasets.Date]bool{}
 	counter := features.NewLevelCounter(book.Schema)
 	err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) (tally, error) {
 		t := tally{levels: features.NewLevelCounter(book.Schema), first: datasets.NoDate, last: datasets.NoDate, customers: len(hs)}
@@ -96,6 +112,12 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		}
 		for _, h := range hs {
 			t.levels.AddHistory(h)
+			for _, d := range h.Observations {
+				if t.observed == nil {
+					t.observed = map[datasets.Date]bool{}
+				}
+				t.observed[features.PortfolioDate(d)] = true
+			}
 			for i := range h.Invoices {
 				see(h.Invoices[i].IssueDate)
 				see(h.Invoices[i].PaidDate)
@@ -117,6 +139,9 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		if t.last != datasets.NoDate && (p.Last == datasets.NoDate || t.last > p.Last) {
 			p.Last = t.last
 		}
+		for d := range t.observed {
+			observed[d] = true
+		}
 		return counter.Merge(t.levels)
 	})
 	if err != nil {
@@ -136,17 +161,44 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 	}
 	if fitted != nil {
 		p.Set = fitted
-		return p, nil
+	} else {
+		fc := cfg.Features
+		fc.SkipInvoices = fc.SkipInvoices || !book.Has(datasets.Invoices)
+		fc.SkipStatements = fc.SkipStatements || !book.Has(datasets.Statements)
+		set, err := features.NewSet(fc, book.Schema, counter)
+		if err != nil {
+			return nil, err
+		}
+		p.Set = set
 	}
-	fc := cfg.Features
-	fc.SkipInvoices = fc.SkipInvoices || !book.Has(datasets.Invoices)
-	fc.SkipStatements = fc.SkipStatements || !book.Has(datasets.Statements)
-	set, err := features.NewSet(fc, book.Schema, counter)
-	if err != nil {
-		return nil, err
+	if p.Set.HasPortfolio() {
+		dates := p.Plan.Dates()
+		for d := range observed {
+			dates = append(dates, d)
+		}
+		rule := features.DefaultRule{DPDThreshold: p.DPDThreshold}
+		if contextRule != nil {
+			rule = *contextRule
+		}
+		if err := p.preparePortfolios(ctx, book, cfg.Workers, rule, dates); err != nil {
+			return nil, err
+		}
 	}
-	p.Set = set
 	return p, nil
+}
+
+// preparePortfolios computes the portfolio contexts at the as-of dates in
+// one more parallel pass over the book.
+func (p *Prepared) preparePortfolios(ctx context.Context, book *datasets.Book, workers int, rule features.DefaultRule, asOfs []datasets.Date) error {
+	ps, err := scoring.ComputePortfolios(ctx, book, p.Set, rule, workers, asOfs, func(n int64) { p.report("portfolio context", n) })
+	if err != nil {
+		return err
+	}
+	p.Portfolios = map[datasets.Date]*features.Portfolio{}
+	for _, c := range ps {
+		p.Portfolios[c.Date] = c
+	}
+	return nil
 }
 
 func (p *Prepared) report(pass string, customers int64) {
@@ -231,7 +283,7 @@ func buildObservations(p *Prepared, h *datasets.History, keepUnlabelled bool, ou
 			continue
 		}
 		out = append(out, Observation{CustomerID: h.CustomerID, AsOf: asOf, Label: int8(y), Status: status,
-			X: p.Set.Build(h, asOf, make([]float64, 0, p.Set.Len()))})
+			X: p.Set.BuildIn(h, asOf, p.Portfolio(asOf), make([]float64, 0, p.Set.Len()))})
 	}
 	return out
 }

@@ -80,3 +80,61 @@ func TestObserveIsDeterministicAndMatchesBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestObservePortfolio checks that observations of a set with the portfolio
+// block carry the context of the whole book at their as-of month, the same
+// whichever worker counts built it.
+func TestObservePortfolio(t *testing.T) {
+	ctx := context.Background()
+	b := synthBook(t, 600)
+	fc := features.DefaultConfig()
+	fc.Portfolio = &features.PortfolioConfig{}
+	prep, err := Prepare(ctx, b, ObservationConfig{Features: fc, Horizon: features.Horizon{N: 12, Unit: features.Months}, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dates := prep.Plan.Dates()
+	if len(prep.Portfolios) != len(dates) {
+		t.Fatalf("%d contexts for %d plan dates", len(prep.Portfolios), len(dates))
+	}
+	hs, err := b.ReadAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := prep.Set.NewPortfolioAcc(features.DefaultRule{DPDThreshold: prep.DPDThreshold}, dates...)
+	byID := map[string]*datasets.History{}
+	for _, h := range hs {
+		acc.Add(h)
+		byID[h.CustomerID] = h
+	}
+	want := map[datasets.Date]*features.Portfolio{}
+	for _, p := range acc.Finish() {
+		want[p.Date] = p
+	}
+	rate := prep.Set.Index("port_industry_default_rate_12m")
+	if rate < 0 {
+		t.Fatal("no industry default rate")
+	}
+	rows, rated := 0, 0
+	_, err = Observe(ctx, b, prep, 2, false, func(obs []Observation) error {
+		for _, o := range obs {
+			x := prep.Set.BuildIn(byID[o.CustomerID], o.AsOf, want[o.AsOf], nil)
+			for j := range x {
+				if !(x[j] == o.X[j] || x[j] != x[j] && o.X[j] != o.X[j]) {
+					t.Fatalf("%s as of %s: %s = %v; want %v", o.CustomerID, o.AsOf, prep.Set.Names()[j], o.X[j], x[j])
+				}
+			}
+			rows++
+			if o.X[rate] > 0 {
+				rated++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows == 0 || rated < rows/2 {
+		t.Errorf("%d of %d observations see a positive industry default rate", rated, rows)
+	}
+}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/credence-risk/credence/internal/numfmt"
+	"github.com/credence-risk/credence/models/numfmt"
 )
 
 // Every Credence report page (training, validation, rescoring) shares one

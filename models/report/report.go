@@ -10,6 +10,8 @@ import (
 	"html/template"
 	"io"
 	"math"
+
+	"github.com/credence-risk/credence/datasets"
 )
 
 // Version is the Credence version written into reports; the binary sets
@@ -56,6 +58,9 @@ type Report struct {
 	Importance []Ranked        `json:"importance,omitempty"`
 	Scorecard  []BinRow        `json:"scorecard,omitempty"`
 	Notes      []string        `json:"notes,omitempty"`
+	// SkippedRows lists the book rows a tolerant read left out and the
+	// values read with a notice, by reason (also summarised in Notes).
+	SkippedRows []datasets.SkipReason `json:"skipped_rows,omitempty"`
 }
 
 // ModelCard documents a model for its users and reviewers.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/credence-risk/credence/internal/numfmt"
+	"github.com/credence-risk/credence/models/numfmt"
 )
 
 // Describe puts a reason in words for a credit analyst, from the feature's
@@ -121,6 +121,13 @@ func phrase(name, over string, x float64) (string, bool) {
 		return s("%s %s days past due", count(x, "statement"), r)
 	case "cust_missing":
 		return "no customer record", true
+	case "inv_overdue_growth":
+		return s("overdue balance trend %+.2f%s (−1: cleared, +1: newly overdue)", x, over)
+	case "inv_limit_use":
+		return s("%s of the credit limit owed", pct(x))
+	}
+	if rest, ok := strings.CutPrefix(name, "port_"); ok {
+		return portfolioPhrase(rest, x)
 	}
 	if attr, level, ok := strings.Cut(strings.TrimPrefix(name, "cust_"), "="); ok && strings.HasPrefix(name, "cust_") {
 		if x == 0 {
@@ -133,6 +140,35 @@ func phrase(name, over string, x float64) (string, bool) {
 	}
 	if code, ok := strings.CutPrefix(name, "st_status="); ok && x != 0 {
 		return s("latest statement status %s", code)
+	}
+	return "", false
+}
+
+// portfolioPhrase describes a feature of the portfolio block, named
+// <group>_<figure> after port_ (the window cut off), at value x.
+func portfolioPhrase(name string, x float64) (string, bool) {
+	for _, f := range []string{"default_rate", "dbt_median", "dbt_median_change", "dbt_gap"} {
+		group, ok := strings.CutSuffix(name, "_"+f)
+		if !ok {
+			continue
+		}
+		who := "its " + group
+		if group == "book" {
+			who = "the book"
+		}
+		switch f {
+		case "default_rate":
+			return fmt.Sprintf("%.1f%% of %s's customers defaulted in the last 12 months", 100*x, who), true
+		case "dbt_median":
+			return fmt.Sprintf("%s paid a median %.0f days beyond terms last month", who, x), true
+		case "dbt_median_change":
+			return fmt.Sprintf("%s's median days beyond terms %+.0f over 3 months", who, x), true
+		case "dbt_gap":
+			if x < 0 {
+				return fmt.Sprintf("pays %.0f days earlier than %s's median", -x, who), true
+			}
+			return fmt.Sprintf("pays %.0f days later than %s's median", x, who), true
+		}
 	}
 	return "", false
 }

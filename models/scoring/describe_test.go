@@ -25,6 +25,13 @@ func TestDescribe(t *testing.T) {
 		{"cust_missing", 1, "no customer record"},
 		{"inv_count_3m", math.NaN(), "inv_count_3m unknown"},
 		{"something_new", 2.5, "something_new = 2.5"},
+		{"port_industry_default_rate_12m", 0.042, "4.2% of its industry's customers defaulted in the last 12 months"},
+		{"port_book_dbt_median_1m", 6, "the book paid a median 6 days beyond terms last month"},
+		{"port_country_dbt_median_change_3m", -3, "its country's median days beyond terms -3 over 3 months"},
+		{"port_segment_dbt_gap", 12.4, "pays 12 days later than its segment's median"},
+		{"port_book_dbt_gap", -5, "pays 5 days earlier than the book's median"},
+		{"inv_overdue_growth_3m", 0.5, "overdue balance trend +0.50 over 3 months (−1: cleared, +1: newly overdue)"},
+		{"inv_limit_use", 0.8, "80% of the credit limit owed"},
 	}
 	for _, c := range cases {
 		if got := Describe(c.feature, c.value); got != c.want {

@@ -7,6 +7,7 @@
 package scoring
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -40,6 +41,30 @@ type Scorer struct {
 	// million times, and a calendar month step costs more than the rest.
 	monthsMu sync.Mutex
 	months   map[datasets.Date]*[13]datasets.Date
+
+	// book gives the histories the portfolio context is computed from,
+	// and portfolios holds the contexts by date, for a model whose
+	// features read one.
+	book        Histories
+	dataDate    func() datasets.Date
+	portfolioMu sync.Mutex
+	given       map[datasets.Date]*features.Portfolio
+	portfolios  map[datasets.Date]*portfolioEntry
+}
+
+// Histories calls fn with every history of a book, stopping at the first
+// error; the scorer reads the book through it to compute the portfolio
+// context (features.Portfolio) of a date.
+type Histories func(fn func(*datasets.History) error) error
+
+// portfolioEntry is one context, computed once; done is closed when p or
+// err is set. A provisional one was computed while facts of the day before
+// its date could still arrive.
+type portfolioEntry struct {
+	done        chan struct{}
+	p           *features.Portfolio
+	err         error
+	provisional bool
 }
 
 // Result is one customer's score.
@@ -112,7 +137,14 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 	if asOf == datasets.NoDate {
 		return Result{}, fmt.Errorf("score %s: no as-of date", h.CustomerID)
 	}
-	x := s.Set.Build(h, asOf, buf[:0])
+	var p *features.Portfolio
+	if s.Set.HasPortfolio() {
+		var err error
+		if p, err = s.Portfolio(asOf); err != nil {
+			return Result{}, fmt.Errorf("score %s: %w", h.CustomerID, err)
+		}
+	}
+	x := s.Set.BuildIn(h, asOf, p, buf[:0])
 	r := Result{Features: x}
 	if s.Rule.InDefault(h, asOf) {
 		r.InDefault, r.PD, r.Grade = true, 1, grade.DefaultGrade
@@ -129,6 +161,111 @@ func (s *Scorer) Score(h *datasets.History, asOf datasets.Date, reasons int, buf
 		r.Reasons = s.Artifact.Model.Reasons(x, reasons)
 	}
 	return r, nil
+}
+
+// UseBook tells the scorer where the book it scores is, for the portfolio
+// context of the dates it is asked about (computed once per context date
+// and kept). dataDate, for a book that events keep current, is the latest
+// date something happened in it: facts arrive in date order, so those
+// dated before it are complete and a context dated on or before it is
+// final; one dated after it is computed when asked and computed again once
+// the data date has reached it. nil: a frozen book, every context final.
+// Call it before scoring; a scorer whose model reads no context never
+// reads the book.
+func (s *Scorer) UseBook(each Histories, dataDate func() datasets.Date) {
+	s.portfolioMu.Lock()
+	defer s.portfolioMu.Unlock()
+	s.book, s.dataDate = each, dataDate
+}
+
+// NewPortfolioAcc returns an empty accumulator of the portfolio context at
+// the dates of asOfs, with the model's feature set and default rule, or
+// nil when the model reads no context.
+func (s *Scorer) NewPortfolioAcc(asOfs ...datasets.Date) *features.PortfolioAcc {
+	return s.Set.NewPortfolioAcc(s.Rule, asOfs...)
+}
+
+// SetPortfolio gives the scorer contexts computed elsewhere (a first pass
+// over the book), replacing any of the same date. They are kept for the
+// scorer's life.
+func (s *Scorer) SetPortfolio(ps ...*features.Portfolio) {
+	s.portfolioMu.Lock()
+	defer s.portfolioMu.Unlock()
+	if s.given == nil {
+		s.given = map[datasets.Date]*features.Portfolio{}
+	}
+	for _, p := range ps {
+		s.given[p.Date] = p
+	}
+}
+
+// maxPortfolios bounds the contexts a scorer keeps: a server asked about
+// many dates forgets them all and starts again.
+const maxPortfolios = 64
+
+func (s *Scorer) cachePortfolio(d datasets.Date, e *portfolioEntry) {
+	if s.portfolios == nil || len(s.portfolios) >= maxPortfolios {
+		s.portfolios = map[datasets.Date]*portfolioEntry{}
+	}
+	s.portfolios[d] = e
+}
+
+// Portfolio returns the portfolio context a customer scored as of asOf
+// sees: one given by SetPortfolio, else one computed from the book of
+// UseBook in one pass, once per context date (concurrent callers wait for
+// the same pass). A failed pass is not kept, so the next call tries again.
+func (s *Scorer) Portfolio(asOf datasets.Date) (*features.Portfolio, error) {
+	d := features.PortfolioDate(asOf)
+	s.portfolioMu.Lock()
+	if p, ok := s.given[d]; ok {
+		s.portfolioMu.Unlock()
+		return p, nil
+	}
+	e, ok := s.portfolios[d]
+	book := s.book
+	final := s.dataDate == nil || d <= s.dataDate()
+	if ok && e.provisional && final && isDone(e) {
+		ok = false // the facts before its date are complete now
+	}
+	if !ok {
+		if book == nil {
+			s.portfolioMu.Unlock()
+			return nil, fmt.Errorf("model %s reads the portfolio context of the book as of %s, and the scorer was given no book", s.Artifact.Version, d)
+		}
+		e = &portfolioEntry{done: make(chan struct{}), provisional: !final}
+		s.cachePortfolio(d, e)
+	}
+	s.portfolioMu.Unlock()
+	if ok {
+		<-e.done
+		return e.p, e.err
+	}
+	acc := s.NewPortfolioAcc(d)
+	e.err = book(func(h *datasets.History) error {
+		acc.Add(h)
+		return nil
+	})
+	if e.err == nil {
+		e.p = acc.Finish()[0]
+	} else {
+		e.err = fmt.Errorf("portfolio context as of %s: %w", d, e.err)
+		s.portfolioMu.Lock()
+		if s.portfolios[d] == e {
+			delete(s.portfolios, d)
+		}
+		s.portfolioMu.Unlock()
+	}
+	close(e.done)
+	return e.p, e.err
+}
+
+func isDone(e *portfolioEntry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // ReasonsBlock returns, for each feature vector of X (rows of s.Set.Len()
@@ -259,4 +396,38 @@ func attribute(c *datasets.Customer, i int) float64 {
 		return math.NaN()
 	}
 	return c.Numeric[i]
+}
+
+// ComputePortfolios reads book once, in parallel on up to workers
+// goroutines, and returns the portfolio contexts of set at the context
+// dates of asOfs, in date order, with defaults dated by rule: the first
+// pass of every batch that scores or builds observations with a set that
+// reads them. progress, when set, is told how many customers were read.
+func ComputePortfolios(ctx context.Context, book *datasets.Book, set *features.Set, rule features.DefaultRule, workers int, asOfs []datasets.Date, progress func(customers int64)) ([]*features.Portfolio, error) {
+	total := set.NewPortfolioAcc(rule, asOfs...)
+	if total == nil {
+		return nil, nil
+	}
+	type part struct {
+		acc       *features.PortfolioAcc
+		customers int
+	}
+	var seen int64
+	err := datasets.Scan(ctx, book, workers, func(hs []*datasets.History) (part, error) {
+		a := set.NewPortfolioAcc(rule, asOfs...)
+		for _, h := range hs {
+			a.Add(h)
+		}
+		return part{a, len(hs)}, nil
+	}, func(pt part) error {
+		seen += int64(pt.customers)
+		if progress != nil {
+			progress(seen)
+		}
+		return total.Merge(pt.acc)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portfolio context of %s: %w", book.Dir, err)
+	}
+	return total.Finish(), nil
 }

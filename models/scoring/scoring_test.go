@@ -15,10 +15,12 @@ import (
 	"github.com/credence-risk/credence/train"
 )
 
-func TestScoreMatchesTrainedModel(t *testing.T) {
+// synthBook writes a 24-month synthetic book of n customers.
+func synthBook(t *testing.T, n int, seed int64) *datasets.Book {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "book")
 	cfg := synth.DefaultConfig()
-	cfg.Customers, cfg.Months, cfg.Seed = 1500, 24, 5
+	cfg.Customers, cfg.Months, cfg.Seed = n, 24, seed
 	if _, err := synth.Generate(context.Background(), cfg, dir, "", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +28,11 @@ func TestScoreMatchesTrainedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return book
+}
+
+func TestScoreMatchesTrainedModel(t *testing.T) {
+	book := synthBook(t, 1500, 5)
 	tc := train.DefaultConfig()
 	tc.Families = []string{"logistic"}
 	tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the Go code of credence.proto into a temporary directory and
+# Regenerates the Go code of credence/v1/credence.proto into a temporary directory and
 # compares it with the committed credence.pb.go and credence_grpc.pb.go.
-# Exit 0: fresh, or the generators are not installed (skipped). Exit 1: stale.
+# Exit 0: fresh, or the generators are not installed (skipped). Exit 1: stale. Then buf lint
+# runs when buf 1.75.0 is installed.
 # The generated headers name the protoc and plugin versions, so the check
 # needs the same versions as the committed files (see their headers).
 set -euo pipefail
@@ -24,9 +25,10 @@ trap 'rm -rf "$tmp"' EXIT
 protoc \
 	--plugin=protoc-gen-go="$(command -v protoc-gen-go)" \
 	--plugin=protoc-gen-go-grpc="$(command -v protoc-gen-go-grpc)" \
-	--go_out="$tmp" --go_opt=paths=source_relative \
-	--go-grpc_out="$tmp" --go-grpc_opt=paths=source_relative \
-	credence.proto
+	-I . \
+	--go_out="$tmp" --go_opt=module=github.com/credence-risk/credence/serve/creditpb \
+	--go-grpc_out="$tmp" --go-grpc_opt=module=github.com/credence-risk/credence/serve/creditpb \
+	credence/v1/credence.proto
 
 stale=0
 for f in credence.pb.go credence_grpc.pb.go; do
@@ -41,3 +43,11 @@ if [ "$stale" -ne 0 ]; then
 	exit 1
 fi
 echo "check-generated: serve/creditpb is up to date"
+
+# buf lint with the STANDARD rules (buf.yaml), with the buf the tests pin.
+if [ "$(buf --version 2>/dev/null)" = 1.75.0 ]; then
+	buf lint
+	echo "check-generated: buf lint passes"
+else
+	echo "check-generated: buf lint skipped: buf 1.75.0 not installed (npm install @bufbuild/buf@1.75.0)"
+fi

@@ -14,10 +14,15 @@ import (
 	"github.com/credence-risk/credence/serve/limit"
 )
 
-// generated are the files go generate writes from credence.proto.
+// generated are the files go generate writes from protoFile.
 var generated = []string{"credence.pb.go", "credence_grpc.pb.go"}
 
-// TestGeneratedCodeIsFresh regenerates the code from credence.proto, as
+const (
+	protoFile = "credence/v1/credence.proto"
+	goPackage = "github.com/credence-risk/credence/serve/creditpb"
+)
+
+// TestGeneratedCodeIsFresh regenerates the code from protoFile, as
 // check-generated.sh does, and fails when the committed files differ. It
 // skips when protoc or a plugin is not installed (fails under
 // CREDENCE_REQUIRE_ALL=1).
@@ -34,9 +39,10 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 	cmd := exec.Command(tools["protoc"],
 		"--plugin=protoc-gen-go="+tools["protoc-gen-go"],
 		"--plugin=protoc-gen-go-grpc="+tools["protoc-gen-go-grpc"],
-		"--go_out="+out, "--go_opt=paths=source_relative",
-		"--go-grpc_out="+out, "--go-grpc_opt=paths=source_relative",
-		"credence.proto")
+		"-I", ".",
+		"--go_out="+out, "--go_opt=module="+goPackage,
+		"--go-grpc_out="+out, "--go-grpc_opt=module="+goPackage,
+		protoFile)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("protoc: %v\n%s", err, b)
 	}

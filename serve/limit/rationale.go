@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/credence-risk/credence/models/numfmt"
 )
 
 // rationale explains res in one or two sentences, plus one for an expired
@@ -65,8 +67,8 @@ func (d decider) rationale(res Result, policyBind Constraint) string {
 	return strings.Join(s, " ")
 }
 
-// formatAmount writes x with thousands separators and cents only when x has
-// them: 1234567 → "1,234,567", 1234.5 → "1,234.50".
+// formatAmount writes x as numfmt.Amount does, and the non-finite amounts a
+// limit can carry in words.
 func formatAmount(x float64) string {
 	switch {
 	case math.IsNaN(x):
@@ -74,27 +76,7 @@ func formatAmount(x float64) string {
 	case math.IsInf(x, 0):
 		return "unlimited"
 	}
-	x = math.Round(x*100) / 100
-	digits := 0
-	if x != math.Trunc(x) {
-		digits = 2
-	}
-	s := strconv.FormatFloat(math.Abs(x), 'f', digits, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if x < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return b.String()
+	return numfmt.Amount(x)
 }
 
 // formatPercent writes a share with three significant digits: 0.012 → "1.2%".

@@ -35,11 +35,14 @@ const (
 	killInvoices  = "invoices.parquet"
 	killScores    = "scores.parquet"
 	killScoresCSV = "scores.csv.gz"
+	killPair      = "pair.csv" // published with killPairReport, as rescore publishes scores and report
 	killBlobSize  = 8 << 20
 	killKills     = 30
+
+	killPairReport = killPair + ".report.json"
 )
 
-var killTargets = []string{killBlob, killModel, killInvoices, killScores, killScoresCSV}
+var killTargets = []string{killBlob, killModel, killInvoices, killScores, killScoresCSV, killPair}
 
 // TestWritersSurviveKill kills a process that is writing files through
 // every kind of Credence writer at random points, and checks that each
@@ -66,6 +69,7 @@ func TestWritersSurviveKill(t *testing.T) {
 	seen := map[string]int{} // generation last seen in each file
 	committed := 0           // kills after which some file had changed
 	interrupted := 0         // temporary files left by writes cut short
+	recovered := 0           // pair publishes cut short after their journal
 	for kill := range killKills {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestWritersSurviveKill$", "-test.count=1")
 		cmd.Env = append(os.Environ(), killDirEnv+"="+out, killGenEnv+"="+strconv.Itoa(kill*1_000_000), "TMPDIR="+tmp)
@@ -106,6 +110,22 @@ func TestWritersSurviveKill(t *testing.T) {
 		}
 		cmd.Wait()
 
+		// The next run recovers a publish the kill cut short: then the
+		// scores and their report are of one generation.
+		journal := atomicfile.JournalPath(filepath.Join(out, killPair))
+		if _, err := os.Stat(journal); err == nil {
+			recovered++
+		}
+		g, err := atomicfile.NewGroup(filepath.Join(out, killPair))
+		if err != nil {
+			t.Fatalf("after kill %d: %v", kill+1, err)
+		}
+		g.Abort()
+		if gen, err := killReportGen(filepath.Join(out, killPairReport)); err != nil {
+			t.Fatalf("after kill %d: %s: %v", kill+1, killPairReport, err)
+		} else if scores, err := killCheck(filepath.Join(out, killPair)); err != nil || scores != gen {
+			t.Errorf("after kill %d: %s holds generation %d (%v), its report generation %d", kill+1, killPair, scores, err, gen)
+		}
 		changed := false
 		for _, name := range killTargets {
 			gen, err := killCheck(filepath.Join(out, name))
@@ -139,10 +159,28 @@ func TestWritersSurviveKill(t *testing.T) {
 	if committed == 0 {
 		t.Error("no file was ever replaced: the child never finished a write before it was killed")
 	}
-	t.Logf("%d kills: %d after some file had been replaced; %d writes cut short", killKills, committed, interrupted)
+	// Every writer is dead: the next run removes what they left.
+	for _, name := range append(killTargets, killPairReport) {
+		if _, err := atomicfile.RemoveStale(filepath.Join(out, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if !isKillTarget(e.Name()) {
+			t.Errorf("left after removing stale files: %s", e.Name())
+		}
+	}
+	t.Logf("%d kills: %d after some file had been replaced; %d writes cut short; %d pair publishes recovered", killKills, committed, interrupted, recovered)
 }
 
 func isKillTarget(name string) bool {
+	if name == killPairReport {
+		return true
+	}
 	for _, n := range killTargets {
 		if n == name {
 			return true
@@ -175,6 +213,8 @@ func killWrite(path string, gen int) error {
 		return writeBlob(path, gen)
 	case killModel:
 		return artifact.WriteFile(path, killArtifact(gen))
+	case killPair:
+		return writePair(path, gen)
 	case killInvoices:
 		w, err := datasets.NewInvoiceWriter(path)
 		if err != nil {
@@ -197,17 +237,64 @@ func killWrite(path string, gen int) error {
 		if err != nil {
 			return err
 		}
-		rows := make([]Row, killRows(gen))
-		for i := range rows {
-			rows[i] = Row{CustomerID: fmt.Sprintf("C%08d", i), AsOf: datasets.YMD(2025, 1, 1), PD: 0.01, Grade: 3,
-				Score: 600, RecommendedLimit: float64(i), ModelVersion: "g" + strconv.Itoa(gen)}
-		}
-		if err := w.Write(rows); err != nil {
+		if err := w.Write(killScoreRows(gen)); err != nil {
 			w.Abort()
 			return err
 		}
 		return w.Close()
 	}
+}
+
+// writePair publishes generation gen's scores with a report saying which
+// generation it is, as one group.
+func writePair(path string, gen int) error {
+	g, err := atomicfile.NewGroup(path)
+	if err != nil {
+		return err
+	}
+	defer g.Abort()
+	w, err := CreateIn(g, path)
+	if err != nil {
+		return err
+	}
+	if err := w.Write(killScoreRows(gen)); err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	report, err := json.Marshal(map[string]int{"generation": gen})
+	if err != nil {
+		return err
+	}
+	if err := writeAttachment(g, Attachment{Path: path + ".report.json", Data: report}); err != nil {
+		return err
+	}
+	return g.Commit()
+}
+
+// killReportGen reads the generation of a pair's report; 0 when absent.
+func killReportGen(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var r struct{ Generation int }
+	err = json.Unmarshal(b, &r)
+	return r.Generation, err
+}
+
+func killScoreRows(gen int) []Row {
+	rows := make([]Row, killRows(gen))
+	for i := range rows {
+		rows[i] = Row{CustomerID: fmt.Sprintf("C%08d", i), AsOf: datasets.YMD(2025, 1, 1), PD: 0.01, Grade: 3,
+			Score: 600, RecommendedLimit: float64(i), ModelVersion: "g" + strconv.Itoa(gen)}
+	}
+	return rows
 }
 
 // writeBlob writes killBlobSize bytes in chunks: the generation, bytes

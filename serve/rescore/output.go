@@ -80,7 +80,13 @@ type Writer struct {
 
 // Create starts writing path; its extension picks the format: .parquet,
 // .csv or .csv.gz.
-func Create(path string) (*Writer, error) {
+func Create(path string) (*Writer, error) { return create(path, atomicfile.Create) }
+
+// CreateIn starts writing path as a file of group g: Close finishes it,
+// and it appears with the group's other files on g.Commit.
+func CreateIn(g *atomicfile.Group, path string) (*Writer, error) { return create(path, g.Create) }
+
+func create(path string, createFile func(string) (*atomicfile.File, error)) (*Writer, error) {
 	format, err := datasets.FormatOf(path)
 	if err != nil {
 		return nil, err
@@ -89,7 +95,7 @@ func Create(path string) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	f, err := atomicfile.Create(path)
+	f, err := createFile(path)
 	if err != nil {
 		return nil, err
 	}

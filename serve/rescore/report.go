@@ -34,6 +34,9 @@ type Report struct {
 	PSI       *report.PSITable `json:"pd_psi,omitempty"`
 	Migration *MigrationReport `json:"migration,omitempty"`
 	Notes     []string         `json:"notes,omitempty"`
+	// SkippedRows lists the book rows a tolerant read left out and the
+	// values read with a notice, by reason (also summarised in Notes).
+	SkippedRows []datasets.SkipReason `json:"skipped_rows,omitempty"`
 }
 
 // Metric is one headline figure, in its unit (report.UnitCount,
@@ -93,6 +96,8 @@ func NewReport(sum *Summary, book *datasets.Book, output, credenceVersion string
 	if sum.AsOf.Valid() {
 		r.AsOf = sum.AsOf.String()
 	}
+	r.SkippedRows = book.Skipped.Reasons()
+	r.Notes = append(r.Notes, book.Skipped.Lines()...)
 	if sum.FirstLimitError != nil {
 		r.Counts.FirstLimitError = sum.FirstLimitError.Error()
 	}

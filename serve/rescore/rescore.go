@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/serve/limit"
 )
@@ -96,8 +98,15 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
+	if err := portfolioPass(ctx, book, s, cfg); err != nil {
+		return nil, err
+	}
 	sc := &scorer{s: s, cfg: cfg, currency: book.Meta.Currency}
 	sum := newSummary(s, cfg)
+	if s.Set.HasPortfolio() {
+		sum.PortfolioPass = time.Since(start)
+	}
 	err := datasets.Scan(ctx, book, cfg.Workers, sc.chunk, func(c *chunk) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -116,6 +125,47 @@ func Run(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config
 	}
 	sum.finish()
 	return sum, nil
+}
+
+// portfolioPass gives s the portfolio context of the book at every date
+// scored, in a first pass over the book, when its model reads one: the
+// as-of date, or the dates of the observations table (found in a pass of
+// their own).
+func portfolioPass(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config) error {
+	if !s.Set.HasPortfolio() {
+		return nil
+	}
+	dates := []datasets.Date{cfg.AsOf}
+	if cfg.AsOf == datasets.NoDate {
+		seen := map[datasets.Date]bool{}
+		err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) ([]datasets.Date, error) {
+			var ds []datasets.Date
+			for _, h := range hs {
+				for _, d := range h.Observations {
+					ds = append(ds, features.PortfolioDate(d))
+				}
+			}
+			return ds, nil
+		}, func(ds []datasets.Date) error {
+			for _, d := range ds {
+				seen[d] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		dates = dates[:0]
+		for d := range seen {
+			dates = append(dates, d)
+		}
+	}
+	ps, err := scoring.ComputePortfolios(ctx, book, s.Set, s.Rule, cfg.Workers, dates, nil)
+	if err != nil {
+		return err
+	}
+	s.SetPortfolio(ps...)
+	return nil
 }
 
 // scorer holds what every chunk needs; it is shared by the workers and
@@ -220,7 +270,14 @@ func (sc *scorer) chunk(hs []*datasets.History) (*chunk, error) {
 
 // skipReason says why h has nothing to score as of asOf, or "".
 func (sc *scorer) skipReason(h *datasets.History, asOf datasets.Date) string {
-	fc := sc.s.Set.Config
+	return SkipReason(sc.s, h, asOf)
+}
+
+// SkipReason says why rescoring skips a customer at asOf (SkipNoHistory,
+// SkipOtherKind), or "" when it scores it. The server refuses the same
+// customers, so that one customer gets the same answer from both.
+func SkipReason(s *scoring.Scorer, h *datasets.History, asOf datasets.Date) string {
+	fc := s.Set.Config
 	if fc.SkipInvoices && fc.SkipStatements {
 		if h.Customer == nil {
 			return SkipOtherKind

@@ -3,6 +3,7 @@ package rescore
 import (
 	"encoding/json"
 	"math"
+	"time"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
@@ -43,6 +44,9 @@ type Summary struct {
 	PSI       float64
 	PSIBins   []PSIBin
 	Migration *Migration
+	// PortfolioPass is the time the first pass over the book took, which
+	// computes the portfolio context for a model that reads one.
+	PortfolioPass time.Duration
 
 	reference *backtest.Binned
 	pds       []float64

@@ -313,7 +313,7 @@ func dirSize(dir string) int64 {
 type served struct {
 	st     *store.Store
 	conn   *grpc.ClientConn
-	client creditpb.CredenceClient
+	client creditpb.CredenceServiceClient
 	stop   func()
 }
 
@@ -350,7 +350,7 @@ func serveStore(ctx context.Context, storeDir, regDir string) (*served, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &served{st: st, conn: conn, client: creditpb.NewCredenceClient(conn)}
+	s := &served{st: st, conn: conn, client: creditpb.NewCredenceServiceClient(conn)}
 	s.stop = func() {
 		conn.Close()
 		cancel()
@@ -368,7 +368,7 @@ func waitServing(ctx context.Context, conn *grpc.ClientConn) error {
 	hc := healthpb.NewHealthClient(conn)
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: "credence.v1.Credence"})
+		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: "readiness"})
 		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
 			return nil
 		}
@@ -401,8 +401,8 @@ func (m *eventMaker) proto(n int) []*creditpb.Event {
 		m.n++
 		issue := m.d0 - datasets.Date(m.rng.IntN(20))
 		evs[i] = &creditpb.Event{CustomerId: customerID(m.rng.IntN(m.customers)), Kind: &creditpb.Event_InvoiceIssued{
-			InvoiceIssued: &creditpb.Invoice{InvoiceId: m.prefix + strconv.Itoa(m.n), IssueDate: issue.String(),
-				DueDate: (issue + 30).String(), Amount: float64(100 + m.rng.IntN(10000))}}}
+			InvoiceIssued: &creditpb.Invoice{InvoiceId: m.prefix + strconv.Itoa(m.n), IssueDate: creditpb.DateOf(issue),
+				DueDate: creditpb.DateOf((issue + 30)), Amount: float64(100 + m.rng.IntN(10000))}}}
 	}
 	return evs
 }
@@ -464,7 +464,7 @@ func benchIngest(ctx context.Context, o options) error {
 				return
 			}
 			for time.Now().Before(end) {
-				if err := stream.Send(&creditpb.IngestRequest{Events: m.proto(o.batch)}); err != nil {
+				if err := stream.Send(&creditpb.IngestStreamRequest{Events: m.proto(o.batch)}); err != nil {
 					errs <- err
 					return
 				}
@@ -543,7 +543,7 @@ func benchApply(ctx context.Context, o options) error {
 
 // pace sends batches of events at rate events/s on one stream until ctx
 // ends, and returns the events accepted.
-func pace(ctx context.Context, client creditpb.CredenceClient, m *eventMaker, rate int) (int64, error) {
+func pace(ctx context.Context, client creditpb.CredenceServiceClient, m *eventMaker, rate int) (int64, error) {
 	if rate <= 0 {
 		<-ctx.Done()
 		return 0, nil
@@ -563,7 +563,7 @@ loop:
 			break loop
 		case <-t.C:
 		}
-		if err := stream.Send(&creditpb.IngestRequest{Events: m.proto(per)}); err != nil {
+		if err := stream.Send(&creditpb.IngestStreamRequest{Events: m.proto(per)}); err != nil {
 			return 0, err
 		}
 	}
@@ -602,11 +602,12 @@ func benchAlert(ctx context.Context, o options) error {
 	var alerts atomic.Int64
 	go func() {
 		for {
-			a, err := watch.Recv()
+			resp, err := watch.Recv()
 			if err != nil {
 				return
 			}
 			alerts.Add(1)
+			a := resp.GetAlert()
 			if a.Kind == serve.AlertOverdue && strings.HasPrefix(a.InvoiceId, "PROBE-") {
 				mu.Lock()
 				arrived[a.InvoiceId] = time.Now()
@@ -633,7 +634,7 @@ func benchAlert(ctx context.Context, o options) error {
 	for i := range o.probes {
 		id := fmt.Sprintf("PROBE-%d", i)
 		ev := &creditpb.Event{CustomerId: customerID(rng.IntN(o.customers)), Kind: &creditpb.Event_InvoiceIssued{InvoiceIssued: &creditpb.Invoice{
-			InvoiceId: id, IssueDate: (d0 - 130).String(), DueDate: (d0 - 100).String(), Amount: 50000}}}
+			InvoiceId: id, IssueDate: creditpb.DateOf((d0 - 130)), DueDate: creditpb.DateOf((d0 - 100)), Amount: 50000}}}
 		sent[id] = time.Now()
 		if _, err := s.client.Ingest(ctx, &creditpb.IngestRequest{Events: []*creditpb.Event{ev}}); err != nil {
 			return err
@@ -683,7 +684,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 
 // scoreAt calls Score at rate requests/s (each call in its own goroutine,
 // so a slow answer does not delay the next) until ctx ends.
-func scoreAt(ctx context.Context, client creditpb.CredenceClient, customers, rate int) ([]time.Duration, int, error) {
+func scoreAt(ctx context.Context, client creditpb.CredenceServiceClient, customers, rate int) ([]time.Duration, int, error) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var failed atomic.Int64
@@ -840,7 +841,7 @@ func serveChild(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	client := creditpb.NewCredenceClient(conn)
+	client := creditpb.NewCredenceServiceClient(conn)
 	id := customerID(o.customers / 2)
 	for {
 		if _, err := client.Score(ctx, &creditpb.ScoreRequest{CustomerId: id}); err == nil {
@@ -938,12 +939,12 @@ func benchRSS(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	client := creditpb.NewCredenceClient(conn)
+	client := creditpb.NewCredenceServiceClient(conn)
 	st, err := client.Score(ctx, &creditpb.ScoreRequest{CustomerId: customerID(0)})
 	if err != nil {
 		return err
 	}
-	d0, err := datasets.ParseDate(st.DataDate)
+	d0, err := datasets.ParseDate(creditpb.DateString(st.DataDate))
 	if err != nil {
 		return err
 	}

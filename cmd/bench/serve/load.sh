@@ -66,20 +66,21 @@ done
 # One request per customer in turn (ids C00000000…), from a file: ghz's
 # per-request templating costs more CPU than the server's score.
 awk -v n="$CUSTOMERS" -v d="$AS_OF" -v r="$MAX_REASONS" 'BEGIN {
+	split(d, ymd, "-") # as_of is a google.type.Date
 	printf "["
-	for (i = 0; i < n; i++) printf "%s{\"customer_id\":\"C%08d\",\"as_of\":\"%s\",\"max_reasons\":%d}", (i ? "," : ""), i, d, r
+	for (i = 0; i < n; i++) printf "%s{\"customer_id\":\"C%08d\",\"as_of\":{\"year\":%d,\"month\":%d,\"day\":%d},\"max_reasons\":%d}", (i ? "," : ""), i, ymd[1], ymd[2], ymd[3], r
 	print "]"
 }' >"$WORK/requests.json"
 
 # cpu prints the server's CPU seconds so far.
 cpu() { curl -s "http://$METRICS/metrics" | awk '/^process_cpu_seconds_total/ {print $2}'; }
-served() { curl -s "http://$METRICS/metrics" | awk '/^credence_requests_total.*Score"/ {s += $2} END {print s + 0}'; }
+served() { curl -s "http://$METRICS/metrics" | awk '/^grpc_server_handled_total.*grpc_method="Score"/ {s += $2} END {print s + 0}'; }
 
 run() {
 	local c0 n0
 	c0=$(cpu)
 	n0=$(served)
-	"$GHZ" --insecure --proto serve/creditpb/credence.proto --call credence.v1.Credence.Score \
+	"$GHZ" --insecure --proto serve/creditpb/credence/v1/credence.proto --import-paths serve/creditpb --call credence.v1.CredenceService.Score \
 		-D "$WORK/requests.json" --disable-template-data --disable-template-functions \
 		-z "$DURATION" --connections "$CONNECTIONS" "$@" "$ADDR" |
 		grep -E 'Count:|Requests/sec|Average|Slowest|^  (10|50|90|95|99) %|\[(OK|[A-Z][a-zA-Z]+)\] '
