@@ -29,6 +29,9 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			"raised to yellow when a grade is red and to red when more than one grade is red. A single red grade therefore leaves the overall light yellow. " +
 			"The Hosmer–Lemeshow test is shown but does not set the light: on thousands of observations it rejects deviations too small to matter.",
 	}
+	if champ.CVCalibration != nil {
+		r.Light = string(champ.CVCalibration.light()) // the registered model's calibration
+	}
 	// Headline and light.
 	t := champ.Test
 	r.Headline = []report.Metric{
@@ -51,7 +54,12 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	}
 	r.SkippedRows = book.Skipped.Reasons()
 	r.Notes = append(r.Notes, book.Skipped.Lines()...)
-	if !champ.CalibrationPasses {
+	switch cv := champ.CVCalibration; {
+	case cv != nil && !cv.Passes:
+		r.LightReasons = append(r.LightReasons, fmt.Sprintf("calibration fails on the out-of-fold PDs (%d rows, each calibrated as the registered model is, by the other folds): the portfolio Jeffreys test is %s and %d grades are red; the model is registered but not labelled champion", cv.Rows, cv.Portfolio.Light, cv.RedGrades))
+	case cv != nil && !champ.CalibrationPasses:
+		r.Notes = append(r.Notes, fmt.Sprintf("The test part's calibration (of the model fitted on the train part, calibrated on the valid part) fails, but that model is not the one registered; the registered model's calibration, fitted on out-of-fold PDs, passes the same test cross-fitted on %d out-of-fold rows (portfolio %s, %d red grades).", cv.Rows, cv.Portfolio.Light, cv.RedGrades))
+	case cv == nil && !champ.CalibrationPasses:
 		r.LightReasons = append(r.LightReasons, "calibration fails: the portfolio Jeffreys test is red or more than one grade is red; the model is registered but not labelled champion")
 	}
 	for _, g := range champ.Grades {
@@ -67,6 +75,13 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			Gini: report.Num(c.Test.Gini), KS: report.Num(c.Test.KS), Brier: report.Num(c.Test.Brier), LogLoss: report.Num(c.Test.LogLoss),
 			Calibration: string(c.Light), Champion: c == champ, Note: fmt.Sprintf("fit %.1f s", c.FitSeconds),
 		})
+		if cv := c.CVCalibration; cv != nil {
+			light := "passes"
+			if !cv.Passes {
+				light = "fails"
+			}
+			r.Candidates[len(r.Candidates)-1].Note += fmt.Sprintf("; calibration on out-of-fold PDs %s (portfolio %s, %d red grades)", light, cv.Portfolio.Light, cv.RedGrades)
+		}
 		if c.CV != nil {
 			r.Candidates[len(r.Candidates)-1].CVAUC, r.Candidates[len(r.Candidates)-1].CVSE = report.Num(c.CV.MeanAUC), report.Num(c.CV.SE)
 		} else {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/credence-risk/credence/datasets"
@@ -108,6 +109,65 @@ type CandidateResult struct {
 	// CV is the family's cross-validation; nil when selection did not
 	// cross-validate.
 	CV *Selection
+	// CVCalibration is the same test of the calibration the registered
+	// model gets (fitted on out-of-fold PDs), cross-fitted on the folds:
+	// set when CV is.
+	CVCalibration *CalibrationCheck
+}
+
+// CalibrationCheck is the traffic-light test of calibrated PDs against
+// outcomes: the portfolio's and each grade's Jeffreys test.
+type CalibrationCheck struct {
+	Rows      int
+	Portfolio eval.GradeRow
+	Grades    []eval.GradeRow
+	RedGrades int
+	// Passes: the portfolio test is not red and at most one grade is red.
+	Passes bool
+}
+
+// light is the check's traffic light: red when it fails, yellow when a
+// grade is red, else the portfolio's.
+func (c *CalibrationCheck) light() eval.Light {
+	switch {
+	case !c.Passes:
+		return eval.Red
+	case c.RedGrades > 0 && c.Portfolio.Light == eval.Green:
+		return eval.Yellow
+	}
+	return c.Portfolio.Light
+}
+
+// checkCalibration runs the traffic-light test on calibrated PDs.
+func checkCalibration(scale grade.Scale, pd, y []float64) (*CalibrationCheck, error) {
+	grades, err := scale.Grades(pd)
+	if err != nil {
+		return nil, err
+	}
+	c := &CalibrationCheck{Rows: len(pd)}
+	if c.Grades, err = eval.CalibrationByGrade(grades, pd, y); err != nil {
+		return nil, err
+	}
+	if c.Portfolio, err = eval.Calibration(pd, y); err != nil {
+		return nil, err
+	}
+	for _, g := range c.Grades {
+		if g.Light == eval.Red {
+			c.RedGrades++
+		}
+	}
+	c.Passes = c.Portfolio.Light != eval.Red && c.RedGrades <= 1
+	return c, nil
+}
+
+// calibrationPasses is what the champion rule and the registry's label
+// go by: with cross-validation, the cross-fitted test of the calibration
+// the registered model gets; without, the test part's.
+func (c *CandidateResult) calibrationPasses() bool {
+	if c.CVCalibration != nil {
+		return c.CVCalibration.Passes
+	}
+	return c.CalibrationPasses
 }
 
 // Result is a finished training run: the champion's artifact, ready for
@@ -225,7 +285,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		return nil, err
 	}
 	champ := res.Champion
-	res.Passed = champ.CalibrationPasses
+	res.Passed = champ.calibrationPasses()
 	progress("validating")
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
@@ -325,31 +385,13 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	if c.Test, err = eval.Summary(testS.Y, c.TestPD); err != nil {
 		return nil, err
 	}
-	grades, err := cfg.Scale.Grades(c.TestPD)
+	check, err := checkCalibration(cfg.Scale, c.TestPD, testS.Y)
 	if err != nil {
 		return nil, err
 	}
-	if c.Grades, err = eval.CalibrationByGrade(grades, c.TestPD, testS.Y); err != nil {
-		return nil, err
-	}
-	if c.Portfolio, err = eval.Calibration(c.TestPD, testS.Y); err != nil {
-		return nil, err
-	}
+	c.Grades, c.Portfolio, c.CalibrationPasses = check.Grades, check.Portfolio, check.Passes
 	c.HLStat, c.HLP = eval.HosmerLemeshow(testS.Y, c.TestPD, 10)
-	red := 0
-	for _, g := range c.Grades {
-		if g.Light == eval.Red {
-			red++
-		}
-	}
-	c.CalibrationPasses = c.Portfolio.Light != eval.Red && red <= 1
-	c.Light = c.Portfolio.Light
-	if red > 0 && c.Light == eval.Green {
-		c.Light = eval.Yellow
-	}
-	if !c.CalibrationPasses {
-		c.Light = eval.Red
-	}
+	c.Light = check.light()
 	return c, nil
 }
 
@@ -359,8 +401,8 @@ func chooseChampion(cands []*CandidateResult) *CandidateResult {
 	ordered := slices.Clone(cands)
 	sort.SliceStable(ordered, func(i, j int) bool {
 		a, b := ordered[i], ordered[j]
-		if a.CalibrationPasses != b.CalibrationPasses {
-			return a.CalibrationPasses
+		if a.calibrationPasses() != b.calibrationPasses() {
+			return a.calibrationPasses()
 		}
 		return auc(a) > auc(b)
 	})
@@ -390,7 +432,7 @@ func auc(c *CandidateResult) float64 {
 func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*CandidateResult, cfg Config, tunedCV map[string]*Selection, progress func(string), res *Result) (models.Model, calibrate.Calibrator, error) {
 	heldOut := func() (models.Model, calibrate.Calibrator, error) {
 		for _, c := range cands {
-			c.CV = nil
+			c.CV, c.CVCalibration = nil, nil
 		}
 		res.Champion = chooseChampion(cands)
 		return res.Champion.Model, res.Champion.Calibrator, nil
@@ -413,6 +455,24 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 			return heldOut()
 		}
 		c.CV = sel
+	}
+	// The calibration the registered model gets, tested on rows it was
+	// not fitted on: the test part's model is not the one registered, and
+	// its calibration, fitted on the smaller valid part, decides nothing.
+	// A family whose folds are too small to cross-fit is judged on the
+	// test part, as without cross-validation.
+	var notFitted []string
+	for _, c := range cands {
+		pd, y, err := crossFitCalibration(c.CV, sample.Y, cfg)
+		if err == nil {
+			c.CVCalibration, err = checkCalibration(cfg.Scale, pd, y)
+		}
+		if err != nil {
+			notFitted = append(notFitted, fmt.Sprintf("%s (%v)", c.Family, err))
+		}
+	}
+	if len(notFitted) > 0 {
+		res.SelectionNote = fmt.Sprintf("the calibration on out-of-fold PDs could not be tested for %s: the test part's calibration decides there", strings.Join(notFitted, ", "))
 	}
 	champ := chooseChampion(cands)
 	res.Champion = champ

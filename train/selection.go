@@ -9,6 +9,7 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/eval"
 )
 
@@ -93,6 +94,8 @@ type Selection struct {
 	// OOF holds each row's raw PD from the round that held it out; NaN for
 	// a row no round judged (the first block of a rolling origin).
 	OOF []float64
+	// Round is the round that judged each row; −1 for none.
+	Round []int
 	// Fitted are the rounds' models.
 	Fitted []models.Model
 }
@@ -105,9 +108,9 @@ func crossValidate(ctx context.Context, s *backtest.Sample, fam string, cfg Conf
 
 // crossValidateFolds fits family fam with config on every fold of s.
 func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, config []byte, seed uint64, folds []fold, method string) (*Selection, error) {
-	sel := &Selection{Family: fam, Folds: method, OOF: make([]float64, len(s.Y))}
+	sel := &Selection{Family: fam, Folds: method, OOF: make([]float64, len(s.Y)), Round: make([]int, len(s.Y))}
 	for i := range sel.OOF {
-		sel.OOF[i] = math.NaN()
+		sel.OOF[i], sel.Round[i] = math.NaN(), -1
 	}
 	f, err := lookupFamily(fam)
 	if err != nil {
@@ -129,7 +132,7 @@ func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, con
 		pd := make([]float64, testS.X.Rows)
 		m.PDs(testS.X, pd)
 		for j, i := range fd.test {
-			sel.OOF[i] = pd[j]
+			sel.OOF[i], sel.Round[i] = pd[j], r
 		}
 		sel.AUC = append(sel.AUC, eval.AUC(testS.Y, pd, nil))
 		sel.Fitted = append(sel.Fitted, m)
@@ -171,4 +174,33 @@ func outOfFold(sel *Selection, y []float64) (pd, labels []float64) {
 		}
 	}
 	return pd, labels
+}
+
+// crossFitCalibration calibrates the out-of-fold PDs of sel as the
+// registered model's are calibrated (cfg.Calibration on out-of-fold PDs),
+// each round's rows by a calibration fitted on the other rounds' rows, so
+// that no row calibrates itself, and returns them with their labels.
+func crossFitCalibration(sel *Selection, y []float64, cfg Config) (pd, labels []float64, err error) {
+	rounds := len(sel.AUC)
+	for r := range rounds {
+		var fitPD, fitY, apply []float64
+		var applyY []float64
+		for i, p := range sel.OOF {
+			switch {
+			case sel.Round[i] < 0:
+			case sel.Round[i] == r:
+				apply, applyY = append(apply, p), append(applyY, y[i])
+			default:
+				fitPD, fitY = append(fitPD, p), append(fitY, y[i])
+			}
+		}
+		c, err := calibrate.Fit(cfg.Calibration, fitPD, fitY, nil, cfg.PDFloor)
+		if err != nil {
+			return nil, nil, fmt.Errorf("round %d: %w", r+1, err)
+		}
+		for j, p := range apply {
+			pd, labels = append(pd, c.Calibrate(p)), append(labels, applyY[j])
+		}
+	}
+	return pd, labels, nil
 }

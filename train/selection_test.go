@@ -3,12 +3,14 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/calibrate"
 )
 
 func TestSelectionFoldsRollOverTimeByCustomer(t *testing.T) {
@@ -100,5 +102,73 @@ func TestRunRefitsTheChampion(t *testing.T) {
 	}
 	if err := json.Unmarshal(res.Artifact.Metrics, &metrics); err != nil || len(metrics.CV) != 2 {
 		t.Errorf("artifact metrics lack the cross-validation: %v %+v", err, metrics)
+	}
+}
+
+// Each round's out-of-fold PDs are calibrated by a calibration fitted on
+// the other rounds' rows only, as the registered model's is fitted on
+// out-of-fold PDs; rows no round judged are left out.
+func TestCrossFitCalibrationNeverCalibratesARowOnItself(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	n := 3000
+	sel := &Selection{AUC: make([]float64, 3), OOF: make([]float64, n), Round: make([]int, n)}
+	y := make([]float64, n)
+	for i := range n {
+		sel.Round[i] = i%4 - 1 // −1: the first block of a rolling origin
+		sel.OOF[i] = r.Float64()
+		if r.Float64() < sel.OOF[i]/2 {
+			y[i] = 1
+		}
+	}
+	cfg := DefaultConfig()
+	pd, labels, err := crossFitCalibration(sel, y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pd) != 3*n/4 {
+		t.Fatalf("%d calibrated rows; want the %d judged", len(pd), 3*n/4)
+	}
+	k := 0
+	for round := range 3 {
+		var fitPD, fitY []float64
+		for i := range n {
+			if sel.Round[i] >= 0 && sel.Round[i] != round {
+				fitPD, fitY = append(fitPD, sel.OOF[i]), append(fitY, y[i])
+			}
+		}
+		c, err := calibrate.Fit(cfg.Calibration, fitPD, fitY, nil, cfg.PDFloor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if sel.Round[i] != round {
+				continue
+			}
+			if pd[k] != c.Calibrate(sel.OOF[i]) || labels[k] != y[i] {
+				t.Fatalf("round %d, row %d: PD %v label %v; want %v, %v", round, i, pd[k], labels[k], c.Calibrate(sel.OOF[i]), y[i])
+			}
+			k++
+		}
+	}
+}
+
+// With cross-validation the champion rule goes by the calibration the
+// registered model gets, tested on out-of-fold PDs, not by the test
+// part's model, which is not registered.
+func TestChampionGoesByTheRegisteredModelsCalibration(t *testing.T) {
+	better := &CandidateResult{Family: "gbdt", CalibrationPasses: false, CV: &Selection{MeanAUC: 0.78}, CVCalibration: &CalibrationCheck{Passes: true}}
+	worse := &CandidateResult{Family: "scorecard", CalibrationPasses: true, CV: &Selection{MeanAUC: 0.77}, CVCalibration: &CalibrationCheck{Passes: true}}
+	if got := chooseChampion([]*CandidateResult{worse, better}); got != better {
+		t.Errorf("champion %s; want gbdt, whose out-of-fold calibration passes", got.Family)
+	}
+	better.CalibrationPasses, better.CVCalibration.Passes = true, false
+	if got := chooseChampion([]*CandidateResult{worse, better}); got != worse {
+		t.Errorf("champion %s; want scorecard: gbdt's out-of-fold calibration fails", got.Family)
+	}
+	// Without cross-validation the test part decides.
+	better.CV, better.CVCalibration, worse.CV, worse.CVCalibration = nil, nil, nil, nil
+	better.Test.AUC, worse.Test.AUC, better.CalibrationPasses = 0.78, 0.77, false
+	if got := chooseChampion([]*CandidateResult{worse, better}); got != worse {
+		t.Errorf("champion %s; want scorecard, the only one whose test part's calibration passes", got.Family)
 	}
 }

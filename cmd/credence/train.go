@@ -124,8 +124,15 @@ func (a *app) trainCmd() *cobra.Command {
 				if c.CV != nil {
 					cv = fmt.Sprintf("CV AUC %.4f ± %.4f  ", c.CV.MeanAUC, c.CV.SE)
 				}
-				fmt.Fprintf(a.stdout, "%s %-9s %stest AUC %.4f (%.4f–%.4f)  Gini %.4f  KS %.4f  Brier %.4f  calibration %s\n",
-					mark, c.Family, cv, c.Test.AUC, c.Test.AUCLow, c.Test.AUCHigh, c.Test.Gini, c.Test.KS, c.Test.Brier, c.Light)
+				oof := ""
+				if c.CVCalibration != nil {
+					oof = "; out-of-fold calibration passes"
+					if !c.CVCalibration.Passes {
+						oof = "; out-of-fold calibration fails"
+					}
+				}
+				fmt.Fprintf(a.stdout, "%s %-9s %stest AUC %.4f (%.4f–%.4f)  Gini %.4f  KS %.4f  Brier %.4f  calibration %s%s\n",
+					mark, c.Family, cv, c.Test.AUC, c.Test.AUCLow, c.Test.AUCHigh, c.Test.Gini, c.Test.KS, c.Test.Brier, c.Light, oof)
 			}
 			printTuning(a.stdout, res)
 			if res.Refit {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"maps"
 	"testing"
+
+	"github.com/credence-risk/credence/models"
 )
 
 // Tuning varies the trees and the regularisation and keeps what it does
@@ -45,5 +47,30 @@ func TestTuneCandidatesKeepConstraints(t *testing.T) {
 		if cost := fitCost(b, 10000, 1000, 50); !(cost > 0) {
 			t.Errorf("candidate %d: cost %v; want > 0", i, cost)
 		}
+	}
+}
+
+// The refit on all rows keeps the mean number of trees the folds' early
+// stopping found (the study in study_test.go found no gain in scaling it
+// by rows across books), turns early stopping off, and keeps every other
+// setting, the sampling included.
+func TestRefitKeepsTheFoldsTrees(t *testing.T) {
+	raw, _ := json.Marshal(TrainingConfig())
+	fitted := []models.Model{&Model{trees: make([]*tree, 40)}, &Model{trees: make([]*tree, 61)}, &Model{trees: make([]*tree, 50)}}
+	out, err := Family.Refit(raw, fitted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := decodeConfig(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TrainingConfig()
+	want.Trees, want.EarlyStoppingRounds = 50, 0 // (40+61+50)/3 = 50.3
+	if c.Trees != want.Trees || c.EarlyStoppingRounds != 0 || c.Subsample != 0.8 || c.ColSample != 0.8 || c.LearningRate != want.LearningRate {
+		t.Errorf("refit config %+v; want %+v", c, want)
+	}
+	if _, err := Family.Refit(raw, nil); err == nil {
+		t.Error("refit with no fitted model: no error")
 	}
 }

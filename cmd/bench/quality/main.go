@@ -23,7 +23,9 @@
 // auc reads a CSV whose columns are customer_id, as_of, label and then one
 // score per model, and prints each model's AUC with its DeLong interval,
 // then the difference between the first model and each other one with its
-// paired DeLong interval and p-value.
+// paired DeLong interval and p-value; where a customer has several rows
+// (a panel), each interval also clustered by customer (Obuchowski), since
+// one customer's rows are not independent.
 package main
 
 import (
@@ -362,7 +364,15 @@ func runAUC(args []string) error {
 			pos++
 		}
 	}
-	fmt.Printf("%s: %d rows, %d positive (%.2f%%)\n", *in, len(y), pos, 100*float64(pos)/float64(len(y)))
+	// A panel has several rows of some customer: its rows are not
+	// independent, and intervals clustered by customer are printed too.
+	customers := make([]string, len(rows))
+	for i, r := range rows {
+		customers[i] = r[0]
+	}
+	distinct := len(slices.Compact(slices.Sorted(slices.Values(customers))))
+	panel := distinct < len(rows)
+	fmt.Printf("%s: %d rows, %d customers, %d positive (%.2f%%)\n", *in, len(y), distinct, pos, 100*float64(pos)/float64(len(y)))
 	scores := make([][]float64, len(header))
 	for j := 3; j < len(header); j++ {
 		s := make([]float64, len(rows))
@@ -378,9 +388,17 @@ func runAUC(args []string) error {
 		scores[j] = s
 		auc, se := eval.DeLong(y, s)
 		lo, hi := eval.AUCInterval(y, s, *level)
-		fmt.Printf("%-24s AUC %.4f [%.4f, %.4f] (DeLong se %.4f)\n", header[j], auc, lo, hi, se)
+		fmt.Printf("%-24s AUC %.4f [%.4f, %.4f] (DeLong se %.4f)", header[j], auc, lo, hi, se)
+		if panel {
+			_, se := eval.ClusteredDeLong(y, s, customers)
+			lo, hi := eval.AUCIntervalClustered(y, s, customers, *level)
+			fmt.Printf("; by customer [%.4f, %.4f] (se %.4f)", lo, hi, se)
+		}
+		fmt.Println()
 	}
-	// The first model against each other on the same rows: DeLong's paired test.
+	// The first model against each other on the same rows: DeLong's paired
+	// test, and where customers have several rows, the same clustered by
+	// customer.
 	if scores[3] == nil {
 		return nil
 	}
@@ -389,76 +407,23 @@ func runAUC(args []string) error {
 		if scores[j] == nil {
 			continue
 		}
-		d, se := pairedDeLong(y, scores[3], scores[j])
-		p := math.Erfc(math.Abs(d/se) / math.Sqrt2)
-		if se == 0 { // the same ranking of every default against every non-default
-			p = 1
+		fmt.Printf("%s − %-14s", header[3], header[j])
+		for _, cluster := range [][]string{nil, customers} {
+			if cluster != nil && !panel {
+				continue
+			}
+			d, se := eval.PairedDeLong(y, scores[3], scores[j], cluster)
+			p := math.Erfc(math.Abs(d/se) / math.Sqrt2)
+			if se == 0 { // the same ranking of every default against every non-default
+				p = 1
+			}
+			what := "paired DeLong"
+			if cluster != nil {
+				what = "by customer"
+			}
+			fmt.Printf(" %+.4f [%+.4f, %+.4f], p = %.3f (%s)", d, d-z*se, d+z*se, p, what)
 		}
-		fmt.Printf("%s − %-14s %+.4f [%+.4f, %+.4f], p = %.3f (paired DeLong)\n", header[3], header[j], d, d-z*se, d+z*se, p)
+		fmt.Println()
 	}
 	return nil
-}
-
-// pairedDeLong returns AUC(a) − AUC(b) on the same labels and the standard
-// error of the difference by DeLong, DeLong and Clarke-Pearson (1988):
-// the variance of each AUC's structural components minus twice their
-// covariance, over defaults and over non-defaults.
-func pairedDeLong(y, a, b []float64) (diff, se float64) {
-	va10, va01, aucA := components(y, a)
-	vb10, vb01, aucB := components(y, b)
-	m, n := float64(len(va10)), float64(len(va01))
-	v := (variance(va10, va10)+variance(vb10, vb10)-2*variance(va10, vb10))/m +
-		(variance(va01, va01)+variance(vb01, vb01)-2*variance(va01, vb01))/n
-	return aucA - aucB, math.Sqrt(v)
-}
-
-// components returns DeLong's structural components of the AUC of score:
-// for each default, the share of non-defaults it outranks (ties half), and
-// for each non-default, the share of defaults that outrank it, in row
-// order, and the AUC.
-func components(y, score []float64) (v10, v01 []float64, auc float64) {
-	var pos, neg []float64
-	for i, s := range score {
-		if y[i] == 1 {
-			pos = append(pos, s)
-		} else {
-			neg = append(neg, s)
-		}
-	}
-	sp, sn := slices.Sorted(slices.Values(pos)), slices.Sorted(slices.Values(neg))
-	// below returns how many of sorted are < x and how many equal it.
-	below := func(sorted []float64, x float64) (lt, eq int) {
-		lt, _ = slices.BinarySearch(sorted, x)
-		le := lt
-		for le < len(sorted) && sorted[le] == x {
-			le++
-		}
-		return lt, le - lt
-	}
-	for _, s := range pos {
-		lt, eq := below(sn, s)
-		v10 = append(v10, (float64(lt)+float64(eq)/2)/float64(len(neg)))
-		auc += v10[len(v10)-1]
-	}
-	for _, s := range neg {
-		lt, eq := below(sp, s)
-		v01 = append(v01, (float64(len(pos)-lt-eq)+float64(eq)/2)/float64(len(pos)))
-	}
-	return v10, v01, auc / float64(len(pos))
-}
-
-// variance returns the sample covariance of x and y.
-func variance(x, y []float64) float64 {
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= float64(len(x))
-	my /= float64(len(y))
-	var s float64
-	for i := range x {
-		s += (x[i] - mx) * (y[i] - my)
-	}
-	return s / float64(len(x)-1)
 }
