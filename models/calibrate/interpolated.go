@@ -13,7 +13,10 @@ const MethodInterpolated = "isotonic-interpolated"
 
 // Interpolated is isotonic regression that keeps the model's ranking. Pool
 // adjacent violators groups the raw PDs into blocks with increasing default
-// rates, as Isotonic does; Interpolated places each block's default rate at
+// rates, as Isotonic does; each block's rate is taken as the mean of its
+// Jeffreys posterior, (defaults + ½) / (weight + 1), the estimate the
+// Jeffreys test of the validation reports judges a grade by (a block
+// without a default does not get a PD of 0); Interpolated places it at
 // the block's weighted mean raw PD and joins them with straight lines,
 // continued below the first block's centre down to half its rate (not below
 // Floor) at a raw PD of 0, and above the last block's centre up to half way
@@ -48,20 +51,39 @@ func FitInterpolated(pd, y, w []float64, floor float64) (*Interpolated, error) {
 	// One point per distinct raw PD, with the weighted sum of its raw PDs
 	// for the blocks' centres.
 	_, ys, ws, wx := points(pd, y, w)
-	blockW := slices.Clone(ws)
-	pav(ys, blockW)
+	pav(ys, slices.Clone(ws))
 	// Consecutive points with one value form a block (pav leaves adjacent
-	// blocks with different values; clipping may join the outermost).
-	out := &Interpolated{Floor: floor}
+	// blocks with different values).
+	var rate, weight, sumWX []float64
 	for k := 0; k < len(ys); {
-		v := min(max(ys[k], IsotonicMin), IsotonicMax)
-		sumW, sumWX := 0.0, 0.0
+		n, wxSum := 0.0, 0.0
 		j := k
-		for ; j < len(ys) && min(max(ys[j], IsotonicMin), IsotonicMax) == v; j++ {
-			sumW += ws[j]
-			sumWX += wx[j]
+		for ; j < len(ys) && ys[j] == ys[k]; j++ {
+			n += ws[j]
+			wxSum += wx[j]
 		}
-		out.X = append(out.X, sumWX/sumW)
+		// The block's rate as the mean of its Jeffreys posterior, (d + ½) /
+		// (n + 1), not d / n: a block of low-risk customers without a
+		// default would otherwise get a PD of 0 (the floor), which its next
+		// default proves wrong. The shrunk rates can break the order of
+		// small blocks, so they are pooled again below.
+		rate = append(rate, (ys[k]*n+0.5)/(n+1))
+		weight = append(weight, n+1)
+		sumWX = append(sumWX, wxSum)
+		k = j
+	}
+	pooledW := slices.Clone(weight)
+	pav(rate, pooledW)
+	out := &Interpolated{Floor: floor}
+	for k := 0; k < len(rate); {
+		v := min(max(rate[k], IsotonicMin), IsotonicMax)
+		n, wxSum := 0.0, 0.0
+		j := k
+		for ; j < len(rate) && min(max(rate[j], IsotonicMin), IsotonicMax) == v; j++ {
+			n += weight[j] - 1
+			wxSum += sumWX[j]
+		}
+		out.X = append(out.X, wxSum/n)
 		out.Y = append(out.Y, floor+(IsotonicMax-floor)*v)
 		k = j
 	}

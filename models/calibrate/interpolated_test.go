@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -38,13 +39,21 @@ func TestInterpolatedKeepsRanking(t *testing.T) {
 		}
 		prev = got
 	}
-	// At each block's centre: the block's default rate, as isotonic gives
-	// it anywhere in the block, lifted by the floor.
-	for k, x := range c.X {
-		want := floor + (IsotonicMax-floor)*iso.Calibrate(x)
-		if math.Abs(c.Y[k]-want) > 1e-12 {
-			t.Errorf("knot %d at %v: %v; want %v", k, x, c.Y[k], want)
+	// At each block's centre: the Jeffreys posterior mean of the isotonic
+	// block's default rate, (d + ½)/(n + 1), blocks pooled where those
+	// means fall out of order, lifted by the floor.
+	want := jeffreysBlocks(pd, y, iso)
+	if len(c.X) != len(want) {
+		t.Fatalf("%d knots; want %d", len(c.X), len(want))
+	}
+	for k := range c.X {
+		if math.Abs(c.X[k]-want[k][0]) > 1e-12 || math.Abs(c.Y[k]-(floor+(IsotonicMax-floor)*want[k][1])) > 1e-12 {
+			t.Errorf("knot %d: (%v, %v); want (%v, %v) lifted", k, c.X[k], c.Y[k], want[k][0], want[k][1])
 		}
+	}
+	// A block without a default keeps a PD above the floor.
+	if c.Y[0] <= floor*1.5 {
+		t.Errorf("lowest block at %v, near the floor %v", c.Y[0], floor)
 	}
 	// Distinct raw PDs give distinct calibrated PDs.
 	raw := slices.Compact(slices.Sorted(slices.Values(pd)))
@@ -84,6 +93,59 @@ func TestInterpolatedKeepsRanking(t *testing.T) {
 	if !math.IsNaN(c.Calibrate(math.NaN())) || !math.IsNaN(c.Calibrate(1.5)) {
 		t.Error("a PD outside [0, 1] must give NaN")
 	}
+}
+
+// jeffreysBlocks is the oracle of TestInterpolatedKeepsRanking: the
+// isotonic fit's blocks (runs of one calibrated value), each as its mean
+// raw PD and (d + ½)/(n + 1), pooled by brute force (merge the first
+// adjacent pair out of order, weighted by n + 1, until none is) until
+// the rates strictly increase.
+func jeffreysBlocks(pd, y []float64, iso *Isotonic) [][2]float64 {
+	type block struct{ n, d, sumX float64 }
+	idx := make([]int, len(pd))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(pd[a], pd[b]) })
+	var bs []block
+	last := math.NaN()
+	for _, i := range idx {
+		v := iso.Calibrate(pd[i])
+		if v != last {
+			bs = append(bs, block{})
+			last = v
+		}
+		b := &bs[len(bs)-1]
+		b.n++
+		b.d += y[i]
+		b.sumX += pd[i]
+	}
+	rate := func(b block) float64 { return (b.d + 0.5) / (b.n + 1) }
+	// Pooling two Jeffreys blocks weighs their rates by n + 1: the pooled
+	// rate is (d₁ + d₂ + 1)/(n₁ + n₂ + 2), carried as pseudo-counts.
+	type pooled struct {
+		w, wr, n, sumX float64
+	}
+	ps := make([]pooled, len(bs))
+	for k, b := range bs {
+		ps[k] = pooled{w: b.n + 1, wr: (b.n + 1) * rate(b), n: b.n, sumX: b.sumX}
+	}
+	for {
+		k := 0
+		for ; k+1 < len(ps) && ps[k].wr/ps[k].w < ps[k+1].wr/ps[k+1].w; k++ {
+		}
+		if k+1 >= len(ps) {
+			break
+		}
+		a, b := ps[k], ps[k+1]
+		ps[k] = pooled{w: a.w + b.w, wr: a.wr + b.wr, n: a.n + b.n, sumX: a.sumX + b.sumX}
+		ps = slices.Delete(ps, k+1, k+2)
+	}
+	out := make([][2]float64, len(ps))
+	for k, p := range ps {
+		out[k] = [2]float64{p.sumX / p.n, p.wr / p.w}
+	}
+	return out
 }
 
 func TestInterpolatedRefusesBadInput(t *testing.T) {
