@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 
@@ -64,11 +65,15 @@ func (s *Server) ingest(events []*creditpb.Event, offset int64, resp *creditpb.I
 		resp.Refusals = append(resp.Refusals, &creditpb.Refusal{Index: offset + int64(i), EventId: ev.GetEventId(),
 			CustomerId: truncate(ev.GetCustomerId(), 256), Field: field, Message: msg})
 	}
+	plausible := s.live.Meta().Book.PlausibleDates(datasets.DateOf(time.Now()))
 	for i, ev := range events {
 		err := finite("", ev)
 		var e store.Event
 		if err == nil {
 			e, err = eventOf(ev)
+		}
+		if err == nil {
+			err = plausibleEvent(ev, &e, plausible)
 		}
 		if err != nil {
 			var fe *FieldError
@@ -290,6 +295,31 @@ func eventOf(ev *creditpb.Event) (store.Event, error) {
 		err = badField("kind", "required: one of invoice_issued, payment_received, invoice_disputed, dispute_resolved, credit_note, write_off, statement_posted, default_recorded, default_cured, attributes_updated, invoice_row")
 	}
 	return e, err
+}
+
+// plausibleEvent refuses an event with a date outside the book's plausible
+// range (book.yaml's plausible_from/plausible_until, else 1950-01-01 to five
+// years after today), as the book readers refuse such a row: one invoice
+// dated 9999-12-01 would move the data date, and every score, to 9999.
+func plausibleEvent(ev *creditpb.Event, e *store.Event, r datasets.DateRange) error {
+	f := eventField(ev)
+	dateField := ".date"
+	switch ev.GetKind().(type) {
+	case *creditpb.Event_DefaultRecorded, *creditpb.Event_DefaultCured:
+		dateField = ".default_date"
+	}
+	for _, d := range []struct {
+		field string
+		date  datasets.Date
+	}{
+		{".issue_date", e.Invoice.IssueDate}, {".due_date", e.Invoice.DueDate}, {".paid_date", e.Invoice.PaidDate},
+		{dateField, e.Date}, {".period_end", e.Statement.PeriodEnd},
+	} {
+		if d.date != datasets.NoDate && d.date != 0 && (d.date < r.From || d.date > r.Until) {
+			return badField(f+d.field, "%s is outside the plausible range %s to %s", d.date, r.From, r.Until)
+		}
+	}
+	return nil
 }
 
 // warmPortfolio starts, in the background, the pass that computes the

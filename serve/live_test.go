@@ -98,13 +98,18 @@ func TestLiveBook(t *testing.T) {
 		{CustomerId: id, Kind: &creditpb.Event_PaymentReceived{PaymentReceived: &creditpb.Payment{InvoiceId: "NEW-1", Date: creditpb.DateOf(d1), Amount: proto.Float64(math.NaN())}}},
 		{CustomerId: id, Kind: &creditpb.Event_StatementPosted{StatementPosted: &creditpb.Statement{PeriodEnd: creditpb.DateOf(d1), Balance: proto.Float64(math.Inf(1))}}},
 		{CustomerId: id, Kind: &creditpb.Event_InvoiceDisputed{InvoiceDisputed: &creditpb.InvoiceChange{InvoiceId: "NEW-1", Date: &date.Date{Year: 24, Month: 2, Day: 1}}}},
+		// Calendar dates, but not plausible ones: the data date would move
+		// to 9999.
+		invoiceIssued(id, "BAD-3", datasets.YMD(9999, 12, 1), datasets.YMD(9999, 12, 31), 10),
+		{CustomerId: id, Kind: &creditpb.Event_DefaultRecorded{DefaultRecorded: &creditpb.Default{DefaultDate: &date.Date{Year: 1900, Month: 1, Day: 1}}}},
 	}
 	resp, err = r.client.Ingest(ctx, &creditpb.IngestRequest{Events: bad})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantFields := []string{"invoice_issued.due_date", "invoice_issued.amount", "payment_received.date", "customer_id",
-		"payment_received.amount", "statement_posted.balance", "invoice_disputed.date"}
+		"payment_received.amount", "statement_posted.balance", "invoice_disputed.date", "invoice_issued.issue_date",
+		"default_recorded.default_date"}
 	if resp.Refused != int64(len(bad)) || len(resp.Refusals) != len(bad) {
 		t.Fatalf("bad events: %+v", resp)
 	}
