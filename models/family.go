@@ -33,6 +33,11 @@ type Family struct {
 	// Tuning, when set, is the family's hyperparameter search space and
 	// the cost model that sizes it; nil: training never tunes the family.
 	Tuning *Tuning
+	// Complexity orders the families for the champion rule's one-standard-
+	// error rule (among families whose cross-validated AUC is within one
+	// standard error of the best, the least complex wins): a linear model
+	// 1, a binned (scorecard) model 2, an ensemble of trees 3.
+	Complexity int
 }
 
 // NewFamily declares a family whose configuration is a C, stored as its

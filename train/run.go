@@ -7,7 +7,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/calibrate"
+	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/report"
@@ -197,9 +197,8 @@ type Result struct {
 }
 
 // Run trains on the book: observations → features → split → fit every
-// family → calibrate → choose the champion → validate. The champion rule:
-// among the candidates whose calibration passes, the highest test AUC;
-// when none passes, the highest test AUC, reported red and not passed.
+// family → calibrate → choose the champion → validate. The champion rule
+// is chooseChampion's.
 func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(stage string)) (*Result, error) {
 	if progress == nil {
 		progress = func(string) {}
@@ -395,18 +394,59 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	return c, nil
 }
 
-// chooseChampion: discrimination first among those whose calibration
-// passes; ties go to the family listed first.
+// chooseChampion applies the champion rule. Among the candidates whose
+// calibration passes (all of them when none does): with cross-validation,
+// the one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements
+// of Statistical Learning, §7.10): the least complex family (models.Family
+// Complexity) whose mean AUC is within one standard error of the best
+// mean, as a difference smaller than the folds can tell is no reason for a
+// more complex model; without it, the highest test AUC. Remaining ties go
+// to the higher AUC, then to the family listed first.
 func chooseChampion(cands []*CandidateResult) *CandidateResult {
-	ordered := slices.Clone(cands)
-	sort.SliceStable(ordered, func(i, j int) bool {
-		a, b := ordered[i], ordered[j]
-		if a.calibrationPasses() != b.calibrationPasses() {
-			return a.calibrationPasses()
+	pool := slices.DeleteFunc(slices.Clone(cands), func(c *CandidateResult) bool { return !c.calibrationPasses() })
+	if len(pool) == 0 {
+		pool = slices.Clone(cands)
+	}
+	best := pool[0]
+	for _, c := range pool[1:] {
+		if auc(c) > auc(best) {
+			best = c
 		}
-		return auc(a) > auc(b)
-	})
-	return ordered[0]
+	}
+	if best.CV == nil || !(best.CV.SE >= 0) {
+		return best
+	}
+	within := auc(best) - best.CV.SE
+	champ := best
+	for _, c := range pool {
+		if c.CV == nil || auc(c) < within {
+			continue
+		}
+		if k, kc := complexity(c.Family), complexity(champ.Family); k < kc || (k == kc && auc(c) > auc(champ)) {
+			champ = c
+		}
+	}
+	return champ
+}
+
+// bestCV is the candidate with the highest cross-validated AUC among those
+// whose calibration passes as champ's does.
+func bestCV(cands []*CandidateResult, champ *CandidateResult) *CandidateResult {
+	best := champ
+	for _, c := range cands {
+		if c.CV != nil && c.calibrationPasses() == champ.calibrationPasses() && auc(c) > auc(best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// complexity is a family's Complexity; unknown families rank last.
+func complexity(family string) int {
+	if f, ok := catalog.Lookup(family); ok && f.Complexity > 0 {
+		return f.Complexity
+	}
+	return math.MaxInt
 }
 
 // auc is what the champion rule ranks by: the mean cross-validated AUC
@@ -476,6 +516,11 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	}
 	champ := chooseChampion(cands)
 	res.Champion = champ
+	if best := bestCV(cands, champ); best != champ {
+		res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf(
+			"%s is the champion by the one-standard-error rule: its cross-validated AUC %.4f is within one standard error (%.4f) of %s's %.4f, and it is the simpler model",
+			champ.Family, auc(champ), best.CV.SE, best.Family, auc(best))
+	}
 	progress("refitting " + champ.Family + " on all observations")
 	model, err := refit(ctx, sample, champ.CV, cfg)
 	if err != nil {

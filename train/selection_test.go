@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -88,8 +89,14 @@ func TestRunRefitsTheChampion(t *testing.T) {
 		if c.CV == nil || len(c.CV.AUC) != 3 || !(c.CV.MeanAUC > 0.6) || !(c.CV.SE > 0) {
 			t.Fatalf("%s: cross-validation %+v", c.Family, c.CV)
 		}
-		if c.CV.MeanAUC > res.Champion.CV.MeanAUC && c.CalibrationPasses == res.Champion.CalibrationPasses {
-			t.Errorf("%s has the better CV AUC (%.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, res.Champion.CV.MeanAUC, res.Champion.Family)
+		// The one-standard-error rule: a candidate ahead by more than its
+		// standard error would be champion; one ahead by less is named.
+		if c.CV.MeanAUC > res.Champion.CV.MeanAUC && c.calibrationPasses() == res.Champion.calibrationPasses() {
+			if c.CV.MeanAUC-c.CV.SE > res.Champion.CV.MeanAUC {
+				t.Errorf("%s has the better CV AUC (%.4f − SE %.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, c.CV.SE, res.Champion.CV.MeanAUC, res.Champion.Family)
+			} else if !strings.Contains(res.SelectionNote, "one-standard-error rule") {
+				t.Errorf("%s is champion within one standard error of %s, but the selection note does not say so: %q", res.Champion.Family, c.Family, res.SelectionNote)
+			}
 		}
 	}
 	if res.Artifact.Model == res.Champion.Model {
@@ -149,6 +156,32 @@ func TestCrossFitCalibrationNeverCalibratesARowOnItself(t *testing.T) {
 			}
 			k++
 		}
+	}
+}
+
+// The one-standard-error rule: a simpler family within one standard error
+// of the best cross-validated AUC is the champion; one just outside is not.
+func TestChampionByOneStandardError(t *testing.T) {
+	cand := func(family string, mean, se float64) *CandidateResult {
+		return &CandidateResult{Family: family, CalibrationPasses: true, CV: &Selection{MeanAUC: mean, SE: se},
+			CVCalibration: &CalibrationCheck{Passes: true}}
+	}
+	gbdt, scorecard, logistic := cand("gbdt", 0.790, 0.008), cand("scorecard", 0.786, 0.010), cand("logistic", 0.783, 0.009)
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != logistic {
+		t.Errorf("champion %s; want logistic, within one standard error (0.008) of gbdt", got.Family)
+	}
+	logistic.CV.MeanAUC = 0.781
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != scorecard {
+		t.Errorf("champion %s; want scorecard: logistic is 0.009 below gbdt, more than its standard error", got.Family)
+	}
+	gbdt.CV.SE = 0.002
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != gbdt {
+		t.Errorf("champion %s; want gbdt, ahead by more than one standard error", got.Family)
+	}
+	// A simpler family whose calibration fails is not in the running.
+	gbdt.CV.SE, logistic.CV.MeanAUC, logistic.CVCalibration.Passes = 0.008, 0.789, false
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != scorecard {
+		t.Errorf("champion %s; want scorecard: logistic's calibration fails", got.Family)
 	}
 }
 

@@ -50,6 +50,9 @@ func TestFamiliesRoundTrip(t *testing.T) {
 			if got, ok := catalog.Lookup(f.Name); !ok || got.Name != f.Name {
 				t.Fatalf("Lookup(%q): got %q, %v; want the family", f.Name, got.Name, ok)
 			}
+			if f.Complexity < 1 {
+				t.Errorf("%s declares no Complexity; the champion rule needs it", f.Name)
+			}
 			tr, err := f.Trainer(f.Default(), 7)
 			if err != nil {
 				t.Fatal(err)

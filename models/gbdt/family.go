@@ -20,6 +20,7 @@ var Family = withRefit(models.NewFamily(Name, TrainingConfig, func(c Config, see
 
 func withRefit(f models.Family) models.Family {
 	f.Refit = refitConfig
+	f.Complexity = 3
 	f.Tuning = &models.Tuning{Space: 81, Candidates: tuneCandidates, Cost: fitCost}
 	return f
 }

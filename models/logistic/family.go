@@ -15,6 +15,7 @@ var Family = withTuning(models.NewFamily(Name, DefaultConfig, func(c Config, _ u
 
 func withTuning(f models.Family) models.Family {
 	f.Tuning = &models.Tuning{Space: len(tuneC), Candidates: tuneCandidates, Cost: fitCost}
+	f.Complexity = 1
 	return f
 }
 

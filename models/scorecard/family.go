@@ -14,6 +14,7 @@ var Family = withTuning(models.NewFamily(Name, TrainingConfig, func(c Config, _ 
 
 func withTuning(f models.Family) models.Family {
 	f.Tuning = &models.Tuning{Space: len(tuneMinBinShares) * len(tuneMaxBins), Candidates: tuneCandidates, Cost: fitCost}
+	f.Complexity = 2
 	return f
 }
 
