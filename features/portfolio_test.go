@@ -348,9 +348,12 @@ func TestPortfolioWire(t *testing.T) {
 		if string(b) != string(again) {
 			t.Fatal("two encodings of one accumulator differ")
 		}
-		decoded := s.NewPortfolioAcc(rule, dates...)
-		if err := decoded.UnmarshalBinary(b); err != nil {
+		decoded, err := s.DecodePortfolioAcc(rule, b)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if !slices.Equal(decoded.Dates(), dates) {
+			t.Fatalf("decoded dates %v; want %v", decoded.Dates(), dates)
 		}
 		if err := merged.Merge(decoded); err != nil {
 			t.Fatal(err)

@@ -112,6 +112,26 @@ func (a *PortfolioAcc) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// DecodePortfolioAcc returns the accumulator MarshalBinary encoded from
+// one of s (or of s for another customers schema with the same grouping
+// attributes) with defaults dated by rule, at the dates the encoding gives.
+func (s *Set) DecodePortfolioAcc(rule DefaultRule, data []byte) (*PortfolioAcc, error) {
+	r := wireReader{b: data}
+	r.byte()
+	dates := make([]datasets.Date, r.count())
+	for i := range dates {
+		dates[i] = datasets.Date(r.varint())
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("decode portfolio context: %w", r.err)
+	}
+	a := s.NewPortfolioAcc(rule, dates...)
+	if a == nil {
+		return nil, fmt.Errorf("decode portfolio context: feature set %s has no portfolio block", s.Version)
+	}
+	return a, a.UnmarshalBinary(data)
+}
+
 // wireReader reads varints until the first error, which it keeps.
 type wireReader struct {
 	b   []byte
