@@ -365,3 +365,87 @@ func TestRescoreOnBeamFilesystem(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+var (
+	portfolioOnce    sync.Once
+	portfolioVersion string
+	portfolioScorer  *scoring.Scorer
+	portfolioErr     error
+)
+
+// portfolioModel adds to the fixture's registry a model trained with the
+// portfolio features, which read the context of the whole book.
+func portfolioModel(t *testing.T, f *fixture) (string, *scoring.Scorer) {
+	t.Helper()
+	portfolioOnce.Do(func() {
+		ctx := context.Background()
+		tc := train.DefaultConfig()
+		tc.Families = []string{"logistic"}
+		tc.TuneBudget = "0"
+		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+		tc.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		res, err := train.Run(ctx, f.opened, tc, nil)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		if !res.Artifact.FeatureSet.HasPortfolio() {
+			portfolioErr = errors.New("the model trained with the portfolio features has no portfolio block")
+			return
+		}
+		reg, err := registry.Open(f.registry)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		if portfolioVersion, portfolioErr = reg.Add(res.Artifact); portfolioErr != nil {
+			return
+		}
+		art, err := catalog.Load(reg, portfolioVersion)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		portfolioScorer, portfolioErr = scoring.New(art, f.opened.Schema)
+	})
+	if portfolioErr != nil {
+		t.Fatal(portfolioErr)
+	}
+	return portfolioVersion, portfolioScorer
+}
+
+// A model that reads the portfolio context scores, part by part on Prism,
+// exactly the rows and report of `credence rescore`, which computes the
+// context over the whole book: the parts' counts are merged in a combine
+// and given to every part as a side input.
+func TestRescorePortfolioMatchesSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	model, scorer := portfolioModel(t, f)
+	dir := t.TempDir()
+	asOf := datasets.YMD(2024, 9, 12)
+
+	singleOut := filepath.Join(dir, "single.parquet")
+	sum, err := rescore.File(context.Background(), f.opened, scorer, rescore.DefaultConfig(asOf), singleOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rescore.NewReport(sum, f.opened, singleOut, version, 0)
+
+	out := filepath.Join(dir, "beam", "scores.parquet")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(context.Background(), "rescore", []string{"--registry", f.registry, "--model", model,
+		"--book", f.book, "--as-of", asOf.String(), "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	wantRows := readRows(t, singleOut)
+	if len(wantRows) < fixtureCustomers/2 {
+		t.Fatalf("the single machine scored %d rows: too few to compare", len(wantRows))
+	}
+	sameRows(t, readRows(t, out), wantRows)
+	if g, w := reportJSON(t, readReport(t, out+".report.json")), reportJSON(t, want); !reflect.DeepEqual(g, w) {
+		gb, _ := json.MarshalIndent(g, "", " ")
+		wb, _ := json.MarshalIndent(w, "", " ")
+		t.Errorf("pipeline report:\n%s\nsingle machine:\n%s", gb, wb)
+	}
+}
