@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
@@ -448,4 +450,74 @@ func TestRescorePortfolioMatchesSingleMachine(t *testing.T) {
 		wb, _ := json.MarshalIndent(w, "", " ")
 		t.Errorf("pipeline report:\n%s\nsingle machine:\n%s", gb, wb)
 	}
+}
+
+// Over the observations table (no --as-of), the pipeline finds the
+// context dates of every part's observations, merges them, and scores the
+// portfolio model exactly as `credence rescore` does.
+func TestRescorePortfolioObservationsMatchSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	model, scorer := portfolioModel(t, f)
+	ctx := context.Background()
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	err := filepath.Walk(f.book, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(f.book, path)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(book, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(book, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each part observes its customers in two months of its own, so that
+	// a context date a part lacks must come from the others.
+	if err := os.MkdirAll(filepath.Join(book, "observations"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for k, part := range f.opened.Partitions() {
+		hs, err := part.ReadAll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := []string{"customer_id,as_of"}
+		for i, h := range hs {
+			asOf := datasets.YMD(2024, time.Month(1+2*k+i%2), 10+i%15)
+			lines = append(lines, h.CustomerID+","+asOf.String())
+		}
+		name := filepath.Join(book, "observations", fmt.Sprintf("part-%05d.csv", k))
+		if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opened, err := datasets.Open(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(opened.Partitions()); n != 4 {
+		t.Fatalf("the book with observations has %d parts; want 4", n)
+	}
+	singleOut := filepath.Join(dir, "single.parquet")
+	if _, err := rescore.File(ctx, opened, scorer, rescore.DefaultConfig(datasets.NoDate), singleOut); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "beam", "scores.parquet")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	wantRows := readRows(t, singleOut)
+	if len(wantRows) < fixtureCustomers/2 {
+		t.Fatalf("the single machine scored %d rows: too few to compare", len(wantRows))
+	}
+	sameRows(t, readRows(t, out), wantRows)
 }
