@@ -356,35 +356,42 @@ type previousShard struct {
 // scorePartFn scores one part of the book into its shard.
 type scorePartFn struct {
 	Job rescoreJob
+	partScorer
+}
 
+func (f *scorePartFn) Setup() error { return f.setup(&f.Job) }
+
+// partScorer is what every stage that reads the book's parts opens: the
+// model, and on local disk the parts and a scorer of them.
+type partScorer struct {
 	art    *artifact.Artifact
 	parts  []*datasets.Book
 	scorer *scoring.Scorer
 }
 
-func (f *scorePartFn) Setup() error {
+func (p *partScorer) setup(job *rescoreJob) error {
 	var err error
-	if f.art, err = artifact.Read(bytes.NewReader(f.Job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
+	if p.art, err = artifact.Read(bytes.NewReader(job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
 		return err
 	}
-	if f.parts, err = localParts(&f.Job); err != nil || f.parts == nil {
+	if p.parts, err = localParts(job); err != nil || p.parts == nil {
 		return err
 	}
-	f.scorer, err = scoring.New(f.art, f.parts[0].Schema)
+	p.scorer, err = scoring.New(p.art, p.parts[0].Schema)
 	return err
 }
 
-// openPart returns part k of the job's book and a scorer of it: on local
-// disk, the part Setup opened; on a Beam filesystem, a copy staged in tmp.
-func openPart(ctx context.Context, job *rescoreJob, art *artifact.Artifact, parts []*datasets.Book, scorer *scoring.Scorer, k int, tmp string) (*datasets.Book, *scoring.Scorer, error) {
+// open returns part k of the job's book and a scorer of it: on local
+// disk, the part setup opened; on a Beam filesystem, a copy staged in tmp.
+func (p *partScorer) open(ctx context.Context, job *rescoreJob, k int, tmp string) (*datasets.Book, *scoring.Scorer, error) {
 	if job.Remote == nil {
-		return parts[k], scorer, nil
+		return p.parts[k], p.scorer, nil
 	}
 	book, err := job.Remote.stage(ctx, k, filepath.Join(tmp, "book"))
 	if err != nil {
 		return nil, nil, err
 	}
-	scorer, err = scoring.New(art, book.Schema)
+	scorer, err := scoring.New(p.art, book.Schema)
 	return book, scorer, err
 }
 
@@ -403,7 +410,7 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	book, scorer, err := openPart(ctx, job, f.art, f.parts, f.scorer, k, tmp)
+	book, scorer, err := f.open(ctx, job, k, tmp)
 	if err != nil {
 		return err
 	}
@@ -456,14 +463,10 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 // observations, for a rescore of the observations table.
 type partDatesFn struct {
 	Job rescoreJob
-
-	parts []*datasets.Book
+	partScorer
 }
 
-func (f *partDatesFn) Setup() (err error) {
-	f.parts, err = localParts(&f.Job)
-	return err
-}
+func (f *partDatesFn) Setup() error { return f.setup(&f.Job) }
 
 func (f *partDatesFn) ProcessElement(ctx context.Context, k int, emit func(int32)) error {
 	tmp, err := os.MkdirTemp("", "credence-beam-part-")
@@ -471,13 +474,9 @@ func (f *partDatesFn) ProcessElement(ctx context.Context, k int, emit func(int32
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var book *datasets.Book
-	if f.Job.Remote != nil {
-		if book, err = f.Job.Remote.stage(ctx, k, filepath.Join(tmp, "book")); err != nil {
-			return err
-		}
-	} else {
-		book = f.parts[k]
+	book, _, err := f.open(ctx, &f.Job, k, tmp)
+	if err != nil {
+		return err
 	}
 	cfg := rescore.DefaultConfig(datasets.NoDate)
 	cfg.Workers = f.Job.Workers
@@ -512,23 +511,10 @@ func localParts(job *rescoreJob) ([]*datasets.Book, error) {
 // contexts at every date of the side input, encoded.
 type accumulatePartFn struct {
 	Job rescoreJob
-
-	art    *artifact.Artifact
-	parts  []*datasets.Book
-	scorer *scoring.Scorer
+	partScorer
 }
 
-func (f *accumulatePartFn) Setup() error {
-	var err error
-	if f.art, err = artifact.Read(bytes.NewReader(f.Job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
-		return err
-	}
-	if f.parts, err = localParts(&f.Job); err != nil || f.parts == nil {
-		return err
-	}
-	f.scorer, err = scoring.New(f.art, f.parts[0].Schema)
-	return err
-}
+func (f *accumulatePartFn) Setup() error { return f.setup(&f.Job) }
 
 func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func(*int32) bool, emit func([]byte)) error {
 	var asOfs []datasets.Date
@@ -541,7 +527,7 @@ func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	book, scorer, err := openPart(ctx, &f.Job, f.art, f.parts, f.scorer, k, tmp)
+	book, scorer, err := f.open(ctx, &f.Job, k, tmp)
 	if err != nil {
 		return err
 	}

@@ -354,18 +354,43 @@ func TestRescoreOnBeamFilesystem(t *testing.T) {
 	if err != nil || len(files) != 4 {
 		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
 	}
-	var got []rescore.Row
-	for _, f := range files {
-		local := filepath.Join(dir, baseName(f))
-		if err := download(ctx, f, local); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, readRows(t, local)...)
-	}
-	sameRows(t, got, readRows(t, want))
+	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
 	if _, err := readFile(ctx, "memfs://out/scores.parquet.report.json"); err != nil {
 		t.Error(err)
 	}
+
+	// The portfolio model: each worker stages its part to count the
+	// context, then again to score it.
+	model, scorer := portfolioModel(t, f)
+	want = filepath.Join(dir, "single-portfolio.parquet")
+	if _, err := rescore.File(ctx, f.opened, scorer, rescore.DefaultConfig(asOf), want); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", "memfs://book",
+		"--as-of", asOf.String(), "--out", "memfs://out/portfolio.parquet"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	if files, err = shardSet(ctx, "memfs://out/portfolio.parquet"); err != nil || len(files) != 4 {
+		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
+	}
+	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
+}
+
+// readRemoteRows reads the rows of shards on a Beam filesystem, copied to
+// dir first.
+func readRemoteRows(t *testing.T, files []string, dir string) []rescore.Row {
+	t.Helper()
+	var rows []rescore.Row
+	for _, f := range files {
+		local := filepath.Join(dir, baseName(f))
+		if err := download(context.Background(), f, local); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, readRows(t, local)...)
+	}
+	return rows
 }
 
 var (
