@@ -33,10 +33,15 @@ import (
 // The rescore pipeline:
 //
 //	part numbers ─ScorePart─┬─ shard k of n (staged) + the part's summary ─merge─ summary.bin
-//	     ▲ side input: the book's portfolio contexts, for a model that reads them:
-//	part numbers ─PartDates─ context dates ─▶ ─AccumulatePart─ counts ─merge─┘
 //	                        └─ each customer's latest row ─┐
 //	previous shards ─ReadPrevious─ latest earlier rows ────┴─CoGroupByKey─Moves─merge─ moves.bin
+//
+// For a model that reads the portfolio features, ScorePart gets the
+// contexts of the whole book as a side input, merged from every part's
+// counts at the context dates of the whole book:
+//
+//	part numbers ─PartDates─ context dates (of --as-of, or of the observations) ─▶ side input of
+//	part numbers ─AccumulatePart─ the part's counts ─merge─▶ side input of ScorePart
 //
 // then, once every part is scored, the launcher moves the shards into
 // place and writes the report from the merged summary. A part is scored
