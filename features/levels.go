@@ -1,7 +1,9 @@
 package features
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/gob"
 	"fmt"
 	"slices"
 
@@ -120,4 +122,49 @@ func chooseLevels(counts map[string]int, total int, minShare float64, maxLevels 
 		out[i] = l.name
 	}
 	return out
+}
+
+// levelCounterWire is a LevelCounter as it travels between the workers of
+// a pipeline that merges the counts of a book's parts.
+type levelCounterWire struct {
+	Categorical []string
+	Customers   int
+	Levels      []map[string]int
+	Statuses    int
+	Status      map[string]int
+}
+
+// MarshalBinary encodes the counts with the schema's categorical
+// attributes.
+func (c *LevelCounter) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(levelCounterWire{Categorical: c.schema.Categorical, Customers: c.customers,
+		Levels: c.levels, Statuses: c.statuses, Status: c.status})
+	if err != nil {
+		return nil, fmt.Errorf("encode level counts: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary replaces the counts with those MarshalBinary encoded
+// from a counter of the same categorical attributes (make c with
+// NewLevelCounter first).
+func (c *LevelCounter) UnmarshalBinary(data []byte) error {
+	var w levelCounterWire
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return fmt.Errorf("decode level counts: %w", err)
+	}
+	if !slices.Equal(w.Categorical, c.schema.Categorical) || len(w.Levels) != len(c.levels) {
+		return fmt.Errorf("decode level counts: categorical attributes %q; the counter counts %q", w.Categorical, c.schema.Categorical)
+	}
+	for i, m := range w.Levels {
+		if m == nil {
+			w.Levels[i] = map[string]int{}
+		}
+	}
+	if w.Status == nil {
+		w.Status = map[string]int{}
+	}
+	c.customers, c.levels, c.statuses, c.status = w.Customers, w.Levels, w.Statuses, w.Status
+	return nil
 }

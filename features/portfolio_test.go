@@ -319,3 +319,65 @@ func TestPortfolioSetVersion(t *testing.T) {
 		t.Fatalf("round trip without groups: %v, version %s; want %s", err, back.Version, noInv.Version)
 	}
 }
+
+// TestPortfolioWire checks that accumulators of parts, encoded and decoded
+// as a pipeline ships them, merge into the context of the whole book, and
+// that the decoder refuses counts of other dates and cut encodings.
+func TestPortfolioWire(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	s := mustSet(t, portfolioConfig(), testSchema, nil)
+	hs := randomBook(r, 200)
+	dates := []datasets.Date{genStart.AddMonths(10), genStart.AddMonths(18)}
+	rule := DefaultRule{DPDThreshold: 90}
+	whole := s.NewPortfolioAcc(rule, dates...)
+	for _, h := range hs {
+		whole.Add(h)
+	}
+	merged := s.NewPortfolioAcc(rule, dates...)
+	var encoded []byte
+	for k := range 2 {
+		a := s.NewPortfolioAcc(rule, dates...)
+		for _, h := range hs[k*100 : (k+1)*100] {
+			a.Add(h)
+		}
+		b, err := a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := a.MarshalBinary()
+		if string(b) != string(again) {
+			t.Fatal("two encodings of one accumulator differ")
+		}
+		decoded, err := s.DecodePortfolioAcc(rule, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(decoded.Dates(), dates) {
+			t.Fatalf("decoded dates %v; want %v", decoded.Dates(), dates)
+		}
+		if err := merged.Merge(decoded); err != nil {
+			t.Fatal(err)
+		}
+		encoded = b
+	}
+	want, got := whole.Finish(), merged.Finish()
+	for i, d := range dates {
+		if got[i].Customers != want[i].Customers || got[i].Customers == 0 {
+			t.Fatalf("as of %s: %d customers decoded; want %d", d, got[i].Customers, want[i].Customers)
+		}
+		for _, h := range hs {
+			a, b := s.BuildIn(h, d, want[i], nil), s.BuildIn(h, d, got[i], nil)
+			if !sameBits(a, b) {
+				t.Fatalf("as of %s: decoded context differs at %s", d, firstDiff(s, a, b))
+			}
+		}
+	}
+	if err := s.NewPortfolioAcc(rule, dates[0]).UnmarshalBinary(encoded); err == nil {
+		t.Error("an accumulator of one date decoded the counts of two")
+	}
+	for _, n := range []int{0, 1, len(encoded) / 2, len(encoded) - 1} {
+		if err := s.NewPortfolioAcc(rule, dates...).UnmarshalBinary(encoded[:n]); err == nil {
+			t.Errorf("decoded the first %d of %d bytes", n, len(encoded))
+		}
+	}
+}

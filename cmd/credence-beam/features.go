@@ -17,18 +17,29 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 
 // The features pipeline: the labelled matrix over a plan of as-of dates,
 // built part by part by backtest.Observe, the code `credence features`
 // runs, and written by train.NewMatrixWriter, its writer, as shard k of n
-// beside --out. The book's categorical levels and date range, which fix
-// the feature set and the plan, are read first by backtest.Prepare on the
-// launching machine, as the single-machine command does.
+// beside --out:
+//
+//	part numbers ─TallyPart─ levels, dates ─merge─▶ side input ─┬─▶ AccumulatePart ─ portfolio counts ─merge─┐
+//	part numbers ─ObservePart (shard k of n) ◀──────────────────┴──────────────── side input ◀──────────────┘
+//
+// The book's categorical levels and date range, which fix the feature set
+// and the plan (backtest.FinishPrepare), are counted part by part
+// (backtest.TallyBook) and merged; with --portfolio, the portfolio
+// contexts at the plan's dates likewise. Every part's matrix is built
+// with the whole book's.
 
 func init() {
-	register.DoFn3x1[context.Context, int, func(backtest.Counts), error](&observePartFn{})
+	register.DoFn5x1[context.Context, int, []byte, []byte, func(backtest.Counts), error](&observePartFn{})
+	register.DoFn3x1[context.Context, int, func([]byte), error](&tallyPartFn{})
+	register.DoFn4x1[context.Context, int, []byte, func([]byte), error](&featurePortfolioFn{})
+	register.Combiner1[[]byte](&mergeTalliesFn{})
 	register.Emitter1[backtest.Counts]()
 	register.Function2x1(addCounts)
 	register.DoFn2x1[context.Context, backtest.Counts, error](&writeCountsFn{})
@@ -38,6 +49,7 @@ type featuresOptions struct {
 	book, horizon, planStart, planEnd, out *string
 	dpd, planEvery, workers                *int
 	deriveDefaults, tolerant, unlabelled   *bool
+	portfolio                              *bool
 }
 
 // featuresFlags are `credence features`'s flags.
@@ -54,6 +66,7 @@ func featuresFlags(fs *flag.FlagSet) *featuresOptions {
 		tolerant:       fs.Bool("tolerant", false, "skip and count bad rows instead of stopping at the first"),
 		out:            fs.String("out", "", "matrix to write, as shards beside it: DIR/features.parquet writes DIR/features-00000-of-000NN.parquet … (.parquet, .csv or .csv.gz)"),
 		unlabelled:     fs.Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label"),
+		portfolio:      fs.Bool("portfolio", false, "add the features that see the portfolio (as credence train --portfolio)"),
 	}
 }
 
@@ -61,6 +74,9 @@ func featuresFlags(fs *flag.FlagSet) *featuresOptions {
 func (o *featuresOptions) observationConfig() (backtest.ObservationConfig, error) {
 	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), DPDThreshold: *o.dpd,
 		DeriveDefaults: *o.deriveDefaults, Workers: *o.workers}
+	if *o.portfolio {
+		cfg.Features.Portfolio = &features.PortfolioConfig{}
+	}
 	if *o.horizon != "" {
 		h, err := features.ParseHorizon(*o.horizon)
 		if err != nil {
@@ -89,7 +105,7 @@ type featuresJob struct {
 	Book       string
 	Tolerant   bool
 	Parts      int
-	Prepared   []byte // backtest.Prepared as JSON (its feature set, plan, horizon and label rule)
+	Config     []byte // backtest.ObservationConfig as JSON
 	Workers    int
 	Unlabelled bool
 	Out        string
@@ -113,14 +129,9 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	t0 := time.Now()
-	prep, err := backtest.Prepare(ctx, book, cfg)
-	if err != nil {
-		return err
-	}
 	job := featuresJob{Book: book.Dir, Tolerant: book.Tolerant, Parts: len(book.Partitions()), Workers: *o.workers,
 		Unlabelled: *o.unlabelled, Out: *o.out, Staging: stagingDir(*o.out)}
-	if job.Prepared, err = json.Marshal(preparedWire{Set: prep.Set, Plan: prep.Plan, Horizon: prep.Horizon,
-		ObservedUntil: prep.ObservedUntil, DPDThreshold: prep.DPDThreshold, First: prep.First, Last: prep.Last}); err != nil {
+	if job.Config, err = json.Marshal(cfg); err != nil {
 		return err
 	}
 	p, s := beam.NewPipelineWithRoot()
@@ -128,19 +139,29 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	for k := range parts {
 		parts[k] = k
 	}
-	counts := beam.ParDo(s, &observePartFn{Job: job}, beam.Reshuffle(s, beam.CreateList(s, parts)))
+	partCol := beam.Reshuffle(s, beam.CreateList(s, parts))
+	tally := beam.Combine(s, &mergeTalliesFn{Schema: book.Schema}, beam.ParDo(s, &tallyPartFn{Job: job}, partCol))
+	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "tally.bin")}, tally)
+	contexts := beam.Create(s, []byte{})
+	if cfg.Features.Portfolio != nil {
+		// A set only to decode the counts with: the grouping attributes
+		// come from the configuration and the schema, not the levels.
+		set, err := features.NewSet(cfg.Features, book.Schema, nil)
+		if err != nil {
+			return err
+		}
+		counts := beam.ParDo(s, &featurePortfolioFn{Job: job}, partCol, beam.SideInput{Input: tally})
+		contexts = beam.Combine(s, &mergePortfoliosFn{Set: set}, counts)
+	}
+	counts := beam.ParDo(s, &observePartFn{Job: job}, partCol, beam.SideInput{Input: tally}, beam.SideInput{Input: contexts})
 	beam.ParDo0(s, &writeCountsFn{Path: join(job.Staging, "counts.json")}, beam.Combine(s, addCounts, counts))
 	if err := beamx.Run(ctx, p); err != nil {
 		removeAll(ctx, job.Staging)
 		return err
 	}
-	b, err := readFile(ctx, join(job.Staging, "counts.json"))
+	prep, c, err := finishFeatures(ctx, book, cfg, job)
 	if err != nil {
 		removeAll(ctx, job.Staging)
-		return fmt.Errorf("the pipeline left no counts: %w", err)
-	}
-	var c backtest.Counts
-	if err := json.Unmarshal(b, &c); err != nil {
 		return err
 	}
 	if err := publishShards(ctx, job.Staging, job.Out, job.Parts); err != nil {
@@ -158,52 +179,158 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
-// observePartFn writes the matrix of one part of the book.
-type observePartFn struct {
-	Job featuresJob
-
-	prep  *backtest.Prepared
-	parts []*datasets.Book
-}
-
-// preparedWire is backtest.Prepared without its progress callback.
-type preparedWire struct {
-	Set           *features.Set
-	Plan          features.Plan
-	Horizon       features.Horizon
-	ObservedUntil datasets.Date
-	DPDThreshold  int
-	First, Last   datasets.Date
-}
-
-func (f *observePartFn) Setup() error {
-	var w preparedWire
-	if err := json.Unmarshal(f.Job.Prepared, &w); err != nil {
-		return err
-	}
-	f.prep = &backtest.Prepared{Set: w.Set, Plan: w.Plan, Horizon: w.Horizon, ObservedUntil: w.ObservedUntil,
-		DPDThreshold: w.DPDThreshold, First: w.First, Last: w.Last}
-	book, err := datasets.Open(f.Job.Book)
+// finishFeatures reads what the pipeline left: the book's tally, which
+// fixes the feature set and the plan as the workers fixed them, and the
+// matrix's counts.
+func finishFeatures(ctx context.Context, book *datasets.Book, cfg backtest.ObservationConfig, job featuresJob) (*backtest.Prepared, backtest.Counts, error) {
+	var c backtest.Counts
+	t, err := readFile(ctx, join(job.Staging, "tally.bin"))
 	if err != nil {
+		return nil, c, fmt.Errorf("the pipeline left no tally of the book: %w", err)
+	}
+	prep, err := prepareFrom(book, cfg, t)
+	if err != nil {
+		return nil, c, err
+	}
+	b, err := readFile(ctx, join(job.Staging, "counts.json"))
+	if err != nil {
+		return nil, c, fmt.Errorf("the pipeline left no counts: %w", err)
+	}
+	return prep, c, json.Unmarshal(b, &c)
+}
+
+// prepareFrom is backtest.Prepare from the book's merged tally, without
+// the portfolio contexts.
+func prepareFrom(book *datasets.Book, cfg backtest.ObservationConfig, tally []byte) (*backtest.Prepared, error) {
+	t, err := backtest.DecodeTally(book.Schema, tally)
+	if err != nil {
+		return nil, err
+	}
+	return backtest.FinishPrepare(book, cfg, t)
+}
+
+// featureParts is what each stage of the pipeline opens: the book, its
+// parts and the configuration.
+type featureParts struct {
+	book  *datasets.Book
+	parts []*datasets.Book
+	cfg   backtest.ObservationConfig
+}
+
+func (f *featureParts) open(job *featuresJob) error {
+	if err := json.Unmarshal(job.Config, &f.cfg); err != nil {
 		return err
 	}
-	book.Tolerant = f.Job.Tolerant
-	if f.parts = book.Partitions(); len(f.parts) != f.Job.Parts {
-		return fmt.Errorf("book %s has %d parts now, %d when the pipeline started", f.Job.Book, len(f.parts), f.Job.Parts)
+	f.cfg.Workers = job.Workers
+	var err error
+	if f.book, err = datasets.Open(job.Book); err != nil {
+		return err
+	}
+	f.book.Tolerant = job.Tolerant
+	if f.parts = f.book.Partitions(); len(f.parts) != job.Parts {
+		return fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, len(f.parts), job.Parts)
 	}
 	return nil
 }
 
-func (f *observePartFn) ProcessElement(ctx context.Context, k int, emit func(backtest.Counts)) error {
+// tallyPartFn counts one part's levels and dates.
+type tallyPartFn struct {
+	Job featuresJob
+	featureParts
+}
+
+func (f *tallyPartFn) Setup() error { return f.open(&f.Job) }
+
+func (f *tallyPartFn) ProcessElement(ctx context.Context, k int, emit func([]byte)) error {
+	t, err := backtest.TallyBook(ctx, f.parts[k], f.Job.Workers, nil)
+	if err != nil {
+		return err
+	}
+	b, err := t.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	emit(b)
+	return nil
+}
+
+// mergeTalliesFn merges the parts' encoded tallies.
+type mergeTalliesFn struct{ Schema datasets.CustomerSchema }
+
+func (f *mergeTalliesFn) MergeAccumulators(a, b []byte) ([]byte, error) {
+	x, err := backtest.DecodeTally(f.Schema, a)
+	if err != nil {
+		return nil, err
+	}
+	y, err := backtest.DecodeTally(f.Schema, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Merge(y); err != nil {
+		return nil, err
+	}
+	return x.MarshalBinary()
+}
+
+// featurePortfolioFn counts one part's customers into the portfolio
+// contexts at the plan's dates, fixed by the book's tally.
+type featurePortfolioFn struct {
+	Job featuresJob
+	featureParts
+}
+
+func (f *featurePortfolioFn) Setup() error { return f.open(&f.Job) }
+
+func (f *featurePortfolioFn) ProcessElement(ctx context.Context, k int, tally []byte, emit func([]byte)) error {
+	prep, err := prepareFrom(f.book, f.cfg, tally)
+	if err != nil {
+		return err
+	}
+	rule := features.DefaultRule{DPDThreshold: prep.DPDThreshold}
+	acc, err := scoring.AccumulatePortfolios(ctx, f.parts[k], prep.Set, rule, f.Job.Workers, prep.PortfolioDates(), nil)
+	if err != nil {
+		return err
+	}
+	b, err := acc.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	emit(b)
+	return nil
+}
+
+// observePartFn writes the matrix of one part of the book.
+type observePartFn struct {
+	Job featuresJob
+	featureParts
+}
+
+func (f *observePartFn) Setup() error { return f.open(&f.Job) }
+
+func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfolio []byte, emit func(backtest.Counts)) error {
+	prep, err := prepareFrom(f.book, f.cfg, tally)
+	if err != nil {
+		return err
+	}
+	if prep.Set.HasPortfolio() {
+		acc, err := prep.Set.DecodePortfolioAcc(features.DefaultRule{DPDThreshold: prep.DPDThreshold}, portfolio)
+		if err != nil {
+			return err
+		}
+		prep.Portfolios = map[datasets.Date]*features.Portfolio{}
+		for _, c := range acc.Finish() {
+			prep.Portfolios[c.Date] = c
+		}
+	}
 	shard := mustShard(join(f.Job.Staging, baseName(f.Job.Out)), k, f.Job.Parts)
 	if err := os.MkdirAll(f.Job.Staging, 0o755); err != nil {
 		return err
 	}
-	w, err := train.NewMatrixWriter(shard, f.prep.Set.Names())
+	w, err := train.NewMatrixWriter(shard, prep.Set.Names())
 	if err != nil {
 		return err
 	}
-	c, err := backtest.Observe(ctx, f.parts[k], f.prep, f.Job.Workers, f.Job.Unlabelled, w.Write)
+	c, err := backtest.Observe(ctx, f.parts[k], prep, f.Job.Workers, f.Job.Unlabelled, w.Write)
 	if err != nil {
 		w.Abort()
 		return err

@@ -16,8 +16,16 @@ import (
 )
 
 // The labelled matrix over a plan of twelve as-of dates, built part by
-// part on Prism, holds exactly the rows of `credence features`, in order.
-func TestFeaturesMatchSingleMachine(t *testing.T) {
+// part on Prism, holds exactly the rows of `credence features`, in order:
+// the feature set fixed by the levels and dates of the whole book, merged
+// from its parts'.
+func TestFeaturesMatchSingleMachine(t *testing.T) { sameMatrix(t, false) }
+
+// With --portfolio, every part's matrix carries the portfolio context of
+// the whole book at each date of the plan, merged from the parts' counts.
+func TestFeaturesPortfolioMatchSingleMachine(t *testing.T) { sameMatrix(t, true) }
+
+func sameMatrix(t *testing.T, portfolio bool) {
 	f := testFixture(t)
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -25,6 +33,11 @@ func TestFeaturesMatchSingleMachine(t *testing.T) {
 	// `credence features`: the same package calls the command makes.
 	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months},
 		Plan: features.Plan{Start: datasets.YMD(2023, 1, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}}
+	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01"}
+	if portfolio {
+		cfg.Features.Portfolio = &features.PortfolioConfig{}
+		args = append(args, "--portfolio")
+	}
 	prep, err := backtest.Prepare(ctx, f.opened, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +57,7 @@ func TestFeaturesMatchSingleMachine(t *testing.T) {
 
 	out := filepath.Join(dir, "beam", "features.csv")
 	var stdout, stderr bytes.Buffer
-	code := runCommand(ctx, "features", []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01",
-		"--plan-end", "2023-12-01", "--out", out}, &stdout, &stderr)
+	code := runCommand(ctx, "features", append(args, "--out", out), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("credence-beam features: %s", stderr.String())
 	}
@@ -58,6 +70,9 @@ func TestFeaturesMatchSingleMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLines := strings.Split(strings.TrimSuffix(string(single), "\n"), "\n")
+	if got := strings.Contains(wantLines[0], "port_book_default_rate_12m"); got != portfolio {
+		t.Fatalf("the matrix's header %q: portfolio features %v; want %v", wantLines[0], got, portfolio)
+	}
 	gotLines := []string{}
 	for _, s := range shards {
 		b, err := os.ReadFile(s)

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
@@ -35,13 +36,25 @@ import (
 //	                        └─ each customer's latest row ─┐
 //	previous shards ─ReadPrevious─ latest earlier rows ────┴─CoGroupByKey─Moves─merge─ moves.bin
 //
+// For a model that reads the portfolio features, ScorePart gets the
+// contexts of the whole book as a side input, merged from every part's
+// counts at the context dates of the whole book:
+//
+//	part numbers ─PartDates─ context dates (of --as-of, or of the observations) ─▶ side input of
+//	part numbers ─AccumulatePart─ the part's counts ─merge─▶ side input of ScorePart
+//
 // then, once every part is scored, the launcher moves the shards into
 // place and writes the report from the merged summary. A part is scored
 // by rescore.RunPart, the code `credence rescore` runs on the whole book,
 // and written by rescore.Create, its writer.
 
 func init() {
-	register.DoFn4x1[context.Context, int, func([]byte), func(string, latestRow), error](&scorePartFn{})
+	register.DoFn5x1[context.Context, int, []byte, func([]byte), func(string, latestRow), error](&scorePartFn{})
+	register.DoFn3x1[context.Context, int, func(int32), error](&partDatesFn{})
+	register.Emitter1[int32]()
+	register.DoFn4x1[context.Context, int, func(*int32) bool, func([]byte), error](&accumulatePartFn{})
+	register.Iter1[int32]()
+	register.Combiner1[[]byte](&mergePortfoliosFn{})
 	register.Emitter1[[]byte]()
 	register.Emitter2[string, latestRow]()
 	register.DoFn3x1[context.Context, previousShard, func(string, previousRow), error](&readPreviousFn{})
@@ -87,6 +100,9 @@ type rescoreJob struct {
 	Out     string
 	Staging string // where shards wait until every part is scored
 	Compare bool   // a previous output is given: emit the latest rows
+	// Portfolio: the model reads the portfolio context, which the
+	// pipeline computes over every part first.
+	Portfolio bool
 	// Previous names the earlier output as given, for the report.
 	Previous string
 }
@@ -107,11 +123,7 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if art.FeatureSet != nil && art.FeatureSet.HasPortfolio() {
-		// Its context needs a pass over every part before any is scored;
-		// scoring part by part would compute it from one part alone.
-		return fmt.Errorf("model %s reads the portfolio features, which credence-beam does not compute yet: rescore it with credence rescore", art.Version)
-	}
+	job.Portfolio = art.FeatureSet != nil && art.FeatureSet.HasPortfolio()
 	var model bytes.Buffer
 	if err := artifact.Write(&model, art); err != nil {
 		return err
@@ -149,7 +161,10 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 	job.Staging = stagingDir(job.Out)
 
 	t0 := time.Now()
-	p := rescorePipeline(job, previous)
+	p, err := rescorePipeline(job, art, previous)
+	if err != nil {
+		return err
+	}
 	if err := beamx.Run(ctx, p); err != nil {
 		removeAll(ctx, job.Staging)
 		return err
@@ -281,14 +296,32 @@ func shardSet(ctx context.Context, out string) ([]string, error) {
 	return names, nil
 }
 
-func rescorePipeline(job rescoreJob, previous []string) *beam.Pipeline {
+func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
 	parts := make([]int, job.Parts)
 	for k := range parts {
 		parts[k] = k
 	}
 	partCol := beam.Reshuffle(s, beam.CreateList(s, parts))
-	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, partCol)
+	// The portfolio contexts of the whole book: each part's counts,
+	// merged, given to every part's scoring; none for a model that reads
+	// none.
+	contexts := beam.Create(s, []byte{})
+	if job.Portfolio {
+		rule, err := scoring.RuleOf(art)
+		if err != nil {
+			return nil, err
+		}
+		var dates beam.PCollection
+		if job.AsOf != datasets.NoDate {
+			dates = beam.Create(s, int32(features.PortfolioDate(job.AsOf)))
+		} else {
+			dates = beam.ParDo(s, &partDatesFn{Job: job}, partCol)
+		}
+		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, partCol, beam.SideInput{Input: dates})
+		contexts = beam.Combine(s, &mergePortfoliosFn{Set: art.FeatureSet, Rule: rule}, counts)
+	}
+	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, partCol, beam.SideInput{Input: contexts})
 	summary := beam.Combine(s, &mergeSummariesFn{}, sums)
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "summary.bin")}, summary)
 	if job.Compare {
@@ -300,7 +333,7 @@ func rescorePipeline(job rescoreJob, previous []string) *beam.Pipeline {
 		moves := beam.ParDo(s, joinMoves, beam.CoGroupByKey(s, latest, prev))
 		beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "moves.bin")}, beam.Combine(s, &movesFn{}, moves))
 	}
-	return p
+	return p, nil
 }
 
 // latestRow is a customer's latest scored row, for the migration.
@@ -328,49 +361,63 @@ type previousShard struct {
 // scorePartFn scores one part of the book into its shard.
 type scorePartFn struct {
 	Job rescoreJob
+	partScorer
+}
 
+func (f *scorePartFn) Setup() error { return f.setup(&f.Job) }
+
+// partScorer is what every stage that reads the book's parts opens: the
+// model, and on local disk the parts and a scorer of them.
+type partScorer struct {
 	art    *artifact.Artifact
-	book   *datasets.Book
 	parts  []*datasets.Book
 	scorer *scoring.Scorer
 }
 
-func (f *scorePartFn) Setup() error {
+func (p *partScorer) setup(job *rescoreJob) error {
 	var err error
-	if f.art, err = artifact.Read(bytes.NewReader(f.Job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
+	if p.art, err = artifact.Read(bytes.NewReader(job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
 		return err
 	}
-	if f.Job.Remote != nil {
-		return nil
-	}
-	if f.book, err = datasets.Open(f.Job.Book); err != nil {
+	if p.parts, err = localParts(job); err != nil || p.parts == nil {
 		return err
 	}
-	if f.parts = f.book.Partitions(); len(f.parts) != f.Job.Parts {
-		return fmt.Errorf("book %s has %d parts now, %d when the pipeline started", f.Job.Book, len(f.parts), f.Job.Parts)
-	}
-	f.scorer, err = scoring.New(f.art, f.book.Schema)
+	p.scorer, err = scoring.New(p.art, p.parts[0].Schema)
 	return err
 }
 
-func (f *scorePartFn) ProcessElement(ctx context.Context, k int, emitSummary func([]byte), emitLatest func(string, latestRow)) error {
+// open returns part k of the job's book and a scorer of it: on local
+// disk, the part setup opened; on a Beam filesystem, a copy staged in tmp.
+func (p *partScorer) open(ctx context.Context, job *rescoreJob, k int, tmp string) (*datasets.Book, *scoring.Scorer, error) {
+	if job.Remote == nil {
+		return p.parts[k], p.scorer, nil
+	}
+	book, err := job.Remote.stage(ctx, k, filepath.Join(tmp, "book"))
+	if err != nil {
+		return nil, nil, err
+	}
+	scorer, err := scoring.New(p.art, book.Schema)
+	return book, scorer, err
+}
+
+// nameRemote names the book's file in an error about its staged copy.
+func nameRemote(job *rescoreJob, tmp string, err error) error {
+	if job.Remote == nil || err == nil {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), filepath.Join(tmp, "book"), job.Remote.Dir))
+}
+
+func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byte, emitSummary func([]byte), emitLatest func(string, latestRow)) error {
 	job := &f.Job
-	part, scorer := f.parts, f.scorer
-	var book *datasets.Book
 	tmp, err := os.MkdirTemp("", "credence-beam-part-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if job.Remote != nil {
-		if book, err = job.Remote.stage(ctx, k, filepath.Join(tmp, "book")); err != nil {
-			return err
-		}
-		if scorer, err = scoring.New(f.art, book.Schema); err != nil {
-			return err
-		}
-	} else {
-		book = part[k]
+	book, scorer, err := f.open(ctx, job, k, tmp)
+	if err != nil {
+		return err
 	}
 	shard := mustShard(join(job.Staging, baseName(job.Out)), k, job.Parts)
 	local := shard
@@ -383,6 +430,14 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, emitSummary fun
 	}
 	cfg := rescore.DefaultConfig(job.AsOf)
 	cfg.Policy, cfg.Workers = job.Policy, job.Workers
+	if job.Portfolio {
+		acc, err := scorer.Set.DecodePortfolioAcc(scorer.Rule, portfolio)
+		if err != nil {
+			w.Abort()
+			return err
+		}
+		cfg.Portfolios = acc.Finish()
+	}
 	if job.Compare {
 		cfg.Latest = func(r *rescore.Row) {
 			emitLatest(r.CustomerID, latestRow{AsOf: int32(r.AsOf), PD: r.PD, Grade: r.Grade})
@@ -391,10 +446,7 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, emitSummary fun
 	sum, err := rescore.RunPart(ctx, book, scorer, cfg, w)
 	if err != nil {
 		w.Abort()
-		if job.Remote != nil { // name the book's file, not the staged copy
-			return errors.New(strings.ReplaceAll(err.Error(), filepath.Join(tmp, "book"), job.Remote.Dir))
-		}
-		return err
+		return nameRemote(job, tmp, err)
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -410,6 +462,111 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, emitSummary fun
 	}
 	emitSummary(b)
 	return nil
+}
+
+// partDatesFn emits the portfolio context dates of one part's
+// observations, for a rescore of the observations table.
+type partDatesFn struct {
+	Job rescoreJob
+	partScorer
+}
+
+func (f *partDatesFn) Setup() error { return f.setup(&f.Job) }
+
+func (f *partDatesFn) ProcessElement(ctx context.Context, k int, emit func(int32)) error {
+	tmp, err := os.MkdirTemp("", "credence-beam-part-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	book, _, err := f.open(ctx, &f.Job, k, tmp)
+	if err != nil {
+		return err
+	}
+	cfg := rescore.DefaultConfig(datasets.NoDate)
+	cfg.Workers = f.Job.Workers
+	dates, err := rescore.PortfolioDates(ctx, book, cfg)
+	if err != nil {
+		return nameRemote(&f.Job, tmp, err)
+	}
+	for _, d := range dates {
+		emit(int32(d))
+	}
+	return nil
+}
+
+// localParts opens the parts of a local book, checking that there are as
+// many as when the pipeline started; nil for a book on a Beam filesystem.
+func localParts(job *rescoreJob) ([]*datasets.Book, error) {
+	if job.Remote != nil {
+		return nil, nil
+	}
+	book, err := datasets.Open(job.Book)
+	if err != nil {
+		return nil, err
+	}
+	parts := book.Partitions()
+	if len(parts) != job.Parts {
+		return nil, fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, len(parts), job.Parts)
+	}
+	return parts, nil
+}
+
+// accumulatePartFn counts one part's customers into the portfolio
+// contexts at every date of the side input, encoded.
+type accumulatePartFn struct {
+	Job rescoreJob
+	partScorer
+}
+
+func (f *accumulatePartFn) Setup() error { return f.setup(&f.Job) }
+
+func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func(*int32) bool, emit func([]byte)) error {
+	var asOfs []datasets.Date
+	var d int32
+	for dates(&d) {
+		asOfs = append(asOfs, datasets.Date(d))
+	}
+	tmp, err := os.MkdirTemp("", "credence-beam-part-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	book, scorer, err := f.open(ctx, &f.Job, k, tmp)
+	if err != nil {
+		return err
+	}
+	acc, err := scoring.AccumulatePortfolios(ctx, book, scorer.Set, scorer.Rule, f.Job.Workers, asOfs, nil)
+	if err != nil {
+		return nameRemote(&f.Job, tmp, err)
+	}
+	b, err := acc.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	emit(b)
+	return nil
+}
+
+// mergePortfoliosFn merges the parts' encoded portfolio counts.
+type mergePortfoliosFn struct {
+	Set  *features.Set
+	Rule features.DefaultRule
+}
+
+func (f *mergePortfoliosFn) MergeAccumulators(a, b []byte) ([]byte, error) {
+	x, err := f.Set.DecodePortfolioAcc(f.Rule, a)
+	if err != nil {
+		return nil, err
+	}
+	y, err := f.Set.DecodePortfolioAcc(f.Rule, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Merge(y); err != nil {
+		return nil, err
+	}
+	return x.MarshalBinary()
 }
 
 // readPreviousFn reads one file of the earlier output.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
@@ -352,16 +354,195 @@ func TestRescoreOnBeamFilesystem(t *testing.T) {
 	if err != nil || len(files) != 4 {
 		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
 	}
-	var got []rescore.Row
-	for _, f := range files {
-		local := filepath.Join(dir, baseName(f))
-		if err := download(ctx, f, local); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, readRows(t, local)...)
-	}
-	sameRows(t, got, readRows(t, want))
+	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
 	if _, err := readFile(ctx, "memfs://out/scores.parquet.report.json"); err != nil {
 		t.Error(err)
 	}
+
+	// The portfolio model: each worker stages its part to count the
+	// context, then again to score it.
+	model, scorer := portfolioModel(t, f)
+	want = filepath.Join(dir, "single-portfolio.parquet")
+	if _, err := rescore.File(ctx, f.opened, scorer, rescore.DefaultConfig(asOf), want); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", "memfs://book",
+		"--as-of", asOf.String(), "--out", "memfs://out/portfolio.parquet"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	if files, err = shardSet(ctx, "memfs://out/portfolio.parquet"); err != nil || len(files) != 4 {
+		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
+	}
+	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
+}
+
+// readRemoteRows reads the rows of shards on a Beam filesystem, copied to
+// dir first.
+func readRemoteRows(t *testing.T, files []string, dir string) []rescore.Row {
+	t.Helper()
+	var rows []rescore.Row
+	for _, f := range files {
+		local := filepath.Join(dir, baseName(f))
+		if err := download(context.Background(), f, local); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, readRows(t, local)...)
+	}
+	return rows
+}
+
+var (
+	portfolioOnce    sync.Once
+	portfolioVersion string
+	portfolioScorer  *scoring.Scorer
+	portfolioErr     error
+)
+
+// portfolioModel adds to the fixture's registry a model trained with the
+// portfolio features, which read the context of the whole book.
+func portfolioModel(t *testing.T, f *fixture) (string, *scoring.Scorer) {
+	t.Helper()
+	portfolioOnce.Do(func() {
+		ctx := context.Background()
+		tc := train.DefaultConfig()
+		tc.Families = []string{"logistic"}
+		tc.TuneBudget = "0"
+		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
+		tc.Observations.Features.Portfolio = &features.PortfolioConfig{}
+		res, err := train.Run(ctx, f.opened, tc, nil)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		if !res.Artifact.FeatureSet.HasPortfolio() {
+			portfolioErr = errors.New("the model trained with the portfolio features has no portfolio block")
+			return
+		}
+		reg, err := registry.Open(f.registry)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		if portfolioVersion, portfolioErr = reg.Add(res.Artifact); portfolioErr != nil {
+			return
+		}
+		art, err := catalog.Load(reg, portfolioVersion)
+		if err != nil {
+			portfolioErr = err
+			return
+		}
+		portfolioScorer, portfolioErr = scoring.New(art, f.opened.Schema)
+	})
+	if portfolioErr != nil {
+		t.Fatal(portfolioErr)
+	}
+	return portfolioVersion, portfolioScorer
+}
+
+// A model that reads the portfolio context scores, part by part on Prism,
+// exactly the rows and report of `credence rescore`, which computes the
+// context over the whole book: the parts' counts are merged in a combine
+// and given to every part as a side input.
+func TestRescorePortfolioMatchesSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	model, scorer := portfolioModel(t, f)
+	dir := t.TempDir()
+	asOf := datasets.YMD(2024, 9, 12)
+
+	singleOut := filepath.Join(dir, "single.parquet")
+	sum, err := rescore.File(context.Background(), f.opened, scorer, rescore.DefaultConfig(asOf), singleOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rescore.NewReport(sum, f.opened, singleOut, version, 0)
+
+	out := filepath.Join(dir, "beam", "scores.parquet")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(context.Background(), "rescore", []string{"--registry", f.registry, "--model", model,
+		"--book", f.book, "--as-of", asOf.String(), "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	wantRows := readRows(t, singleOut)
+	if len(wantRows) < fixtureCustomers/2 {
+		t.Fatalf("the single machine scored %d rows: too few to compare", len(wantRows))
+	}
+	sameRows(t, readRows(t, out), wantRows)
+	if g, w := reportJSON(t, readReport(t, out+".report.json")), reportJSON(t, want); !reflect.DeepEqual(g, w) {
+		gb, _ := json.MarshalIndent(g, "", " ")
+		wb, _ := json.MarshalIndent(w, "", " ")
+		t.Errorf("pipeline report:\n%s\nsingle machine:\n%s", gb, wb)
+	}
+}
+
+// Over the observations table (no --as-of), the pipeline finds the
+// context dates of every part's observations, merges them, and scores the
+// portfolio model exactly as `credence rescore` does.
+func TestRescorePortfolioObservationsMatchSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	model, scorer := portfolioModel(t, f)
+	ctx := context.Background()
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	err := filepath.Walk(f.book, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(f.book, path)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(book, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(book, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each part observes its customers in two months of its own, so that
+	// a context date a part lacks must come from the others.
+	if err := os.MkdirAll(filepath.Join(book, "observations"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for k, part := range f.opened.Partitions() {
+		hs, err := part.ReadAll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := []string{"customer_id,as_of"}
+		for i, h := range hs {
+			asOf := datasets.YMD(2024, time.Month(1+2*k+i%2), 10+i%15)
+			lines = append(lines, h.CustomerID+","+asOf.String())
+		}
+		name := filepath.Join(book, "observations", fmt.Sprintf("part-%05d.csv", k))
+		if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opened, err := datasets.Open(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(opened.Partitions()); n != 4 {
+		t.Fatalf("the book with observations has %d parts; want 4", n)
+	}
+	singleOut := filepath.Join(dir, "single.parquet")
+	if _, err := rescore.File(ctx, opened, scorer, rescore.DefaultConfig(datasets.NoDate), singleOut); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "beam", "scores.parquet")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	wantRows := readRows(t, singleOut)
+	if len(wantRows) < fixtureCustomers/2 {
+		t.Fatalf("the single machine scored %d rows: too few to compare", len(wantRows))
+	}
+	sameRows(t, readRows(t, out), wantRows)
 }

@@ -1,8 +1,12 @@
 package backtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -43,6 +47,8 @@ type Prepared struct {
 	// Portfolios are the portfolio contexts of the book at every as-of
 	// date observed, by context date, when Set reads them.
 	Portfolios map[datasets.Date]*features.Portfolio
+	// observed are the context dates of the observations table.
+	observed map[datasets.Date]bool
 }
 
 // Portfolio returns the context observations as of asOf see; nil when the
@@ -73,8 +79,168 @@ func PrepareFor(ctx context.Context, book *datasets.Book, cfg ObservationConfig,
 // the model being validated, so that they are the ones its scorer
 // computes; nil: the rule of the labels (training, which stores it).
 func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fitted *features.Set, contextRule *features.DefaultRule) (*Prepared, error) {
-	p := &Prepared{Horizon: cfg.Horizon, First: datasets.NoDate, Last: datasets.NoDate, Progress: cfg.Progress}
+	t, err := TallyBook(ctx, book, cfg.Workers, func(n int64) {
+		if cfg.Progress != nil {
+			cfg.Progress("reading the book", n)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, err := finishPrepare(book, cfg, t, fitted)
+	if err != nil {
+		return nil, err
+	}
+	if p.Set.HasPortfolio() {
+		rule := features.DefaultRule{DPDThreshold: p.DPDThreshold}
+		if contextRule != nil {
+			rule = *contextRule
+		}
+		if err := p.preparePortfolios(ctx, book, cfg.Workers, rule, p.PortfolioDates()); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Tally is what Prepare's pass counts over a book: the categorical levels,
+// the date range and the portfolio context dates of the observations
+// table. The tallies of a book's parts Merge into that of the whole book,
+// in any order, which FinishPrepare turns into what Prepare returns.
+type Tally struct {
+	Levels      *features.LevelCounter
+	First, Last datasets.Date
+	// Observed are the context dates (features.PortfolioDate) of the
+	// observations table.
+	Observed map[datasets.Date]bool
+}
+
+func newTally(schema datasets.CustomerSchema) *Tally {
+	return &Tally{Levels: features.NewLevelCounter(schema), First: datasets.NoDate, Last: datasets.NoDate}
+}
+
+func (t *Tally) see(d datasets.Date) {
+	if d == datasets.NoDate {
+		return
+	}
+	if t.First == datasets.NoDate || d < t.First {
+		t.First = d
+	}
+	if t.Last == datasets.NoDate || d > t.Last {
+		t.Last = d
+	}
+}
+
+// Merge adds the tally of other customers of the book.
+func (t *Tally) Merge(o *Tally) error {
+	t.see(o.First)
+	t.see(o.Last)
+	for d := range o.Observed {
+		if t.Observed == nil {
+			t.Observed = map[datasets.Date]bool{}
+		}
+		t.Observed[d] = true
+	}
+	return t.Levels.Merge(o.Levels)
+}
+
+// tallyWire is a Tally as it travels.
+type tallyWire struct {
+	Levels      []byte
+	First, Last datasets.Date
+	Observed    []datasets.Date
+}
+
+// MarshalBinary encodes the tally, for a pipeline to ship the tallies of
+// a book's parts to where they are merged.
+func (t *Tally) MarshalBinary() ([]byte, error) {
+	levels, err := t.Levels.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	w := tallyWire{Levels: levels, First: t.First, Last: t.Last, Observed: slices.Sorted(maps.Keys(t.Observed))}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
+		return nil, fmt.Errorf("encode book tally: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// DecodeTally decodes what Tally.MarshalBinary encoded from the tally of a
+// book of customers laid out by schema.
+func DecodeTally(schema datasets.CustomerSchema, data []byte) (*Tally, error) {
+	var w tallyWire
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return nil, fmt.Errorf("decode book tally: %w", err)
+	}
+	t := newTally(schema)
+	if err := t.Levels.UnmarshalBinary(w.Levels); err != nil {
+		return nil, err
+	}
+	t.First, t.Last = w.First, w.Last
+	for _, d := range w.Observed {
+		if t.Observed == nil {
+			t.Observed = map[datasets.Date]bool{}
+		}
+		t.Observed[d] = true
+	}
+	return t, nil
+}
+
+// TallyBook counts book (or a part of it) in one parallel pass; progress,
+// when set, is told how many customers were read.
+func TallyBook(ctx context.Context, book *datasets.Book, workers int, progress func(customers int64)) (*Tally, error) {
+	type chunk struct {
+		t         *Tally
+		customers int
+	}
+	total := newTally(book.Schema)
 	var seen int64
+	err := datasets.Scan(ctx, book, workers, func(hs []*datasets.History) (chunk, error) {
+		t := newTally(book.Schema)
+		for _, h := range hs {
+			t.Levels.AddHistory(h)
+			for _, d := range h.Observations {
+				if t.Observed == nil {
+					t.Observed = map[datasets.Date]bool{}
+				}
+				t.Observed[features.PortfolioDate(d)] = true
+			}
+			for i := range h.Invoices {
+				t.see(h.Invoices[i].IssueDate)
+				t.see(h.Invoices[i].PaidDate)
+			}
+			for i := range h.Statements {
+				t.see(h.Statements[i].PeriodEnd)
+			}
+			for _, d := range h.Defaults {
+				t.see(d.DefaultDate)
+			}
+		}
+		return chunk{t, len(hs)}, nil
+	}, func(c chunk) error {
+		seen += int64(c.customers)
+		if progress != nil {
+			progress(seen)
+		}
+		return total.Merge(c.t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return total, nil
+}
+
+// FinishPrepare is Prepare from the tally of the whole book (merged from
+// its parts') without the portfolio contexts: when p.Set reads them, they
+// are to be computed at p.PortfolioDates() and set in p.Portfolios. book
+// gives the tables and book.yaml (any part of the book will do).
+func FinishPrepare(book *datasets.Book, cfg ObservationConfig, t *Tally) (*Prepared, error) {
+	return finishPrepare(book, cfg, t, nil)
+}
+
+func finishPrepare(book *datasets.Book, cfg ObservationConfig, t *Tally, fitted *features.Set) (*Prepared, error) {
+	p := &Prepared{Horizon: cfg.Horizon, First: t.First, Last: t.Last, Progress: cfg.Progress, observed: t.Observed}
 	if !p.Horizon.Valid() {
 		p.Horizon = features.DefaultHorizon()
 		if book.Meta.Horizon != "" {
@@ -86,67 +252,6 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		}
 	}
 	p.DPDThreshold = features.RuleForBook(book, cfg.DPDThreshold, cfg.DeriveDefaults).DPDThreshold
-
-	// One parallel pass: each chunk counts its levels and dates, merged in
-	// book order.
-	type tally struct {
-		levels      *features.LevelCounter
-		first, last datasets.Date
-		customers   int
-		observed    map[datasets.Date]bool // context dates of the observations table
-	}
-	observed := map[datasets.Date]bool{}
-	counter := features.NewLevelCounter(book.Schema)
-	err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) (tally, error) {
-		t := tally{levels: features.NewLevelCounter(book.Schema), first: datasets.NoDate, last: datasets.NoDate, customers: len(hs)}
-		see := func(d datasets.Date) {
-			if d == datasets.NoDate {
-				return
-			}
-			if t.first == datasets.NoDate || d < t.first {
-				t.first = d
-			}
-			if t.last == datasets.NoDate || d > t.last {
-				t.last = d
-			}
-		}
-		for _, h := range hs {
-			t.levels.AddHistory(h)
-			for _, d := range h.Observations {
-				if t.observed == nil {
-					t.observed = map[datasets.Date]bool{}
-				}
-				t.observed[features.PortfolioDate(d)] = true
-			}
-			for i := range h.Invoices {
-				see(h.Invoices[i].IssueDate)
-				see(h.Invoices[i].PaidDate)
-			}
-			for i := range h.Statements {
-				see(h.Statements[i].PeriodEnd)
-			}
-			for _, d := range h.Defaults {
-				see(d.DefaultDate)
-			}
-		}
-		return t, nil
-	}, func(t tally) error {
-		seen += int64(t.customers)
-		p.report("reading the book", seen)
-		if t.first != datasets.NoDate && (p.First == datasets.NoDate || t.first < p.First) {
-			p.First = t.first
-		}
-		if t.last != datasets.NoDate && (p.Last == datasets.NoDate || t.last > p.Last) {
-			p.Last = t.last
-		}
-		for d := range t.observed {
-			observed[d] = true
-		}
-		return counter.Merge(t.levels)
-	})
-	if err != nil {
-		return nil, err
-	}
 	if p.Last == datasets.NoDate {
 		return nil, fmt.Errorf("book %s has no dated history", book.Dir)
 	}
@@ -165,26 +270,23 @@ func prepare(ctx context.Context, book *datasets.Book, cfg ObservationConfig, fi
 		fc := cfg.Features
 		fc.SkipInvoices = fc.SkipInvoices || !book.Has(datasets.Invoices)
 		fc.SkipStatements = fc.SkipStatements || !book.Has(datasets.Statements)
-		set, err := features.NewSet(fc, book.Schema, counter)
+		set, err := features.NewSet(fc, book.Schema, t.Levels)
 		if err != nil {
 			return nil, err
 		}
 		p.Set = set
 	}
-	if p.Set.HasPortfolio() {
-		dates := p.Plan.Dates()
-		for d := range observed {
-			dates = append(dates, d)
-		}
-		rule := features.DefaultRule{DPDThreshold: p.DPDThreshold}
-		if contextRule != nil {
-			rule = *contextRule
-		}
-		if err := p.preparePortfolios(ctx, book, cfg.Workers, rule, dates); err != nil {
-			return nil, err
-		}
-	}
 	return p, nil
+}
+
+// PortfolioDates are the as-of dates whose portfolio contexts the
+// observations need: the plan's and the observations table's.
+func (p *Prepared) PortfolioDates() []datasets.Date {
+	dates := p.Plan.Dates()
+	for d := range p.observed {
+		dates = append(dates, d)
+	}
+	return dates
 }
 
 // preparePortfolios computes the portfolio contexts at the as-of dates in

@@ -3,6 +3,7 @@ package backtest
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -136,5 +137,71 @@ func TestObservePortfolio(t *testing.T) {
 	}
 	if rows == 0 || rated < rows/2 {
 		t.Errorf("%d of %d observations see a positive industry default rate", rated, rows)
+	}
+}
+
+// TestTallyPartsMergeToPrepare checks that the tallies of a book's parts,
+// encoded, decoded and merged in another order, finish into what Prepare
+// fixes over the whole book: the feature set, the plan, the dates and the
+// portfolio context dates.
+func TestTallyPartsMergeToPrepare(t *testing.T) {
+	ctx := context.Background()
+	b := synthBook(t, 600)
+	fc := features.DefaultConfig()
+	fc.Portfolio = &features.PortfolioConfig{}
+	cfg := ObservationConfig{Features: fc, Horizon: features.Horizon{N: 12, Unit: features.Months}, Workers: 2}
+	want, err := Prepare(ctx, b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := b.Partitions()
+	if len(parts) < 2 {
+		t.Fatalf("%d parts; want several", len(parts))
+	}
+	var encoded [][]byte
+	for _, part := range parts {
+		tally, err := TallyBook(ctx, part, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := tally.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded = append(encoded, e)
+	}
+	slices.Reverse(encoded)
+	total, err := DecodeTally(b.Schema, encoded[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range encoded[1:] {
+		tally, err := DecodeTally(b.Schema, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := total.Merge(tally); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := FinishPrepare(parts[0], cfg, total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Set.Version != want.Set.Version || !slices.Equal(got.Set.Names(), want.Set.Names()) {
+		t.Errorf("feature set %s %v; Prepare fixes %s %v", got.Set.Version, got.Set.Names(), want.Set.Version, want.Set.Names())
+	}
+	if got.Plan != want.Plan || got.First != want.First || got.Last != want.Last || got.ObservedUntil != want.ObservedUntil ||
+		got.Horizon != want.Horizon || got.DPDThreshold != want.DPDThreshold {
+		t.Errorf("merged tally prepares %+v; Prepare %+v", got, want)
+	}
+	if g, w := slices.Sorted(slices.Values(got.PortfolioDates())), slices.Sorted(slices.Values(want.PortfolioDates())); !slices.Equal(g, w) {
+		t.Errorf("portfolio dates %v; Prepare %v", g, w)
+	}
+	if got.Portfolios != nil {
+		t.Error("FinishPrepare computed portfolio contexts")
+	}
+	if _, err := DecodeTally(datasets.CustomerSchema{Categorical: []string{"x"}}, encoded[0]); err == nil {
+		t.Error("decoded the tally of another customers schema")
 	}
 }

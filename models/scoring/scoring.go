@@ -404,6 +404,17 @@ func attribute(c *datasets.Customer, i int) float64 {
 // pass of every batch that scores or builds observations with a set that
 // reads them. progress, when set, is told how many customers were read.
 func ComputePortfolios(ctx context.Context, book *datasets.Book, set *features.Set, rule features.DefaultRule, workers int, asOfs []datasets.Date, progress func(customers int64)) ([]*features.Portfolio, error) {
+	total, err := AccumulatePortfolios(ctx, book, set, rule, workers, asOfs, progress)
+	if total == nil || err != nil {
+		return nil, err
+	}
+	return total.Finish(), nil
+}
+
+// AccumulatePortfolios is ComputePortfolios without the Finish: the counts
+// of the book, which a pipeline merges with those of a book's other parts
+// (nil when set reads no context).
+func AccumulatePortfolios(ctx context.Context, book *datasets.Book, set *features.Set, rule features.DefaultRule, workers int, asOfs []datasets.Date, progress func(customers int64)) (*features.PortfolioAcc, error) {
 	total := set.NewPortfolioAcc(rule, asOfs...)
 	if total == nil {
 		return nil, nil
@@ -429,5 +440,5 @@ func ComputePortfolios(ctx context.Context, book *datasets.Book, set *features.S
 	if err != nil {
 		return nil, fmt.Errorf("portfolio context of %s: %w", book.Dir, err)
 	}
-	return total.Finish(), nil
+	return total, nil
 }

@@ -11,6 +11,7 @@ package rescore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -78,6 +79,12 @@ type Config struct {
 	// earlier output. A pipeline that scores the book in parts joins these
 	// with the earlier output by customer (see Moves).
 	Latest func(*Row)
+	// Portfolios, when not nil, are the portfolio contexts of the whole
+	// book at every date scored (see PortfolioDates), computed elsewhere:
+	// by a pipeline that merges the contexts of the book's parts. RunPart
+	// gives them to the scorer and makes no portfolio pass of its own,
+	// which over one part would see that part alone.
+	Portfolios []*features.Portfolio
 }
 
 // DefaultConfig scores as of asOf with the default limit policy.
@@ -146,37 +153,19 @@ func RunPart(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Co
 }
 
 // portfolioPass gives s the portfolio context of the book at every date
-// scored, in a first pass over the book, when its model reads one: the
-// as-of date, or the dates of the observations table (found in a pass of
-// their own).
+// scored, in a first pass over the book, when its model reads one, unless
+// cfg gives the contexts.
 func portfolioPass(ctx context.Context, book *datasets.Book, s *scoring.Scorer, cfg Config) error {
 	if !s.Set.HasPortfolio() {
 		return nil
 	}
-	dates := []datasets.Date{cfg.AsOf}
-	if cfg.AsOf == datasets.NoDate {
-		seen := map[datasets.Date]bool{}
-		err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) ([]datasets.Date, error) {
-			var ds []datasets.Date
-			for _, h := range hs {
-				for _, d := range h.Observations {
-					ds = append(ds, features.PortfolioDate(d))
-				}
-			}
-			return ds, nil
-		}, func(ds []datasets.Date) error {
-			for _, d := range ds {
-				seen[d] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		dates = dates[:0]
-		for d := range seen {
-			dates = append(dates, d)
-		}
+	if cfg.Portfolios != nil {
+		s.SetPortfolio(cfg.Portfolios...)
+		return nil
+	}
+	dates, err := PortfolioDates(ctx, book, cfg)
+	if err != nil {
+		return err
 	}
 	ps, err := scoring.ComputePortfolios(ctx, book, s.Set, s.Rule, cfg.Workers, dates, nil)
 	if err != nil {
@@ -184,6 +173,35 @@ func portfolioPass(ctx context.Context, book *datasets.Book, s *scoring.Scorer, 
 	}
 	s.SetPortfolio(ps...)
 	return nil
+}
+
+// PortfolioDates returns the dates a rescore with cfg scores as of, whose
+// portfolio contexts a model that reads them needs: cfg.AsOf, or the
+// dates of the book's observations table (found in a pass of their own),
+// as their features.PortfolioDate, sorted.
+func PortfolioDates(ctx context.Context, book *datasets.Book, cfg Config) ([]datasets.Date, error) {
+	if cfg.AsOf != datasets.NoDate {
+		return []datasets.Date{features.PortfolioDate(cfg.AsOf)}, nil
+	}
+	seen := map[datasets.Date]bool{}
+	err := datasets.Scan(ctx, book, cfg.Workers, func(hs []*datasets.History) ([]datasets.Date, error) {
+		var ds []datasets.Date
+		for _, h := range hs {
+			for _, d := range h.Observations {
+				ds = append(ds, features.PortfolioDate(d))
+			}
+		}
+		return ds, nil
+	}, func(ds []datasets.Date) error {
+		for _, d := range ds {
+			seen[d] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // scorer holds what every chunk needs; it is shared by the workers and
