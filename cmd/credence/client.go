@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/credence-risk/credence/models/numfmt"
 	"github.com/credence-risk/credence/serve"
 	"github.com/credence-risk/credence/serve/creditpb"
 )
@@ -306,23 +307,5 @@ func number(x float64) string {
 	if math.IsNaN(x) {
 		return "unknown"
 	}
-	s := strconv.FormatFloat(math.Abs(x), 'f', 2, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	if frac == "00" {
-		frac = ""
-	}
-	var b strings.Builder
-	if x < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return b.String()
+	return numfmt.Amount(x)
 }
