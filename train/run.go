@@ -397,11 +397,14 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 // chooseChampion applies the champion rule. Among the candidates whose
 // calibration passes (all of them when none does): with cross-validation,
 // the one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements
-// of Statistical Learning, §7.10): the least complex family (models.Family
-// Complexity) whose mean AUC is within one standard error of the best
-// mean, as a difference smaller than the folds can tell is no reason for a
-// more complex model; without it, the highest test AUC. Remaining ties go
-// to the higher AUC, then to the family listed first.
+// of Statistical Learning, §7.10), on paired differences: the least complex
+// family (models.Family Complexity) whose mean AUC is below the best mean
+// by no more than the standard error of their per-fold differences. The
+// folds are the same for every family, so the difference is judged on
+// them pairwise: a book whose rounds differ in difficulty (rolling over
+// time) widens each family's own interval but not the difference. Without
+// cross-validation, the highest test AUC. Remaining ties go to the higher
+// AUC, then to the family listed first.
 func chooseChampion(cands []*CandidateResult) *CandidateResult {
 	pool := slices.DeleteFunc(slices.Clone(cands), func(c *CandidateResult) bool { return !c.calibrationPasses() })
 	if len(pool) == 0 {
@@ -413,13 +416,12 @@ func chooseChampion(cands []*CandidateResult) *CandidateResult {
 			best = c
 		}
 	}
-	if best.CV == nil || !(best.CV.SE >= 0) {
+	if best.CV == nil {
 		return best
 	}
-	within := auc(best) - best.CV.SE
 	champ := best
 	for _, c := range pool {
-		if c.CV == nil || auc(c) < within {
+		if c.CV == nil || !withinOneSE(best.CV, c.CV) {
 			continue
 		}
 		if k, kc := complexity(c.Family), complexity(champ.Family); k < kc || (k == kc && auc(c) > auc(champ)) {
@@ -427,6 +429,32 @@ func chooseChampion(cands []*CandidateResult) *CandidateResult {
 		}
 	}
 	return champ
+}
+
+// withinOneSE reports whether c's mean AUC is below best's by no more than
+// the standard error of their per-fold differences.
+func withinOneSE(best, c *Selection) bool {
+	if best == c {
+		return true
+	}
+	se := pairedSE(best, c)
+	return se >= 0 && best.MeanAUC-c.MeanAUC <= se
+}
+
+// pairedSE is the standard error of the per-fold differences of a and b;
+// NaN when they were not judged on the same folds.
+func pairedSE(a, b *Selection) float64 {
+	if len(a.AUC) != len(b.AUC) || len(a.AUC) < 2 {
+		return math.NaN()
+	}
+	d := make([]float64, len(a.AUC))
+	for k := range d {
+		d[k] = a.AUC[k] - b.AUC[k]
+	}
+	// The sample standard deviation (n − 1): a handful of folds.
+	_, sd := meanSD(d)
+	n := float64(len(d))
+	return sd * math.Sqrt(n/(n-1)) / math.Sqrt(n)
 }
 
 // bestCV is the candidate with the highest cross-validated AUC among those
@@ -518,8 +546,8 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	res.Champion = champ
 	if best := bestCV(cands, champ); best != champ {
 		res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf(
-			"%s is the champion by the one-standard-error rule: its cross-validated AUC %.4f is within one standard error (%.4f) of %s's %.4f, and it is the simpler model",
-			champ.Family, auc(champ), best.CV.SE, best.Family, auc(best))
+			"%s is the champion by the one-standard-error rule: its cross-validated AUC %.4f is below %s's %.4f by less than the standard error of their per-fold differences (%.4f), and it is the simpler model",
+			champ.Family, auc(champ), best.Family, auc(best), pairedSE(best.CV, champ.CV))
 	}
 	progress("refitting " + champ.Family + " on all observations")
 	model, err := refit(ctx, sample, champ.CV, cfg)

@@ -92,8 +92,8 @@ func TestRunRefitsTheChampion(t *testing.T) {
 		// The one-standard-error rule: a candidate ahead by more than its
 		// standard error would be champion; one ahead by less is named.
 		if c.CV.MeanAUC > res.Champion.CV.MeanAUC && c.calibrationPasses() == res.Champion.calibrationPasses() {
-			if c.CV.MeanAUC-c.CV.SE > res.Champion.CV.MeanAUC {
-				t.Errorf("%s has the better CV AUC (%.4f − SE %.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, c.CV.SE, res.Champion.CV.MeanAUC, res.Champion.Family)
+			if se := pairedSE(c.CV, res.Champion.CV); c.CV.MeanAUC-se > res.Champion.CV.MeanAUC {
+				t.Errorf("%s has the better CV AUC (%.4f − paired SE %.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, se, res.Champion.CV.MeanAUC, res.Champion.Family)
 			} else if !strings.Contains(res.SelectionNote, "one-standard-error rule") {
 				t.Errorf("%s is champion within one standard error of %s, but the selection note does not say so: %q", res.Champion.Family, c.Family, res.SelectionNote)
 			}
@@ -159,29 +159,30 @@ func TestCrossFitCalibrationNeverCalibratesARowOnItself(t *testing.T) {
 	}
 }
 
-// The one-standard-error rule: a simpler family within one standard error
-// of the best cross-validated AUC is the champion; one just outside is not.
+// The one-standard-error rule on paired differences: a simpler family
+// whose mean AUC is below the best by less than the standard error of the
+// per-fold differences is the champion; one that is below on every fold
+// is not, however much the folds differ from one another.
 func TestChampionByOneStandardError(t *testing.T) {
-	cand := func(family string, mean, se float64) *CandidateResult {
-		return &CandidateResult{Family: family, CalibrationPasses: true, CV: &Selection{MeanAUC: mean, SE: se},
+	cand := func(family string, aucs ...float64) *CandidateResult {
+		mean, _ := meanSD(aucs)
+		return &CandidateResult{Family: family, CalibrationPasses: true, CV: &Selection{AUC: aucs, MeanAUC: mean},
 			CVCalibration: &CalibrationCheck{Passes: true}}
 	}
-	gbdt, scorecard, logistic := cand("gbdt", 0.790, 0.008), cand("scorecard", 0.786, 0.010), cand("logistic", 0.783, 0.009)
-	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != logistic {
-		t.Errorf("champion %s; want logistic, within one standard error (0.008) of gbdt", got.Family)
-	}
-	logistic.CV.MeanAUC = 0.781
+	// Folds of very different difficulty (rolling over time); gbdt ahead
+	// of logistic on every fold by 0.02, of scorecard by 0.01 ± 0.015.
+	gbdt := cand("gbdt", 0.70, 0.80, 0.90)
+	logistic := cand("logistic", 0.68, 0.78, 0.88)
+	scorecard := cand("scorecard", 0.71, 0.77, 0.89)
 	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != scorecard {
-		t.Errorf("champion %s; want scorecard: logistic is 0.009 below gbdt, more than its standard error", got.Family)
+		t.Errorf("champion %s; want scorecard, below gbdt by less than the paired standard error", got.Family)
 	}
-	gbdt.CV.SE = 0.002
+	scorecard.CVCalibration.Passes = false
 	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != gbdt {
-		t.Errorf("champion %s; want gbdt, ahead by more than one standard error", got.Family)
+		t.Errorf("champion %s; want gbdt: logistic is below it on every fold, and scorecard's calibration fails", got.Family)
 	}
-	// A simpler family whose calibration fails is not in the running.
-	gbdt.CV.SE, logistic.CV.MeanAUC, logistic.CVCalibration.Passes = 0.008, 0.789, false
-	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic}); got != scorecard {
-		t.Errorf("champion %s; want scorecard: logistic's calibration fails", got.Family)
+	if !withinOneSE(gbdt.CV, gbdt.CV) || withinOneSE(gbdt.CV, &Selection{AUC: []float64{0.7}, MeanAUC: 0.7}) {
+		t.Error("withinOneSE: a family is within of itself; folds that do not pair are not")
 	}
 }
 
