@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sync"
 )
@@ -283,4 +284,21 @@ func (l *SkipLog) firstSkipped() *InputError {
 		}
 	}
 	return first
+}
+
+// Log logs, for a long-running process, what reading the book at dir left
+// out or read with a notice: one warning per reason, with its count and
+// first location.
+func (l *SkipLog) Log(log *slog.Logger, dir string) {
+	for _, r := range l.Reasons() {
+		msg := "book rows skipped"
+		if r.Notice {
+			msg = "book rows read with a notice"
+		}
+		first := ""
+		if len(r.Examples) > 0 {
+			first = r.Examples[0].Error
+		}
+		log.Warn(msg, "book", dir, "reason", r.Reason, "rows", r.Rows, "first", first)
+	}
 }

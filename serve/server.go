@@ -466,7 +466,7 @@ func (s *Server) revalidationBook(ctx context.Context) (*datasets.Book, func(), 
 			return nil, nil, err
 		}
 		b.Tolerant = tolerant
-		return b, func() {}, nil
+		return b, func() { b.Skipped.Log(s.log, b.Dir) }, nil
 	}
 	if s.live == nil {
 		return nil, nil, errors.New("no book to back-test on: set the revalidation book")

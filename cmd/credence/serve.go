@@ -77,7 +77,7 @@ func (a *app) serveCmd() *cobra.Command {
 					return err
 				}
 				log.Info("book in memory", "book", b.Dir, "customers", idx.Len(), "heap_mib", idx.Bytes>>20)
-				logSkips(log, b)
+				b.Skipped.Log(log, b.Dir)
 				book = idx
 			}
 			srv, err := serve.NewServer(cfg, reg, book)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync"
 
 	"github.com/credence-risk/credence/datasets"
@@ -43,21 +42,5 @@ func (o *openedBooks) report(w io.Writer) {
 			fmt.Fprintf(w, "book %s: ", b.Dir)
 			b.Skipped.WriteText(w)
 		}
-	}
-}
-
-// logSkips logs, for a long-running command, what reading b left out or
-// read with a notice, one warning per reason with its first location.
-func logSkips(log *slog.Logger, b *datasets.Book) {
-	for _, r := range b.Skipped.Reasons() {
-		msg := "book rows skipped"
-		if r.Notice {
-			msg = "book rows read with a notice"
-		}
-		first := ""
-		if len(r.Examples) > 0 {
-			first = r.Examples[0].Error
-		}
-		log.Warn(msg, "book", b.Dir, "reason", r.Reason, "rows", r.Rows, "first", first)
 	}
 }

@@ -29,7 +29,7 @@ func TestLogSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	logSkips(slog.New(slog.NewTextHandler(&out, nil)), b)
+	b.Skipped.Log(slog.New(slog.NewTextHandler(&out, nil)), b.Dir)
 	for _, want := range []string{"level=WARN", `msg="book rows skipped"`, "rows=2", "invoices.csv: row 2, column amount"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, out.String())

@@ -46,7 +46,7 @@ func (a *app) openStore(cmd *cobra.Command, log *slog.Logger) (*store.Store, err
 		return nil, err
 	}
 	log.Info("book loaded into the store", "book", b.Dir, "store", dir, "customers", st.Meta().Customers, "data_date", st.DataDate().String())
-	logSkips(log, b)
+	b.Skipped.Log(log, b.Dir)
 	return st, nil
 }
 
