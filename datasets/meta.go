@@ -46,6 +46,15 @@ func (r DateRange) Contains(d Date) bool {
 	return r == DateRange{} || d >= r.From && d <= r.Until
 }
 
+// Check is nil when r contains d, else an ErrImplausibleDate naming the
+// range: the one refusal of the book readers and the live server's events.
+func (r DateRange) Check(d Date) error {
+	if r.Contains(d) {
+		return nil
+	}
+	return fmt.Errorf("%w %s to %s: %s", ErrImplausibleDate, r.From, r.Until, d)
+}
+
 // DefaultPlausibleFrom is the earliest date a book holds by default: no
 // receivable ledger in use reaches further back, and a year such as 1900
 // or 0001 is a placeholder, not a fact.

@@ -71,8 +71,8 @@ func (d *decoder) date(b *batch, i, c int, required bool) (Date, error) {
 	if err != nil {
 		return NoDate, err
 	}
-	if !d.dates.Contains(v) {
-		return NoDate, fmt.Errorf("%w %s to %s: %s", ErrImplausibleDate, d.dates.From, d.dates.Until, v)
+	if err := d.dates.Check(v); err != nil {
+		return NoDate, err
 	}
 	if col.TimeOfDay(i) {
 		d.timed = append(d.timed, c)

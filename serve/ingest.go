@@ -315,8 +315,11 @@ func plausibleEvent(ev *creditpb.Event, e *store.Event, r datasets.DateRange) er
 		{".issue_date", e.Invoice.IssueDate}, {".due_date", e.Invoice.DueDate}, {".paid_date", e.Invoice.PaidDate},
 		{dateField, e.Date}, {".period_end", e.Statement.PeriodEnd},
 	} {
-		if d.date != datasets.NoDate && d.date != 0 && (d.date < r.From || d.date > r.Until) {
-			return badField(f+d.field, "%s is outside the plausible range %s to %s", d.date, r.From, r.Until)
+		if d.date == datasets.NoDate || d.date == 0 { // 0: a field the event's kind leaves unset
+			continue
+		}
+		if err := r.Check(d.date); err != nil {
+			return badField(f+d.field, "%v", err)
 		}
 	}
 	return nil
