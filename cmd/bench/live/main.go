@@ -317,6 +317,37 @@ type served struct {
 	stop   func()
 }
 
+// serveFreshStore serves the benchmark model from a fresh copy of the
+// benchmark store: the setup of the ingest, alert and score benchmarks.
+func serveFreshStore(ctx context.Context, o options) (*served, error) {
+	regDir, err := ensureModel(ctx, o.work)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := freshStore(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return serveStore(ctx, dir, regDir)
+}
+
+// modelAndStore makes (or finds) the benchmark model and loaded store, and
+// says what loading cost and what the store weighs.
+func modelAndStore(ctx context.Context, o options) (regDir, dir string, err error) {
+	if regDir, err = ensureModel(ctx, o.work); err != nil {
+		return "", "", err
+	}
+	dir, load, err := ensureStore(ctx, o)
+	if err != nil {
+		return "", "", err
+	}
+	if load > 0 {
+		fmt.Printf("store load %d customers × %d months: %.1f s\n", o.customers, o.months, load.Seconds())
+	}
+	fmt.Printf("store size on disk: %.0f MB (%s)\n", float64(dirSize(dir))/1e6, dir)
+	return regDir, dir, nil
+}
+
 func serveStore(ctx context.Context, storeDir, regDir string) (*served, error) {
 	st, err := store.Open(storeDir, store.Options{})
 	if err != nil {
@@ -435,15 +466,7 @@ func startCPU() cpuClock { return cpuClock{cpuSeconds()} }
 func (c cpuClock) since() float64 { return cpuSeconds() - c.start }
 
 func benchIngest(ctx context.Context, o options) error {
-	regDir, err := ensureModel(ctx, o.work)
-	if err != nil {
-		return err
-	}
-	dir, err := freshStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	s, err := serveStore(ctx, dir, regDir)
+	s, err := serveFreshStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -575,15 +598,7 @@ loop:
 }
 
 func benchAlert(ctx context.Context, o options) error {
-	regDir, err := ensureModel(ctx, o.work)
-	if err != nil {
-		return err
-	}
-	dir, err := freshStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	s, err := serveStore(ctx, dir, regDir)
+	s, err := serveFreshStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -721,15 +736,7 @@ func scoreAt(ctx context.Context, client creditpb.CredenceServiceClient, custome
 }
 
 func benchScore(ctx context.Context, o options) error {
-	regDir, err := ensureModel(ctx, o.work)
-	if err != nil {
-		return err
-	}
-	dir, err := freshStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	s, err := serveStore(ctx, dir, regDir)
+	s, err := serveFreshStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -881,18 +888,10 @@ func dropCaches() bool {
 }
 
 func benchOpen(ctx context.Context, o options) error {
-	regDir, err := ensureModel(ctx, o.work)
+	regDir, dir, err := modelAndStore(ctx, o)
 	if err != nil {
 		return err
 	}
-	dir, load, err := ensureStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	if load > 0 {
-		fmt.Printf("store load %d customers × %d months: %.1f s\n", o.customers, o.months, load.Seconds())
-	}
-	fmt.Printf("store size on disk: %.0f MB (%s)\n", float64(dirSize(dir))/1e6, dir)
 	for _, cold := range []bool{true, false} {
 		what := "warm page cache"
 		if cold {
@@ -916,18 +915,10 @@ func benchOpen(ctx context.Context, o options) error {
 }
 
 func benchRSS(ctx context.Context, o options) error {
-	regDir, err := ensureModel(ctx, o.work)
+	regDir, dir, err := modelAndStore(ctx, o)
 	if err != nil {
 		return err
 	}
-	dir, load, err := ensureStore(ctx, o)
-	if err != nil {
-		return err
-	}
-	if load > 0 {
-		fmt.Printf("store load %d customers × %d months: %.1f s\n", o.customers, o.months, load.Seconds())
-	}
-	fmt.Printf("store size on disk: %.0f MB (%s)\n", float64(dirSize(dir))/1e6, dir)
 	// The events change the store: a copy keeps the loaded one for reruns
 	// when it is small enough; a large one takes the events (new invoice
 	// ids each run).
