@@ -54,7 +54,7 @@ func FitInterpolated(pd, y, w []float64, floor float64) (*Interpolated, error) {
 	pav(ys, slices.Clone(ws))
 	// Consecutive points with one value form a block (pav leaves adjacent
 	// blocks with different values).
-	var rate, weight, sumWX []float64
+	var rate, weight, count, sumWX []float64
 	for k := 0; k < len(ys); {
 		n, wxSum := 0.0, 0.0
 		j := k
@@ -69,18 +69,18 @@ func FitInterpolated(pd, y, w []float64, floor float64) (*Interpolated, error) {
 		// small blocks, so they are pooled again below.
 		rate = append(rate, (ys[k]*n+0.5)/(n+1))
 		weight = append(weight, n+1)
+		count = append(count, n)
 		sumWX = append(sumWX, wxSum)
 		k = j
 	}
-	pooledW := slices.Clone(weight)
-	pav(rate, pooledW)
+	pav(rate, weight)
 	out := &Interpolated{Floor: floor}
 	for k := 0; k < len(rate); {
 		v := min(max(rate[k], IsotonicMin), IsotonicMax)
 		n, wxSum := 0.0, 0.0
 		j := k
 		for ; j < len(rate) && min(max(rate[j], IsotonicMin), IsotonicMax) == v; j++ {
-			n += weight[j] - 1
+			n += count[j]
 			wxSum += sumWX[j]
 		}
 		out.X = append(out.X, wxSum/n)
