@@ -99,7 +99,7 @@ func scorecardSQL(art *artifact.Artifact, table string) ([]byte, error) {
 	if art.Calibrator != nil {
 		b.WriteString("-- The PD Credence serves is then calibrated, which this query does not do.\n")
 	}
-	fmt.Fprintf(&b, "SELECT %s.*,\n%s AS score\nFROM %s;\n", quoteSQL(table), sc.SQL(table), quoteSQL(table))
+	b.WriteString(sc.Query(table))
 	return []byte(b.String()), nil
 }
 
@@ -124,8 +124,6 @@ func modelDefinition(art *artifact.Artifact) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
-
-func quoteSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // exactNumber writes x in the fewest digits that read back as x.
 func exactNumber(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

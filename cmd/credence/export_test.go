@@ -87,7 +87,7 @@ func TestModelsExportSQLScoresInSQLite(t *testing.T) {
 	var script strings.Builder
 	cols := make([]string, d.X.Cols)
 	for j, name := range d.X.Names {
-		cols[j] = quoteSQL(name) + " REAL"
+		cols[j] = scorecard.QuoteIdent(name) + " REAL"
 	}
 	fmt.Fprintf(&script, "CREATE TABLE \"book rows\" (%s);\n", strings.Join(cols, ", "))
 	for i := range rows {

@@ -248,9 +248,9 @@ func (m *Model) SQL(table string) string {
 	for k := range m.vars {
 		v := &m.vars[k]
 		sc := &m.score[k]
-		col := quoteIdent(v.Feature)
+		col := QuoteIdent(v.Feature)
 		if table != "" {
-			col = quoteIdent(table) + "." + col
+			col = QuoteIdent(table) + "." + col
 		}
 		if k > 0 {
 			sb.WriteString("\n+ ")
@@ -268,7 +268,15 @@ func (m *Model) SQL(table string) string {
 	return sb.String()
 }
 
-func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+// Query is one statement that returns every row of table with its points
+// in an added column, score: SQL's expression over all of the table's
+// columns.
+func (m *Model) Query(table string) string {
+	return fmt.Sprintf("SELECT %s.*,\n%s AS score\nFROM %s;\n", QuoteIdent(table), m.SQL(table), QuoteIdent(table))
+}
+
+// QuoteIdent quotes a table or column name as standard SQL does.
+func QuoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // sqlNumber writes x so that a SQL engine reads back the same double:
 // whole numbers as integer literals, others in shortest exact form.

@@ -301,7 +301,7 @@ func TestSQL(t *testing.T) {
 			var script strings.Builder
 			cols := make([]string, d.X.Cols)
 			for j, name := range d.X.Names {
-				cols[j] = quoteIdent(name) + " REAL"
+				cols[j] = QuoteIdent(name) + " REAL"
 			}
 			fmt.Fprintf(&script, "CREATE TABLE \"book rows\" (%s);\n", strings.Join(cols, ", "))
 			for i := range rows {
