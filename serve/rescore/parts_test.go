@@ -159,3 +159,22 @@ func TestShardPath(t *testing.T) {
 		t.Error("shard 3 of 3 exists")
 	}
 }
+
+// TestRowKeyInBookOrder: the first limit error of merged parts is the
+// first in book order, where integer customer ids compare as numbers.
+func TestRowKeyInBookOrder(t *testing.T) {
+	for _, c := range []struct {
+		a, b rowKey
+		want bool
+	}{
+		{rowKey{"9", 10}, rowKey{"11", 5}, true},
+		{rowKey{"11", 5}, rowKey{"9", 10}, false},
+		{rowKey{"A", 5}, rowKey{"B", 1}, true},
+		{rowKey{"A", 1}, rowKey{"A", 5}, true},
+		{rowKey{"A", 5}, rowKey{"A", 5}, false},
+	} {
+		if got := c.a.before(c.b); got != c.want {
+			t.Errorf("%v before %v: %v; want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -223,7 +223,7 @@ func lessRise(a, b Change) bool {
 	if c := cmp.Compare(a.Rise(), b.Rise()); c != 0 {
 		return c < 0
 	}
-	return a.CustomerID > b.CustomerID
+	return datasets.CompareIDs(a.CustomerID, b.CustomerID) > 0
 }
 
 // risesHeap is a min-heap of the largest rises seen.

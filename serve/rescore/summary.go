@@ -73,7 +73,8 @@ type rowKey struct {
 }
 
 func (k rowKey) before(o rowKey) bool {
-	return k.CustomerID < o.CustomerID || (k.CustomerID == o.CustomerID && k.AsOf < o.AsOf)
+	c := datasets.CompareIDs(k.CustomerID, o.CustomerID)
+	return c < 0 || (c == 0 && k.AsOf < o.AsOf)
 }
 
 // GradeTotal totals the rows of one grade.
