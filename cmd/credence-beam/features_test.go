@@ -11,7 +11,6 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
-	"github.com/credence-risk/credence/serve/rescore"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -61,7 +60,7 @@ func sameMatrix(t *testing.T, portfolio bool) {
 	if code != 0 {
 		t.Fatalf("credence-beam features: %s", stderr.String())
 	}
-	shards, err := rescore.Shards(out)
+	shards, err := datasets.Shards(out)
 	if err != nil || len(shards) != 4 {
 		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
 	}

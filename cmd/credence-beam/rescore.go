@@ -209,7 +209,7 @@ func checkBookAndOut(book, out string) error {
 	if out == "" {
 		return errors.New("--out is required")
 	}
-	if _, err := rescore.ShardPath(out, 0, 1); err != nil {
+	if _, err := datasets.ShardPath(out, 0, 1); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	return nil
@@ -223,7 +223,7 @@ func stagingDir(out string) string {
 }
 
 func mustShard(out string, k, n int) string {
-	p, err := rescore.ShardPath(out, k, n)
+	p, err := datasets.ShardPath(out, k, n)
 	if err != nil {
 		panic(err)
 	}
@@ -262,7 +262,7 @@ func (o *rescoreOptions) resolveAsOf(ctx context.Context, book *datasets.Book, r
 // outputFiles lists the files of a scores output, a file or a shard set.
 func outputFiles(ctx context.Context, out string) ([]string, error) {
 	if !isRemote(out) {
-		return rescore.Shards(out)
+		return datasets.Shards(out)
 	}
 	if names, err := list(ctx, out); err != nil || len(names) == 1 {
 		return names, err

@@ -239,7 +239,7 @@ func TestRescoreMatchesSingleMachine(t *testing.T) {
 	if !strings.Contains(stdout, "scores-00000-of-00004.csv") {
 		t.Errorf("stdout %q does not name the shards", stdout)
 	}
-	shards, err := rescore.Shards(beamOut)
+	shards, err := datasets.Shards(beamOut)
 	if err != nil || len(shards) != 4 {
 		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
 	}

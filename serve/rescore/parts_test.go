@@ -41,7 +41,7 @@ func TestPartsMergeToTheWholeRun(t *testing.T) {
 	partCfg.Previous = nil
 	partCfg.Latest = func(r *Row) { latest = append(latest, *r) }
 	for k, part := range parts {
-		shard, err := ShardPath(out, k, len(parts))
+		shard, err := datasets.ShardPath(out, k, len(parts))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestPartsMergeToTheWholeRun(t *testing.T) {
 	}
 
 	// A set with a shard missing is not an output.
-	last, _ := ShardPath(out, len(parts)-1, len(parts))
+	last, _ := datasets.ShardPath(out, len(parts)-1, len(parts))
 	if err := os.Remove(last); err != nil {
 		t.Fatal(err)
 	}
@@ -140,24 +140,6 @@ func exported(s *Summary) Summary {
 		c.FirstLimitError = nil
 	}
 	return c
-}
-
-func TestShardPath(t *testing.T) {
-	for _, c := range []struct{ out, want string }{
-		{"dir/scores.parquet", "dir/scores-00002-of-00010.parquet"},
-		{"s.csv.gz", "s-00002-of-00010.csv.gz"},
-		{"a.b/s.csv", "a.b/s-00002-of-00010.csv"},
-	} {
-		if got, err := ShardPath(c.out, 2, 10); err != nil || got != c.want {
-			t.Errorf("ShardPath(%q, 2, 10) = %q, %v; want %q", c.out, got, err, c.want)
-		}
-	}
-	if _, err := ShardPath("scores.txt", 0, 1); err == nil {
-		t.Error("an unknown format has shards")
-	}
-	if _, err := ShardPath("scores.csv", 3, 3); err == nil {
-		t.Error("shard 3 of 3 exists")
-	}
 }
 
 // TestRowKeyInBookOrder: the first limit error of merged parts is the

@@ -16,7 +16,7 @@ import (
 // required; a missing optional column reads as NaN, NoDate or "". Errors
 // are *datasets.InputError values naming the file, the row and the column.
 func Read(path string, fn func(*Row) error) error {
-	files, err := Shards(path)
+	files, err := datasets.Shards(path)
 	if err != nil {
 		return err
 	}

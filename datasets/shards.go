@@ -1,4 +1,4 @@
-package rescore
+package datasets
 
 import (
 	"fmt"
@@ -8,11 +8,12 @@ import (
 	"strings"
 )
 
-// A pipeline that scores a book on many workers writes its output as a
-// shard set: --out DIR/scores.parquet becomes DIR/scores-00000-of-00008.parquet
-// … DIR/scores-00007-of-00008.parquet, the rows of the set in book order
-// when the shards are read in order. Everything that reads an output
-// (Read, ReadPrevious) takes either the file or its set.
+// A pipeline that writes an output on many workers (scores, a feature
+// matrix, a training sample) writes it as a shard set: --out
+// DIR/scores.parquet becomes DIR/scores-00000-of-00008.parquet …
+// DIR/scores-00007-of-00008.parquet, the rows of the set in book order
+// when the shards are read in order. Everything that reads an output takes
+// either the file or its set (Shards).
 
 // outputExts are the output formats, the longer suffix first.
 var outputExts = []string{".parquet", ".csv.gz", ".csv"}
@@ -24,7 +25,7 @@ func splitExt(path string) (stem, ext string, err error) {
 			return s, e, nil
 		}
 	}
-	return "", "", fmt.Errorf("%s: unknown scores format (want .parquet, .csv or .csv.gz)", path)
+	return "", "", fmt.Errorf("%s: unknown output format (want .parquet, .csv or .csv.gz)", path)
 }
 
 // ShardPath is shard k (from 0) of n of the output out.
