@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
@@ -17,11 +16,11 @@ import (
 
 // buildReport writes the training report; trainPD are the champion's
 // calibrated PDs of the training part, the baseline of the score's PSI.
-func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *backtest.Sample, trainPD []float64, split Split, counts backtest.Counts, cfg Config, res *Result) *report.Report {
-	champ := res.Champion
+func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, split Split, cfg Config, res *Result) *report.Report {
+	champ, prep, counts := res.Champion, src.prep, src.counts
 	r := &report.Report{
 		Kind:     "training",
-		Title:    fmt.Sprintf("Credence PD model: %s on %s", champ.Family, book.Dir),
+		Title:    fmt.Sprintf("Credence PD model: %s on %s", champ.Family, src.book),
 		Created:  time.Now().UTC().Format(time.RFC3339),
 		Credence: report.Version,
 		Light:    string(champ.Light),
@@ -52,8 +51,13 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	if res.SelectionNote != "" {
 		r.Notes = append(r.Notes, res.SelectionNote)
 	}
-	r.SkippedRows = book.Skipped.Reasons()
-	r.Notes = append(r.Notes, book.Skipped.Lines()...)
+	r.SkippedRows = src.skipped.Reasons()
+	r.Notes = append(r.Notes, src.skipped.Lines()...)
+	if d := src.drawn; d != nil {
+		r.Notes = append(r.Notes, fmt.Sprintf("Trained on a sample of the book: %s; %d defaults and %d non-defaults drawn from %d labelled observations. "+
+			"Every count, rate, mean PD and calibration test is weighted, so it stands for the book, not the sample; the AUC is unchanged by the weights, one per class.",
+			d.Rule, d.Defaults, d.NonDefaults, d.Counts.Labelled))
+	}
 	switch cv := champ.CVCalibration; {
 	case cv != nil && !cv.Passes:
 		r.LightReasons = append(r.LightReasons, fmt.Sprintf("calibration fails on the out-of-fold PDs (%d rows, each calibrated as the registered model is, by the other folds): the portfolio Jeffreys test is %s and %d grades are red; the model is registered but not labelled champion", cv.Rows, cv.Portfolio.Light, cv.RedGrades))
@@ -144,7 +148,7 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 	r.Model = report.ModelCard{
 		Family:          champ.Family,
 		Purpose:         fmt.Sprintf("Probability that a customer defaults within %s of the scoring date, with a grade on the 10-grade master scale, for credit decisions and limits.", prep.Horizon),
-		Book:            book.Dir,
+		Book:            src.book,
 		DataWindow:      window,
 		Split:           splitText,
 		Horizon:         prep.Horizon.String(),
@@ -157,13 +161,13 @@ func buildReport(book *datasets.Book, prep *backtest.Prepared, trainS, testS *ba
 			"Calibrated on the validation part; the PD level follows the default rate of the training window and needs recalibration when the portfolio's default rate moves.",
 			"Features are point in time: only facts dated before the scoring date are used, and customer attributes are taken as known at every date.",
 			"Performance is measured on held-out observations of the same book; revalidate on newer outcomes (credence validate) at least yearly.",
-			"Defaults come from " + defaultSource(book, prep) + ".",
+			"Defaults come from " + defaultSource(prep) + ".",
 		},
 	}
 	return r
 }
 
-func defaultSource(book *datasets.Book, prep *backtest.Prepared) string {
+func defaultSource(prep *backtest.Prepared) string {
 	if prep.DPDThreshold > 0 {
 		return fmt.Sprintf("the default rule (%d days past due)", prep.DPDThreshold)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type MatrixWriter struct {
 	rb   *array.RecordBuilder
 	rows int
 	done bool
+	// sample, when set, makes this a training sample: rows drawn by its
+	// rule, with a weight column, and the metadata written on Finish.
+	sample *SampleMeta
 }
 
 // matrixBatch is the number of rows buffered per Parquet record batch.
@@ -47,11 +51,31 @@ const matrixBatch = 16 * 1024
 // NewMatrixWriter creates path (.parquet, .csv or .csv.gz) for a matrix
 // with the given feature names.
 func NewMatrixWriter(path string, names []string) (*MatrixWriter, error) {
+	return newMatrixWriter(path, names, nil)
+}
+
+// NewSampleWriter creates path, a Parquet file, for the training sample
+// meta describes: the labelled observations meta.Rule draws, each with its
+// weight in a column after the label, and meta in the file's key-value
+// metadata (SampleKey), so that training needs nothing but the file.
+// Finish, not Close, completes it.
+func NewSampleWriter(path string, meta SampleMeta) (*MatrixWriter, error) {
+	if f, err := datasets.FormatOf(path); err != nil || f != datasets.FormatParquet {
+		return nil, fmt.Errorf("%s: a training sample is written as Parquet (.parquet), which carries its feature set and sampling rule", path)
+	}
+	if err := meta.Rule.Validate(); err != nil {
+		return nil, err
+	}
+	meta.Defaults, meta.NonDefaults = 0, 0
+	return newMatrixWriter(path, meta.Set.Names(), &meta)
+}
+
+func newMatrixWriter(path string, names []string, sample *SampleMeta) (*MatrixWriter, error) {
 	format, err := datasets.FormatOf(path)
 	if err != nil {
 		return nil, err
 	}
-	w := &MatrixWriter{path: path}
+	w := &MatrixWriter{path: path, sample: sample}
 	if w.f, err = atomicfile.Create(path); err != nil {
 		return nil, err
 	}
@@ -61,6 +85,9 @@ func NewMatrixWriter(path string, names []string) (*MatrixWriter, error) {
 			{Name: "customer_id", Type: arrow.BinaryTypes.String},
 			{Name: "as_of", Type: arrow.FixedWidthTypes.Date32},
 			{Name: "label", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		}
+		if sample != nil {
+			fields = append(fields, arrow.Field{Name: "weight", Type: arrow.PrimitiveTypes.Float64})
 		}
 		for _, n := range names {
 			fields = append(fields, arrow.Field{Name: n, Type: arrow.PrimitiveTypes.Float64, Nullable: true})
@@ -110,6 +137,20 @@ func (w *MatrixWriter) Write(obs []backtest.Observation) error {
 			}
 			continue
 		}
+		first := 3
+		if w.sample != nil {
+			weight := w.sample.Rule.Weight(o)
+			if weight == 0 {
+				continue
+			}
+			if o.Label == 1 {
+				w.sample.Defaults++
+			} else {
+				w.sample.NonDefaults++
+			}
+			w.rb.Field(3).(*array.Float64Builder).Append(weight)
+			first = 4
+		}
 		w.rb.Field(0).(*array.StringBuilder).Append(o.CustomerID)
 		w.rb.Field(1).(*array.Date32Builder).Append(arrow.Date32(o.AsOf))
 		if o.Status == features.Labelled {
@@ -118,7 +159,7 @@ func (w *MatrixWriter) Write(obs []backtest.Observation) error {
 			w.rb.Field(2).AppendNull()
 		}
 		for j, x := range o.X {
-			b := w.rb.Field(3 + j).(*array.Float64Builder)
+			b := w.rb.Field(first + j).(*array.Float64Builder)
 			if math.IsNaN(x) {
 				b.AppendNull()
 			} else {
@@ -148,8 +189,43 @@ func (w *MatrixWriter) flush() error {
 	return nil
 }
 
+// Sample is the metadata of the training sample being written, with the
+// rows drawn so far; nil for a matrix.
+func (w *MatrixWriter) Sample() *SampleMeta { return w.sample }
+
+// Finish completes a training sample: counts are the observations of
+// the book (or of its part) the rows were drawn from, kept in the
+// metadata with the rows drawn.
+func (w *MatrixWriter) Finish(counts backtest.Counts) error {
+	if w.sample == nil {
+		w.Abort()
+		return fmt.Errorf("%s: not a training sample", w.path)
+	}
+	if w.done {
+		return nil
+	}
+	w.sample.Counts = counts
+	b, err := json.Marshal(w.sample)
+	if err == nil {
+		err = w.pq.AppendKeyValueMetadata(SampleKey, string(b))
+	}
+	if err != nil {
+		w.Abort()
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	return w.close()
+}
+
 // Close finishes the file and moves it into place.
 func (w *MatrixWriter) Close() error {
+	if w.sample != nil {
+		w.Abort()
+		return fmt.Errorf("%s: a training sample is completed by Finish", w.path)
+	}
+	return w.close()
+}
+
+func (w *MatrixWriter) close() error {
 	if w.done {
 		return nil
 	}

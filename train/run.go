@@ -138,8 +138,9 @@ func (c *CalibrationCheck) light() eval.Light {
 	return c.Portfolio.Light
 }
 
-// checkCalibration runs the traffic-light test on calibrated PDs.
-func checkCalibration(scale grade.Scale, pd, y []float64) (*CalibrationCheck, error) {
+// checkCalibration runs the traffic-light test on calibrated PDs, rows
+// weighted by w (nil: one each).
+func checkCalibration(scale grade.Scale, pd, y, w []float64) (*CalibrationCheck, error) {
 	grades, err := scale.Grades(pd)
 	if err != nil {
 		return nil, err
@@ -196,6 +197,17 @@ type Result struct {
 	TuneBudget time.Duration
 }
 
+// source is what a training run learns from: the observations of a book,
+// or a training sample drawn from one (drawn set).
+type source struct {
+	book    string // the book's directory
+	skipped *datasets.SkipLog
+	prep    *backtest.Prepared
+	counts  backtest.Counts
+	sample  *backtest.Sample
+	drawn   *SampleMeta
+}
+
 // Run trains on the book: observations → features → split → fit every
 // family → calibrate → choose the champion → validate. The champion rule
 // is chooseChampion's.
@@ -203,27 +215,9 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if progress == nil {
 		progress = func(string) {}
 	}
-	if err := cfg.Scale.Validate(); err != nil {
+	families, err := resolveConfig(&cfg)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
-		return nil, err
-	}
-	families := cfg.Families
-	if len(families) == 0 {
-		families = Families
-	}
-	// Store every fitted family's configuration, defaults included, so
-	// the artifact rebuilds the same models.
-	cfg.FamilyConfig = maps.Clone(cfg.FamilyConfig)
-	if cfg.FamilyConfig == nil {
-		cfg.FamilyConfig = map[string]json.RawMessage{}
-	}
-	for _, fam := range families {
-		if _, err := lookupFamily(fam); err != nil {
-			return nil, err
-		}
-		cfg.FamilyConfig[fam] = familyConfig(cfg, fam)
 	}
 	progress("reading the book")
 	prep, err := backtest.Prepare(ctx, book, cfg.Observations)
@@ -240,6 +234,66 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 	if err != nil {
 		return nil, err
 	}
+	return fit(ctx, source{book: book.Dir, skipped: book.Skipped, prep: prep, counts: counts, sample: sample}, cfg, families, progress)
+}
+
+// RunSample trains on the training sample at path (a file or its shard
+// set, as credence sample writes it): every default and a weighted share
+// of the non-defaults, fitted, calibrated and validated with their
+// weights, so that the PDs are those of the book the sample stands for.
+// The sample fixes the feature set and the observation rules;
+// cfg.Observations is replaced by the sample's.
+func RunSample(ctx context.Context, path string, cfg Config, progress func(stage string)) (*Result, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	families, err := resolveConfig(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	progress("reading the sample")
+	sample, meta, err := ReadSample(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	workers := cfg.Observations.Workers
+	cfg.Observations = meta.Observations
+	cfg.Observations.Workers = workers
+	return fit(ctx, source{book: meta.Book, skipped: datasets.NewSkipLog(), prep: meta.Prepared(), counts: meta.Counts,
+		sample: sample, drawn: meta}, cfg, families, progress)
+}
+
+// resolveConfig checks cfg and fills in every fitted family's
+// configuration, defaults included, so that the artifact rebuilds the
+// same models; it returns the families to fit.
+func resolveConfig(cfg *Config) ([]string, error) {
+	if err := cfg.Scale.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
+		return nil, err
+	}
+	families := cfg.Families
+	if len(families) == 0 {
+		families = Families
+	}
+	cfg.FamilyConfig = maps.Clone(cfg.FamilyConfig)
+	if cfg.FamilyConfig == nil {
+		cfg.FamilyConfig = map[string]json.RawMessage{}
+	}
+	for _, fam := range families {
+		if _, err := lookupFamily(fam); err != nil {
+			return nil, err
+		}
+		cfg.FamilyConfig[fam] = familyConfig(*cfg, fam)
+	}
+	return families, nil
+}
+
+// fit is a training run from the observations on: split, tune, fit every
+// family, choose and refit the champion, validate and report.
+func fit(ctx context.Context, src source, cfg Config, families []string, progress func(stage string)) (*Result, error) {
+	sample, prep := src.sample, src.prep
 	if err := sample.Check(); err != nil {
 		return nil, err
 	}
@@ -278,7 +332,7 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		}
 		cands = append(cands, c)
 	}
-	res := &Result{Candidates: cands, Counts: counts, Split: split, Rows: sample.X.Rows, Tuning: tunings, TuneBudget: budget}
+	res := &Result{Candidates: cands, Counts: src.counts, Split: split, Rows: sample.X.Rows, Tuning: tunings, TuneBudget: budget}
 	model, calibrator, err := selectAndRefit(ctx, sample, cands, cfg, tunedCV, progress, res)
 	if err != nil {
 		return nil, err
@@ -321,13 +375,16 @@ func Run(ctx context.Context, book *datasets.Book, cfg Config, progress func(sta
 		DataFingerprint: fingerprint,
 		Metrics:         metrics,
 		Notes: map[string]string{
-			"book":           book.Dir,
+			"book":           src.book,
 			"horizon":        prep.Horizon.String(),
 			"observed_until": prep.ObservedUntil.String(),
 			"split":          split.Method,
 		},
 	}
-	res.Report = buildReport(book, prep, trainS, testS, trainPD, split, counts, cfg, res)
+	if src.drawn != nil {
+		res.Artifact.Notes["sample"] = src.drawn.Rule.String()
+	}
+	res.Report = buildReport(src, trainS, testS, trainPD, split, cfg, res)
 	return res, nil
 }
 
@@ -366,7 +423,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	c := &CandidateResult{Family: fam, Model: m, FitSeconds: time.Since(t0).Seconds()}
 	validRaw := make([]float64, validS.X.Rows)
 	m.PDs(validS.X, validRaw)
-	c.Calibrator, err = calibrate.Fit(cfg.Calibration, validRaw, validS.Y, nil, cfg.PDFloor)
+	c.Calibrator, err = calibrate.Fit(cfg.Calibration, validRaw, validS.Y, validS.W, cfg.PDFloor)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
@@ -384,7 +441,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	if c.Test, err = eval.Summary(testS.Y, c.TestPD); err != nil {
 		return nil, err
 	}
-	check, err := checkCalibration(cfg.Scale, c.TestPD, testS.Y)
+	check, err := checkCalibration(cfg.Scale, c.TestPD, testS.Y, testS.W)
 	if err != nil {
 		return nil, err
 	}
@@ -531,9 +588,9 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	// test part, as without cross-validation.
 	var notFitted []string
 	for _, c := range cands {
-		pd, y, err := crossFitCalibration(c.CV, sample.Y, cfg)
+		pd, y, w, err := crossFitCalibration(c.CV, sample.Y, sample.W, cfg)
 		if err == nil {
-			c.CVCalibration, err = checkCalibration(cfg.Scale, pd, y)
+			c.CVCalibration, err = checkCalibration(cfg.Scale, pd, y, w)
 		}
 		if err != nil {
 			notFitted = append(notFitted, fmt.Sprintf("%s (%v)", c.Family, err))
@@ -554,8 +611,8 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	if err != nil {
 		return nil, nil, fmt.Errorf("refit %s: %w", champ.Family, err)
 	}
-	pd, y := outOfFold(champ.CV, sample.Y)
-	calibrator, err := calibrate.Fit(cfg.Calibration, pd, y, nil, cfg.PDFloor)
+	pd, y, w := outOfFold(champ.CV, sample.Y, sample.W)
+	calibrator, err := calibrate.Fit(cfg.Calibration, pd, y, w, cfg.PDFloor)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calibrate the refit %s on its out-of-fold PDs: %w", champ.Family, err)
 	}

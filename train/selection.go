@@ -134,7 +134,7 @@ func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, con
 		for j, i := range fd.test {
 			sel.OOF[i], sel.Round[i] = pd[j], r
 		}
-		sel.AUC = append(sel.AUC, eval.AUC(testS.Y, pd, nil))
+		sel.AUC = append(sel.AUC, eval.AUC(testS.Y, pd, testS.W))
 		sel.Fitted = append(sel.Fitted, m)
 	}
 	var sd float64
@@ -165,42 +165,52 @@ func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) 
 	return tr.Fit(ctx, &s.Dataset, nil)
 }
 
-// outOfFold returns the rows of sel.OOF that a round held out, and their
-// labels.
-func outOfFold(sel *Selection, y []float64) (pd, labels []float64) {
+// outOfFold returns the rows of sel.OOF that a round held out, their
+// labels, and their weights (nil when w is).
+func outOfFold(sel *Selection, y, w []float64) (pd, labels, weights []float64) {
 	for i, p := range sel.OOF {
 		if !math.IsNaN(p) {
 			pd, labels = append(pd, p), append(labels, y[i])
+			if w != nil {
+				weights = append(weights, w[i])
+			}
 		}
 	}
-	return pd, labels
+	return pd, labels, weights
 }
 
 // crossFitCalibration calibrates the out-of-fold PDs of sel as the
 // registered model's are calibrated (cfg.Calibration on out-of-fold PDs),
 // each round's rows by a calibration fitted on the other rounds' rows, so
-// that no row calibrates itself, and returns them with their labels.
-func crossFitCalibration(sel *Selection, y []float64, cfg Config) (pd, labels []float64, err error) {
+// that no row calibrates itself, and returns them with their labels and
+// weights (nil when w is).
+func crossFitCalibration(sel *Selection, y, w []float64, cfg Config) (pd, labels, weights []float64, err error) {
 	rounds := len(sel.AUC)
 	for r := range rounds {
-		var fitPD, fitY, apply []float64
-		var applyY []float64
+		var fitPD, fitY, fitW, apply, applyY, applyW []float64
 		for i, p := range sel.OOF {
 			switch {
 			case sel.Round[i] < 0:
 			case sel.Round[i] == r:
 				apply, applyY = append(apply, p), append(applyY, y[i])
+				if w != nil {
+					applyW = append(applyW, w[i])
+				}
 			default:
 				fitPD, fitY = append(fitPD, p), append(fitY, y[i])
+				if w != nil {
+					fitW = append(fitW, w[i])
+				}
 			}
 		}
-		c, err := calibrate.Fit(cfg.Calibration, fitPD, fitY, nil, cfg.PDFloor)
+		c, err := calibrate.Fit(cfg.Calibration, fitPD, fitY, fitW, cfg.PDFloor)
 		if err != nil {
-			return nil, nil, fmt.Errorf("round %d: %w", r+1, err)
+			return nil, nil, nil, fmt.Errorf("round %d: %w", r+1, err)
 		}
 		for j, p := range apply {
 			pd, labels = append(pd, c.Calibrate(p)), append(labels, applyY[j])
 		}
+		weights = append(weights, applyW...)
 	}
-	return pd, labels, nil
+	return pd, labels, weights, nil
 }

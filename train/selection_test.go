@@ -128,7 +128,7 @@ func TestCrossFitCalibrationNeverCalibratesARowOnItself(t *testing.T) {
 		}
 	}
 	cfg := DefaultConfig()
-	pd, labels, err := crossFitCalibration(sel, y, cfg)
+	pd, labels, _, err := crossFitCalibration(sel, y, nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

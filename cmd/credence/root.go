@@ -55,7 +55,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String(configFlag, "", "YAML file of settings: shared keys at the top, a command's own under its name (rescore: {out: x}); default $CREDENCE_CONFIG")
-	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd(), a.trainCmd(), a.modelsCmd(), a.validateCmd(), a.rescoreCmd(), a.serveCmd(), a.storeCmd(), a.revalidateCmd(), a.scoreCmd(), a.limitCmd(), a.ingestCmd(), a.alertsCmd(), a.sweepCmd())
+	root.AddCommand(a.versionCmd(), a.configCmd(), a.bookCmd(), a.importCmd(), a.synthCmd(), a.featuresCmd(), a.sampleCmd(), a.trainCmd(), a.modelsCmd(), a.validateCmd(), a.rescoreCmd(), a.serveCmd(), a.storeCmd(), a.revalidateCmd(), a.scoreCmd(), a.limitCmd(), a.ingestCmd(), a.alertsCmd(), a.sweepCmd())
 	return root
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
@@ -20,7 +21,7 @@ import (
 
 func (a *app) trainCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "train --book BOOK --registry DIR [--config FILE] [--horizon 12mo] [--seed N]",
+		Use:   "train (--book BOOK | --sample FILE) --registry DIR [--config FILE] [--horizon 12mo] [--seed N]",
 		Short: "Fit, calibrate and validate PD models and register the champion with its report",
 		Long: fmt.Sprintf("Build point-in-time observations and features from the book, split them (out of time when the\n"+
 			"book spans several as-of dates, stratified otherwise), fit every family (%s),\n"+
@@ -31,7 +32,10 @@ func (a *app) trainCmd() *cobra.Command {
 			"selection folds; the budget is turned into candidates and rows by a cost model, so the same seed,\n"+
 			"data and budget give the same configuration, stored in the model's training configuration.\n\n"+
 			"A --config file may hold a `train:` section with the full training configuration (families,\n"+
-			"%s, calibration, scale, valid_share, test_share, observations.features).",
+			"%s, calibration, scale, valid_share, test_share, observations.features).\n\n"+
+			"For a book too large to train on whole, --sample trains on a sample drawn by credence sample (or\n"+
+			"credence-beam sample on a cluster): every default and a share of the non-defaults, weighted so\n"+
+			"that PDs, calibration and the report stand for the whole book.",
 			strings.Join(catalog.Names(), ", "), strings.Join(catalog.Names(), ", ")),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -39,18 +43,46 @@ func (a *app) trainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook()
-			if err != nil {
-				return err
+			samplePath := a.v.GetString("sample")
+			if samplePath != "" {
+				if a.v.GetString("book") != "" {
+					return usagef("--sample and --book exclude each other: the sample was drawn from its book")
+				}
+				for _, name := range []string{"horizon", "dpd-threshold", "derive-defaults", "plan-start", "plan-end", "plan-every", "portfolio", "cv", "tolerant"} {
+					if cmd.Flags().Changed(name) {
+						return usagef("--%s does not go with --sample: the sample fixes its observations and features (set them on credence sample)", name)
+					}
+				}
+			}
+			var book *datasets.Book
+			if samplePath == "" {
+				if book, err = a.openBook(); err != nil {
+					return err
+				}
 			}
 			reg, err := a.createRegistry()
 			if err != nil {
 				return err
 			}
-			update, done := a.passes(book.CustomerRows())
-			defer done()
-			cfg.Observations.Progress = update
 			t0 := time.Now()
+			done := func() {}
+			stage := func(stage string) {
+				done()
+				fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
+			}
+			var res *train.Result
+			if samplePath != "" {
+				res, err = train.RunSample(cmd.Context(), samplePath, cfg, stage)
+				if err != nil {
+					return fmt.Errorf("train: %w", err)
+				}
+			}
+			var update func(string, int64)
+			if book != nil {
+				update, done = a.passes(book.CustomerRows())
+				defer done()
+				cfg.Observations.Progress = update
+			}
 			if k := a.v.GetInt("cv"); k > 0 {
 				folds, counts, err := train.CrossValidate(cmd.Context(), book, cfg, k)
 				if err != nil {
@@ -80,13 +112,12 @@ func (a *app) trainCmd() *cobra.Command {
 				}
 				return nil
 			}
-			res, err := train.Run(cmd.Context(), book, cfg, func(stage string) {
+			if book != nil {
+				res, err = train.Run(cmd.Context(), book, cfg, stage)
 				done()
-				fmt.Fprintf(a.stderr, "%s… (%s)\n", stage, time.Since(t0).Round(time.Second))
-			})
-			done()
-			if err != nil {
-				return fmt.Errorf("train: %w", err)
+				if err != nil {
+					return fmt.Errorf("train: %w", err)
+				}
 			}
 			res.Artifact.Credence = version
 			// The report's model card names the version the registry assigns.
@@ -148,6 +179,7 @@ func (a *app) trainCmd() *cobra.Command {
 	a.observationFlags(cmd)
 	f := cmd.Flags()
 	f.String("registry", "", "model registry directory")
+	f.String("sample", "", "train on a training sample (credence sample, or its shard set from credence-beam sample) instead of a book: every default and a weighted share of the non-defaults, fitted and calibrated with their weights")
 	f.Uint64("seed", 1, "seed of the split and of subsampling: the same seed and data give the same model")
 	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", "))
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")

@@ -35,8 +35,9 @@ func Collect(ctx context.Context, book *datasets.Book, p *Prepared, workers int)
 	return s, counts, err
 }
 
-// Fingerprint is a SHA-256 over every row's customer, date, label and
-// feature bits: the same data gives the same fingerprint.
+// Fingerprint is a SHA-256 over every row's customer, date, label,
+// weight (when the sample has weights) and feature bits: the same data
+// gives the same fingerprint.
 func (s *Sample) Fingerprint() string {
 	h := sha256.New()
 	var b [8]byte
@@ -46,6 +47,10 @@ func (s *Sample) Fingerprint() string {
 		h.Write(b[:4])
 		binary.LittleEndian.PutUint64(b[:], math.Float64bits(s.Y[i]))
 		h.Write(b[:])
+		if s.W != nil {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(s.W[i]))
+			h.Write(b[:])
+		}
 		for _, x := range s.X.Row(i) {
 			binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
 			h.Write(b[:])
