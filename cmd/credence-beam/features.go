@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -50,6 +51,8 @@ type featuresOptions struct {
 	dpd, planEvery, workers                *int
 	deriveDefaults, tolerant, unlabelled   *bool
 	portfolio                              *bool
+	// rule draws a training sample (credence-beam sample); nil: the matrix.
+	rule *backtest.SampleRule
 }
 
 // featuresFlags are `credence features`'s flags.
@@ -68,6 +71,17 @@ func featuresFlags(fs *flag.FlagSet) *featuresOptions {
 		unlabelled:     fs.Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label"),
 		portfolio:      fs.Bool("portfolio", false, "add the features that see the portfolio (as credence train --portfolio)"),
 	}
+}
+
+// sampleFlags are `credence sample`'s flags: those of features, the
+// sampling rule's, and no --unlabelled.
+func sampleFlags(fs *flag.FlagSet) *featuresOptions {
+	o := featuresFlags(fs)
+	o.rule = &backtest.SampleRule{}
+	fs.Float64Var(&o.rule.NonDefaultRate, "non-default-rate", 0, "share of the non-defaults kept, in (0, 1]; each weighs 1/rate (every default is kept)")
+	fs.Uint64Var(&o.rule.Seed, "seed", 1, "seed of the draw: the same seed keeps the same rows as credence sample")
+	fs.Lookup("out").Usage = "training sample to write, as shards beside it: DIR/sample.parquet writes DIR/sample-00000-of-000NN.parquet … (.parquet)"
+	return o
 }
 
 // observationConfig is `credence features`'s reading of the flags.
@@ -110,11 +124,24 @@ type featuresJob struct {
 	Unlabelled bool
 	Out        string
 	Staging    string
+	// Rule draws a training sample instead of the matrix.
+	Rule *backtest.SampleRule
 }
 
 func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	if err := checkBookAndOut(*o.book, *o.out); err != nil {
 		return err
+	}
+	if o.rule != nil {
+		if err := o.rule.Validate(); err != nil {
+			return fmt.Errorf("--non-default-rate: %w", err)
+		}
+		if !strings.HasSuffix(*o.out, ".parquet") {
+			return fmt.Errorf("--out %s: a training sample is written as Parquet (.parquet)", *o.out)
+		}
+		if *o.unlabelled {
+			return errors.New("--unlabelled: a training sample holds labelled observations only")
+		}
 	}
 	if isRemote(*o.book) {
 		return fmt.Errorf("--book %s: features reads a book on local disk or a filesystem every worker mounts", *o.book)
@@ -130,7 +157,7 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	}
 	t0 := time.Now()
 	job := featuresJob{Book: book.Dir, Tolerant: book.Tolerant, Parts: len(book.Partitions()), Workers: *o.workers,
-		Unlabelled: *o.unlabelled, Out: *o.out, Staging: stagingDir(*o.out)}
+		Unlabelled: *o.unlabelled, Out: *o.out, Staging: stagingDir(*o.out), Rule: o.rule}
 	if job.Config, err = json.Marshal(cfg); err != nil {
 		return err
 	}
@@ -171,8 +198,18 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	if job.Unlabelled {
 		rows += c.Censored + c.AlreadyDefaulted
 	}
+	var drawn *train.SampleMeta
+	if job.Rule != nil {
+		if _, drawn, err = train.ReadSample(ctx, job.Out); err != nil {
+			return err
+		}
+		rows = drawn.Defaults + drawn.NonDefaults
+	}
 	fmt.Fprintf(stdout, "wrote %s … in %s: %d rows × %d features (feature set %s) in %d shards\n",
 		mustShard(job.Out, 0, job.Parts), time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version, job.Parts)
+	if drawn != nil {
+		fmt.Fprintf(stdout, "sample: %s; %d defaults and %d non-defaults drawn\n", drawn.Rule, drawn.Defaults, drawn.NonDefaults)
+	}
 	fmt.Fprintf(stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
 		c.Customers, c.Labelled, c.Defaults, 100*float64(c.Defaults)/max(1, float64(c.Labelled)),
 		c.Censored, c.AlreadyDefaulted, prep.Horizon, prep.ObservedUntil)
@@ -326,7 +363,12 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 	if err := os.MkdirAll(f.Job.Staging, 0o755); err != nil {
 		return err
 	}
-	w, err := train.NewMatrixWriter(shard, prep.Set.Names())
+	var w *train.MatrixWriter
+	if f.Job.Rule != nil {
+		w, err = train.NewSampleWriter(shard, train.NewSampleMeta(f.Job.Book, prep, f.cfg, *f.Job.Rule))
+	} else {
+		w, err = train.NewMatrixWriter(shard, prep.Set.Names())
+	}
 	if err != nil {
 		return err
 	}
@@ -335,7 +377,12 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 		w.Abort()
 		return err
 	}
-	if err := w.Close(); err != nil {
+	if f.Job.Rule != nil {
+		err = w.Finish(c)
+	} else {
+		err = w.Close()
+	}
+	if err != nil {
 		return err
 	}
 	emit(c)

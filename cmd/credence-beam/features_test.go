@@ -102,3 +102,69 @@ func sameMatrix(t *testing.T, portfolio bool) {
 		t.Errorf("stdout %q does not give the counts", s)
 	}
 }
+
+// The training sample drawn part by part on Prism holds exactly the rows
+// and weights `credence sample` draws from the whole book, and its shards'
+// metadata add up to the single file's.
+func TestSampleMatchesSingleMachine(t *testing.T) {
+	f := testFixture(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	rule := backtest.SampleRule{NonDefaultRate: 0.25, Seed: 7}
+
+	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months},
+		Plan: features.Plan{Start: datasets.YMD(2023, 1, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}}
+	prep, err := backtest.Prepare(ctx, f.opened, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	singleOut := filepath.Join(dir, "single.parquet")
+	w, err := train.NewSampleWriter(singleOut, train.NewSampleMeta(f.opened.Dir, prep, cfg, rule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := backtest.Observe(ctx, f.opened, prep, 0, false, w.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(counts); err != nil {
+		t.Fatal(err)
+	}
+	want, wantMeta, err := train.ReadSample(ctx, singleOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantMeta.Defaults != counts.Defaults || wantMeta.NonDefaults == 0 || wantMeta.NonDefaults >= counts.Labelled-counts.Defaults {
+		t.Fatalf("single machine drew %d defaults of %d and %d non-defaults of %d", wantMeta.Defaults, counts.Defaults,
+			wantMeta.NonDefaults, counts.Labelled-counts.Defaults)
+	}
+
+	out := filepath.Join(dir, "beam", "sample.parquet")
+	var stdout, stderr bytes.Buffer
+	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
+		"--non-default-rate", "0.25", "--seed", "7", "--out", out}
+	if code := runCommand(ctx, "sample", args, &stdout, &stderr); code != 0 {
+		t.Fatalf("credence-beam sample: %s", stderr.String())
+	}
+	if shards, err := datasets.Shards(out); err != nil || len(shards) != 4 {
+		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	}
+	got, gotMeta, err := train.ReadSample(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotMeta.Counts != wantMeta.Counts || gotMeta.Defaults != wantMeta.Defaults || gotMeta.NonDefaults != wantMeta.NonDefaults ||
+		gotMeta.Rule != rule || gotMeta.Set.Version != wantMeta.Set.Version || gotMeta.Observations.Horizon != wantMeta.Observations.Horizon {
+		t.Fatalf("pipeline's metadata %+v\nsingle machine's %+v", gotMeta, wantMeta)
+	}
+	if got.Fingerprint() != want.Fingerprint() {
+		t.Fatalf("the pipeline's %d rows differ from the single machine's %d (fingerprints)", len(got.Y), len(want.Y))
+	}
+	if s := stdout.String(); !strings.Contains(s, "non-defaults drawn") {
+		t.Errorf("stdout %q does not say what was drawn", s)
+	}
+	if code := runCommand(ctx, "sample", append(args[:len(args)-1], filepath.Join(dir, "x.csv")), &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "Parquet") {
+		t.Errorf("a CSV sample: exit %d, %q", code, stderr.String())
+	}
+}

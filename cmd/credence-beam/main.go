@@ -3,7 +3,8 @@
 // scores every customer of a book part by part, with the same scorer,
 // limit policy and output writer as `credence rescore`, and
 // `credence-beam features` builds the labelled feature matrix over a plan
-// of as-of dates as `credence features` does, on Prism
+// of as-of dates as `credence features` does, and `credence-beam sample`
+// the weighted training sample `credence sample` draws, on Prism
 // in-process (the default) or on Flink, Spark or Dataflow through Beam's
 // portable runners. It is its own Go module so that `credence` and the
 // root module's tests do not carry the Beam SDK.
@@ -36,6 +37,7 @@ const usage = `credence-beam runs Credence's batch work as Apache Beam pipelines
 Usage:
   credence-beam rescore --registry DIR [--model VERSION] --book BOOK [--as-of DATE] --out DIR/scores.parquet [flags]
   credence-beam features --book BOOK [--plan-start DATE --plan-end DATE] --out DIR/features.parquet [flags]
+  credence-beam sample --book BOOK --non-default-rate R [--seed N] --out DIR/sample.parquet [flags]
 
 Every command takes Beam's flags too: --runner (prism, the default, in-process;
 flink, spark or universal with --endpoint HOST:PORT of a job server; dataflow with
@@ -68,6 +70,8 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 		run = rescoreFlags(fs).run
 	case "features":
 		run = featuresFlags(fs).run
+	case "sample":
+		run = sampleFlags(fs).run
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
