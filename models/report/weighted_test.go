@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -119,4 +121,29 @@ func TestGradeRowsShowThePopulation(t *testing.T) {
 			t.Errorf("unweighted grade %d: n %d, defaults %d, rows %d; want %d, %d and no rows", r.Grade, r.N, r.Defaults, r.Rows, plain[k].N, plain[k].Defaults)
 		}
 	}
+}
+
+func TestReportHTMLShowsSampledRows(t *testing.T) {
+	s := weightedRows
+	r := sampleReport()
+	r.MasterScale = MasterScale(grade.DefaultScale(), s.y, s.pd, s.w)
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	// Grades 7 and 9 hold two rows weighing 11: the population first, the rows apart.
+	if want := `<td>11 <span class="muted">(2 sampled)</span></td>`; !strings.Contains(b.String(), want) {
+		t.Errorf("weighted master scale lacks %q", want)
+	}
+	if strings.Contains(sampleHTML(t), "sampled") {
+		t.Error("unweighted report speaks of sampled rows")
+	}
+}
+
+func sampleHTML(t *testing.T) string {
+	var b bytes.Buffer
+	if err := sampleReport().WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
