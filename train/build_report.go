@@ -110,15 +110,15 @@ func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, 
 		}
 		r.Tuning = append(r.Tuning, row)
 	}
-	r.KS = report.KSCurves(testS.Y, champ.TestPD)
-	r.MasterScale = report.MasterScale(cfg.Scale, testS.Y, champ.TestPD)
-	r.ByAsOf = report.ByAsOf(testS.AsOf, testS.Y, champ.TestPD)
+	r.KS = report.KSCurves(testS.Y, champ.TestPD, testS.W)
+	r.MasterScale = report.MasterScale(cfg.Scale, testS.Y, champ.TestPD, testS.W)
+	r.ByAsOf = report.ByAsOf(testS.AsOf, testS.Y, champ.TestPD, testS.W)
 	if grades, err := cfg.Scale.Grades(champ.TestPD); err == nil {
 		r.Migration = report.MigrationByCustomer(testS.CustomerIDs, testS.AsOf, grades)
 	}
 	r.Calibration = report.GradeRows(champ.Grades)
 	r.CalibrationNotes = emptyGrades(cfg.Scale, champ.TestPD)
-	r.Scores = report.ScoreHistogram(testS.Y, champ.TestPD)
+	r.Scores = report.ScoreHistogram(testS.Y, champ.TestPD, testS.W)
 
 	// report.Stability of the score and of each feature, training against test.
 	if psi, table, err := eval.PSI(trainPD, champ.TestPD, 10); err == nil {

@@ -146,10 +146,10 @@ func checkCalibration(scale grade.Scale, pd, y, w []float64) (*CalibrationCheck,
 		return nil, err
 	}
 	c := &CalibrationCheck{Rows: len(pd)}
-	if c.Grades, err = eval.CalibrationByGrade(grades, pd, y); err != nil {
+	if c.Grades, err = eval.CalibrationByGrade(grades, pd, y, w); err != nil {
 		return nil, err
 	}
-	if c.Portfolio, err = eval.Calibration(pd, y); err != nil {
+	if c.Portfolio, err = eval.Calibration(pd, y, w); err != nil {
 		return nil, err
 	}
 	for _, g := range c.Grades {
@@ -430,7 +430,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	for i := range validRaw {
 		validRaw[i] = c.Calibrator.Calibrate(validRaw[i])
 	}
-	if c.Valid, err = eval.Summary(validS.Y, validRaw); err != nil {
+	if c.Valid, err = eval.Summary(validS.Y, validRaw, validS.W); err != nil {
 		return nil, err
 	}
 	c.TestPD = make([]float64, testS.X.Rows)
@@ -438,7 +438,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	for i := range c.TestPD {
 		c.TestPD[i] = c.Calibrator.Calibrate(c.TestPD[i])
 	}
-	if c.Test, err = eval.Summary(testS.Y, c.TestPD); err != nil {
+	if c.Test, err = eval.Summary(testS.Y, c.TestPD, testS.W); err != nil {
 		return nil, err
 	}
 	check, err := checkCalibration(cfg.Scale, c.TestPD, testS.Y, testS.W)
@@ -446,7 +446,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 		return nil, err
 	}
 	c.Grades, c.Portfolio, c.CalibrationPasses = check.Grades, check.Portfolio, check.Passes
-	c.HLStat, c.HLP = eval.HosmerLemeshow(testS.Y, c.TestPD, 10)
+	c.HLStat, c.HLP = eval.HosmerLemeshow(testS.Y, c.TestPD, testS.W, 10)
 	c.Light = check.light()
 	return c, nil
 }

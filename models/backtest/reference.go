@@ -28,33 +28,43 @@ type Reference struct {
 // referenceBins is the number of quantile bins of a reference.
 const referenceBins = 10
 
-// NewBinned bins x by its own deciles.
-func NewBinned(x []float64) Binned {
-	b := Binned{Edges: eval.QuantileEdges(x, referenceBins)}
+// NewBinned bins x by its own deciles, each value weighing w[i] (w nil:
+// every value weighs 1): on a weighted sample the edges and the shares
+// are those of the population it stands for.
+func NewBinned(x, w []float64) Binned {
+	b := Binned{Edges: eval.WeightedQuantileEdges(x, w, referenceBins)}
 	if b.Edges == nil {
 		b.Edges = []float64{}
 	}
-	b.Shares, b.Missing = b.shares(x)
+	b.Shares, b.Missing = b.shares(x, w)
 	return b
 }
 
-// shares returns the share of x in each bin and the missing share.
-func (b Binned) shares(x []float64) ([]float64, float64) {
+// shares returns the (weighted) share of x in each bin and the missing
+// share; all 0 when x has no weight.
+func (b Binned) shares(x, w []float64) ([]float64, float64) {
 	counts := make([]float64, len(b.Edges)+1)
-	missing := 0.0
-	for _, v := range x {
+	var missing, total float64
+	for i, v := range x {
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
+		}
+		total += wi
 		if math.IsNaN(v) {
-			missing++
+			missing += wi
 			continue
 		}
 		k, _ := slices.BinarySearch(b.Edges, v)
-		counts[k]++
+		counts[k] += wi
 	}
-	n := float64(max(len(x), 1))
+	if total == 0 {
+		return counts, 0
+	}
 	for k := range counts {
-		counts[k] /= n
+		counts[k] /= total
 	}
-	return counts, missing / n
+	return counts, missing / total
 }
 
 // PSI compares x with the reference (eval.PSIFromShares: the one PSI,
@@ -95,11 +105,12 @@ func (b Binned) CompareCounts(counts []float64) (float64, []eval.PSIBin) {
 }
 
 // NewReference records the distributions of the PDs and of every feature
-// of a sample; training keeps that of its training part in the artifact.
+// of a sample, weighted by the sample's W (nil: every row weighs 1);
+// training keeps that of its training part in the artifact.
 func NewReference(s *Sample, pd []float64) Reference {
-	r := Reference{PD: NewBinned(pd), Features: map[string]Binned{}}
+	r := Reference{PD: NewBinned(pd, s.W), Features: map[string]Binned{}}
 	for j, name := range s.X.Names {
-		r.Features[name] = NewBinned(s.Column(j))
+		r.Features[name] = NewBinned(s.Column(j), s.W)
 	}
 	return r
 }

@@ -105,20 +105,20 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	pd := make([]float64, sample.X.Rows)
 	sc.PDs(sample.X, pd)
 	v := &Validation{Version: art.Version, Counts: counts, CheckedAt: time.Now().UTC(), AUCInit: stored.Test.AUC}
-	if v.Metrics, err = eval.Summary(sample.Y, pd); err != nil {
+	if v.Metrics, err = eval.Summary(sample.Y, pd, sample.W); err != nil {
 		return nil, err
 	}
 	grades, err := scale.Grades(pd)
 	if err != nil {
 		return nil, err
 	}
-	if v.Grades, err = eval.CalibrationByGrade(grades, pd, sample.Y); err != nil {
+	if v.Grades, err = eval.CalibrationByGrade(grades, pd, sample.Y, sample.W); err != nil {
 		return nil, err
 	}
-	if v.Portfolio, err = eval.Calibration(pd, sample.Y); err != nil {
+	if v.Portfolio, err = eval.Calibration(pd, sample.Y, sample.W); err != nil {
 		return nil, err
 	}
-	_, v.HLP = eval.HosmerLemeshow(sample.Y, pd, 10)
+	_, v.HLP = eval.HosmerLemeshow(sample.Y, pd, sample.W, 10)
 	v.DropZ, v.DropP = math.NaN(), math.NaN()
 	if !math.IsNaN(v.AUCInit) && v.AUCInit > 0 {
 		v.DropZ, v.DropP = eval.AUCDropTest(v.AUCInit, sample.Y, pd)
@@ -141,7 +141,7 @@ func Validate(ctx context.Context, book *datasets.Book, art *artifact.Artifact, 
 	if psi, table := stored.Reference.PD.Compare(pd); len(table) > 0 {
 		v.Report.ScorePSI = report.PSIBins(psi, table)
 	}
-	v.Report.MasterScale = report.MasterScale(scale, sample.Y, pd)
+	v.Report.MasterScale = report.MasterScale(scale, sample.Y, pd, sample.W)
 	v.Report.Migration = report.MigrationByCustomer(sample.CustomerIDs, sample.AsOf, grades)
 	return v, nil
 }
@@ -218,10 +218,10 @@ func (v *Validation) report(book *datasets.Book, art *artifact.Artifact, prep *P
 		x, y := report.Thin(fpr, tpr)
 		r.ROC = []report.Curve{{Name: art.Family, X: report.Nums(x), Y: report.Nums(y)}}
 	}
-	r.KS = report.KSCurves(sample.Y, pd)
-	r.ByAsOf = report.ByAsOf(sample.AsOf, sample.Y, pd)
+	r.KS = report.KSCurves(sample.Y, pd, sample.W)
+	r.ByAsOf = report.ByAsOf(sample.AsOf, sample.Y, pd, sample.W)
 	r.Calibration = report.GradeRows(v.Grades)
-	r.Scores = report.ScoreHistogram(sample.Y, pd)
+	r.Scores = report.ScoreHistogram(sample.Y, pd, sample.W)
 	r.Model = report.ModelCard{
 		Version: art.Version, Family: art.Family, Book: book.Dir,
 		DataWindow: fmt.Sprintf("history %s to %s; observed until %s", prep.First, prep.Last, prep.ObservedUntil),

@@ -106,32 +106,65 @@ func AUC(y, score, w []float64) float64 {
 		}
 		return r.auc()
 	}
-	pos, neg, err := checkInput(y, score, w)
+	lv, pos, neg, err := weightedLevels(y, score, w)
 	if err != nil {
 		return math.NaN()
+	}
+	var sum, negBelow float64
+	for _, l := range lv {
+		sum += l.pos * (negBelow + l.neg/2)
+		negBelow += l.neg
+	}
+	return sum / (pos * neg)
+}
+
+// weightedLevel is one distinct score with the weight of the defaults
+// and of the non-defaults that have it.
+type weightedLevel struct{ score, pos, neg float64 }
+
+// weightedLevels returns the distinct scores' weights in ascending score
+// order and the total weight of each class.
+func weightedLevels(y, score, w []float64) (lv []weightedLevel, pos, neg float64, err error) {
+	pos, neg, err = checkInput(y, score, w)
+	if err != nil {
+		return nil, pos, neg, err
 	}
 	type row struct{ s, w, y float64 }
 	rows := make([]row, len(y))
 	for i := range y {
-		rows[i] = row{score[i], w[i], y[i]}
+		rows[i] = row{score[i], weightAt(w, i), y[i]}
 	}
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.s, b.s) })
-	var sum, negBelow float64
 	for i := 0; i < len(rows); {
-		var wp, wn float64
+		l := weightedLevel{score: rows[i].s}
 		k := i
 		for ; k < len(rows) && rows[k].s == rows[i].s; k++ {
 			if rows[k].y == 1 {
-				wp += rows[k].w
+				l.pos += rows[k].w
 			} else {
-				wn += rows[k].w
+				l.neg += rows[k].w
 			}
 		}
-		sum += wp * (negBelow + wn/2)
-		negBelow += wn
+		lv = append(lv, l)
 		i = k
 	}
-	return sum / (pos * neg)
+	return lv, pos, neg, nil
+}
+
+// weightedKS is KS with each row weighing w: the largest distance between
+// the classes' weighted score distributions.
+func weightedKS(y, score, w []float64) float64 {
+	lv, pos, neg, err := weightedLevels(y, score, w)
+	if err != nil {
+		return math.NaN()
+	}
+	var best, posBelow, negBelow float64
+	for _, l := range lv {
+		posBelow += l.pos
+		negBelow += l.neg
+		best = max(best, math.Abs(posBelow/pos-negBelow/neg))
+	}
+	return best
 }
 
 // Gini returns the Gini coefficient (accuracy ratio) 2·AUC − 1.
@@ -306,23 +339,28 @@ type KSPoint struct {
 }
 
 // KSCurve returns the KS chart, one point per distinct score from the
-// highest down; the chart starts at the origin, which is not listed.
-func KSCurve(y, score []float64) ([]KSPoint, error) {
-	r, err := newRanking(y, score)
+// highest down, each row weighing w[i] (w nil: every row weighs 1; scores
+// of rows without weight add no point); the chart starts at the origin,
+// which is not listed. Weighted, Population is the weighted share
+// flagged: the population's, on a case-control sample.
+func KSCurve(y, score, w []float64) ([]KSPoint, error) {
+	lv, m, n, err := weightedLevels(y, score, w)
 	if err != nil {
 		return nil, err
 	}
-	lv := slices.Collect(r.levels())
-	m, n := len(r.pos), len(r.neg)
 	out := make([]KSPoint, 0, len(lv))
+	var tp, fp float64
 	for j := len(lv) - 1; j >= 0; j-- {
 		l := lv[j]
-		tp, fp := m-l.posBelow, n-l.negBelow
+		if l.pos+l.neg == 0 {
+			continue
+		}
+		tp, fp = tp+l.pos, fp+l.neg
 		p := KSPoint{
 			Threshold:   l.score,
-			Population:  float64(tp+fp) / float64(m+n),
-			Defaults:    float64(tp) / float64(m),
-			NonDefaults: float64(fp) / float64(n),
+			Population:  (tp + fp) / (m + n),
+			Defaults:    tp / m,
+			NonDefaults: fp / n,
 		}
 		p.Separation = p.Defaults - p.NonDefaults
 		out = append(out, p)

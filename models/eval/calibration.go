@@ -156,10 +156,18 @@ func TrafficLight(p float64) Light {
 // GradeRow is the calibration of one grade (or, with Grade 0, of the
 // whole sample): its counts, observed default rate, mean PD and the tests
 // of the one against the other.
+//
+// On a weighted sample N and Defaults still count rows; Weight is the
+// population the grade's rows stand for (their summed weight, 0 when
+// unweighted), and the rates, the tests and the interval are the
+// population's: weighted default rate and mean PD, Jeffreys on the
+// weighted counts, the binomial test on the weighted counts rounded to
+// whole customers (it needs integers).
 type GradeRow struct {
 	Grade       int     `json:"grade"`
 	N           int     `json:"n"`
 	Defaults    int     `json:"defaults"`
+	Weight      float64 `json:"weight,omitempty"`
 	DefaultRate float64 `json:"default_rate"`
 	MeanPD      float64 `json:"mean_pd"`
 	// JeffreysP and BinomialP test MeanPD against the defaults; Light
@@ -172,49 +180,81 @@ type GradeRow struct {
 	DRHigh float64 `json:"dr_high"`
 }
 
-func gradeRow(grade, n, defaults int, sumPD float64) GradeRow {
+// Population is the number of customers the row stands for: Weight when
+// weighted, else N.
+func (r GradeRow) Population() float64 {
+	if r.Weight > 0 {
+		return r.Weight
+	}
+	return float64(r.N)
+}
+
+// PopulationDefaults is the number of defaults the row stands for.
+func (r GradeRow) PopulationDefaults() float64 {
+	if r.Weight > 0 {
+		return r.DefaultRate * r.Weight
+	}
+	return float64(r.Defaults)
+}
+
+// gradeAcc accumulates one grade: rows, defaulted rows, and the weight,
+// defaulted weight and weighted PD sum.
+type gradeAcc struct {
+	n, defaults                int
+	weight, defaultWeight, sum float64
+}
+
+func (a *gradeAcc) add(y, pd, w float64) {
+	a.n++
+	a.defaults += int(y)
+	a.weight += w
+	a.defaultWeight += w * y
+	a.sum += w * pd
+}
+
+func (a *gradeAcc) row(grade int, weighted bool) GradeRow {
 	r := GradeRow{
 		Grade:       grade,
-		N:           n,
-		Defaults:    defaults,
-		DefaultRate: float64(defaults) / float64(n),
-		MeanPD:      min(sumPD/float64(n), 1),
+		N:           a.n,
+		Defaults:    a.defaults,
+		DefaultRate: a.defaultWeight / a.weight,
+		MeanPD:      min(a.sum/a.weight, 1),
 	}
-	r.JeffreysP = Jeffreys(float64(defaults), float64(n), r.MeanPD)
+	n, defaults := a.n, a.defaults
+	if weighted {
+		r.Weight = a.weight
+		n, defaults = int(math.Round(a.weight)), int(math.Round(a.defaultWeight))
+	}
+	r.JeffreysP = Jeffreys(a.defaultWeight, a.weight, r.MeanPD)
 	r.BinomialP = BinomialTest(defaults, n, r.MeanPD)
 	r.Light = TrafficLight(r.JeffreysP)
-	r.DRLow, r.DRHigh = JeffreysInterval(float64(defaults), float64(n), 0.95)
+	r.DRLow, r.DRHigh = JeffreysInterval(a.defaultWeight, a.weight, 0.95)
 	return r
 }
 
-// CalibrationByGrade compares PDs with outcomes grade by grade: one row
-// per grade present, in ascending grade order. The PD tested for a grade
-// is the mean PD of its members in this sample. Grades must be >= 1, PDs
-// in [0, 1], labels 0 or 1.
-func CalibrationByGrade(grades []int, pd, y []float64) ([]GradeRow, error) {
+// CalibrationByGrade compares PDs with outcomes grade by grade, each row
+// weighing w[i] (w nil: every row weighs 1; see GradeRow): one row per
+// grade present, in ascending grade order. The PD tested for a grade is
+// the (weighted) mean PD of its members in this sample. Grades must be
+// >= 1, PDs in [0, 1], labels 0 or 1.
+func CalibrationByGrade(grades []int, pd, y, w []float64) ([]GradeRow, error) {
 	if len(grades) != len(y) {
 		return nil, fmt.Errorf("eval: %d grades for %d labels", len(grades), len(y))
 	}
-	if _, err := checkPD(y, pd, nil); err != nil {
+	if _, err := checkPD(y, pd, w); err != nil {
 		return nil, err
 	}
-	type acc struct {
-		n, d int
-		sum  float64
-	}
-	by := map[int]*acc{}
+	by := map[int]*gradeAcc{}
 	for i, g := range grades {
 		if g < 1 {
 			return nil, fmt.Errorf("eval: row %d: grade %d is not >= 1", i+1, g)
 		}
 		a := by[g]
 		if a == nil {
-			a = &acc{}
+			a = &gradeAcc{}
 			by[g] = a
 		}
-		a.n++
-		a.d += int(y[i])
-		a.sum += pd[i]
+		a.add(y[i], pd[i], weightAt(w, i))
 	}
 	keys := make([]int, 0, len(by))
 	for g := range by {
@@ -223,44 +263,48 @@ func CalibrationByGrade(grades []int, pd, y []float64) ([]GradeRow, error) {
 	slices.Sort(keys)
 	rows := make([]GradeRow, len(keys))
 	for k, g := range keys {
-		a := by[g]
-		rows[k] = gradeRow(g, a.n, a.d, a.sum)
+		rows[k] = by[g].row(g, w != nil)
 	}
 	return rows, nil
 }
 
 // Calibration is CalibrationByGrade for the sample as a whole: one row,
-// Grade 0, testing the mean PD against the overall default rate.
-func Calibration(pd, y []float64) (GradeRow, error) {
-	if _, err := checkPD(y, pd, nil); err != nil {
+// Grade 0, testing the (weighted) mean PD against the overall default
+// rate.
+func Calibration(pd, y, w []float64) (GradeRow, error) {
+	if _, err := checkPD(y, pd, w); err != nil {
 		return GradeRow{}, err
 	}
-	var d int
-	var sum float64
+	var a gradeAcc
 	for i := range y {
-		d += int(y[i])
-		sum += pd[i]
+		a.add(y[i], pd[i], weightAt(w, i))
 	}
-	return gradeRow(0, len(y), d, sum), nil
+	return a.row(0, w != nil), nil
 }
 
 // HosmerLemeshow returns the Hosmer-Lemeshow statistic and its p-value
-// (chi-square with groups − 2 degrees of freedom; groups 0 means 10).
+// (chi-square with groups − 2 degrees of freedom; groups 0 means 10),
+// each row weighing w[i] (w nil: every row weighs 1).
 // Grouping rule: rows are sorted by PD (ties keep their input order) and
 // cut into groups of consecutive rows whose sizes differ by at most one,
 // the larger groups first (numpy's array_split of the stable argsort).
-// For each group with O defaults, E = ΣPD and n rows:
+// Weighted, the groups are of equal weight: the sorted rows laid end to
+// end by weight are cut at every total/groups, a row on a cut sharing its
+// weight between the two groups, so a row of weight k counts as k copies.
+// For each group with O (weighted) defaults, E = (weighted) ΣPD and
+// weight n (its row count unweighted):
 //
 //	HL = Σ (O − E)² / (E·(1 − E/n))
 //
 // A group whose E·(1 − E/n) is 0 (all PDs 0, or all 1) adds nothing if
 // O = E and makes HL infinite (p = 0) otherwise. NaN for invalid input,
 // groups of 1 or 2 or below 0, or fewer rows than groups.
-func HosmerLemeshow(y, pd []float64, groups int) (stat, p float64) {
+func HosmerLemeshow(y, pd, w []float64, groups int) (stat, p float64) {
 	if groups == 0 {
 		groups = 10
 	}
-	if _, err := checkPD(y, pd, nil); err != nil || groups < 3 || len(y) < groups {
+	total, err := checkPD(y, pd, w)
+	if err != nil || groups < 3 || len(y) < groups {
 		return math.NaN(), math.NaN()
 	}
 	order := make([]int, len(pd))
@@ -276,20 +320,25 @@ func HosmerLemeshow(y, pd []float64, groups int) (stat, p float64) {
 		}
 		return 0
 	})
+	// ends[g] is where group g ends on the line of cumulative weight.
+	ends := make([]float64, groups)
 	n := len(order)
 	size, extra := n/groups, n%groups
-	start := 0
-	for g := range groups {
-		end := start + size
-		if g < extra {
-			end++
+	end := 0
+	for g := range ends {
+		if w == nil {
+			end += size
+			if g < extra {
+				end++
+			}
+			ends[g] = float64(end)
+		} else {
+			ends[g] = total * float64(g+1) / float64(groups)
 		}
-		var o, e float64
-		for _, i := range order[start:end] {
-			o += y[i]
-			e += pd[i]
-		}
-		ng := float64(end - start)
+	}
+	ends[groups-1] = total
+	var o, e, ng, at float64
+	closeGroup := func() {
 		v := e * (1 - e/ng)
 		switch {
 		case v > 0:
@@ -297,8 +346,23 @@ func HosmerLemeshow(y, pd []float64, groups int) (stat, p float64) {
 		case o != e:
 			stat = math.Inf(1)
 		}
-		start = end
+		o, e, ng = 0, 0, 0
 	}
+	g := 0
+	for _, i := range order {
+		from := at
+		at += weightAt(w, i)
+		for g < groups-1 && ends[g] < at {
+			part := max(ends[g]-from, 0)
+			o, e, ng = o+part*y[i], e+part*pd[i], ng+part
+			from = ends[g]
+			closeGroup()
+			g++
+		}
+		part := at - from
+		o, e, ng = o+part*y[i], e+part*pd[i], ng+part
+	}
+	closeGroup()
 	chi := distuv.ChiSquared{K: float64(groups - 2)}
 	return stat, chi.Survival(stat)
 }

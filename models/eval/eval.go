@@ -20,6 +20,13 @@
 // a plain number return NaN when the input is not valid, never a number
 // that looks like a result; Check says why. Those that return tables
 // return an error instead.
+//
+// Metrics that take weights w (nil: every row weighs 1) measure the
+// population a weighted sample stands for: a row of weight k counts as k
+// copies of it. Training samples case-control, every default with
+// weight 1 and a share r of the non-defaults with weight 1/r; unweighted,
+// such a sample's default rate is inflated. Counts of rows (N, Defaults)
+// stay counts of rows; a Weight field beside them holds the population.
 package eval
 
 import (

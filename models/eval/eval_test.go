@@ -114,7 +114,7 @@ func TestInvalidInput(t *testing.T) {
 			if _, _, _, err := ROC(tc.y, tc.s); err == nil {
 				t.Error("ROC: got no error")
 			}
-			if _, err := KSCurve(tc.y, tc.s); err == nil {
+			if _, err := KSCurve(tc.y, tc.s, nil); err == nil {
 				t.Error("KSCurve: got no error")
 			}
 		})
@@ -144,13 +144,13 @@ func TestPDMetricsInvalid(t *testing.T) {
 			if tc.w != nil {
 				return
 			}
-			if _, err := Summary(tc.y, tc.pd); err == nil {
+			if _, err := Summary(tc.y, tc.pd, nil); err == nil {
 				t.Error("Summary: got no error")
 			}
-			if _, err := Calibration(tc.pd, tc.y); err == nil {
+			if _, err := Calibration(tc.pd, tc.y, nil); err == nil {
 				t.Error("Calibration: got no error")
 			}
-			if stat, p := HosmerLemeshow(tc.y, tc.pd, 3); !math.IsNaN(stat) || !math.IsNaN(p) {
+			if stat, p := HosmerLemeshow(tc.y, tc.pd, nil, 3); !math.IsNaN(stat) || !math.IsNaN(p) {
 				t.Errorf("HosmerLemeshow = %v, %v; want NaN", stat, p)
 			}
 		})
@@ -181,7 +181,7 @@ func TestKSAndCurve(t *testing.T) {
 	if got := KS(y, s); math.Abs(got-2.0/3) > 1e-15 {
 		t.Errorf("KS = %v; want 2/3", got)
 	}
-	curve, err := KSCurve(y, s)
+	curve, err := KSCurve(y, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +363,7 @@ func TestCalibrationByGradeErrors(t *testing.T) {
 		{"PD", []int{1, 1}, []float64{0.1, 2}, []float64{0, 1}},
 		{"label", []int{1, 1}, []float64{0.1, 0.2}, []float64{0, 0.5}},
 	} {
-		if _, err := CalibrationByGrade(tc.grades, tc.pd, tc.y); err == nil {
+		if _, err := CalibrationByGrade(tc.grades, tc.pd, tc.y, nil); err == nil {
 			t.Errorf("%s: got no error", tc.name)
 		}
 	}
@@ -372,7 +372,7 @@ func TestCalibrationByGradeErrors(t *testing.T) {
 func TestCalibrationPortfolio(t *testing.T) {
 	pd := []float64{0.01, 0.02, 0.03, 0.5}
 	y := []float64{0, 0, 1, 1}
-	row, err := Calibration(pd, y)
+	row, err := Calibration(pd, y, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func TestCalibrationPortfolio(t *testing.T) {
 	if row != want || row.MeanPD != 0.14 || row.DefaultRate != 0.5 {
 		t.Errorf("Calibration = %+v; want %+v", row, want)
 	}
-	rows, err := CalibrationByGrade([]int{3, 3, 3, 3}, pd, y)
+	rows, err := CalibrationByGrade([]int{3, 3, 3, 3}, pd, y, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,21 +399,21 @@ func TestHosmerLemeshow(t *testing.T) {
 			y = append(y, float64(boolInt(float64(i) < p*10)))
 		}
 	}
-	stat, p := HosmerLemeshow(y, pd, 5)
+	stat, p := HosmerLemeshow(y, pd, nil, 5)
 	if math.Abs(stat) > 1e-12 || math.Abs(p-1) > 1e-12 {
 		t.Errorf("HosmerLemeshow = %v, %v; want 0, 1", stat, p)
 	}
 	// A PD of 0 for a group with defaults cannot be right.
-	stat, p = HosmerLemeshow([]float64{1, 0, 0, 1, 0, 1}, []float64{0, 0, 0.5, 0.5, 0.6, 0.6}, 3)
+	stat, p = HosmerLemeshow([]float64{1, 0, 0, 1, 0, 1}, []float64{0, 0, 0.5, 0.5, 0.6, 0.6}, nil, 3)
 	if !math.IsInf(stat, 1) || p != 0 {
 		t.Errorf("HosmerLemeshow with PD 0 and defaults = %v, %v; want +Inf, 0", stat, p)
 	}
 	for _, g := range []int{1, 2, -1, 7} {
-		if stat, p := HosmerLemeshow(y[:6], pd[:6], g); !math.IsNaN(stat) || !math.IsNaN(p) {
+		if stat, p := HosmerLemeshow(y[:6], pd[:6], nil, g); !math.IsNaN(stat) || !math.IsNaN(p) {
 			t.Errorf("HosmerLemeshow(groups %d) = %v, %v; want NaN", g, stat, p)
 		}
 	}
-	if stat, _ := HosmerLemeshow(y, pd, 0); math.IsNaN(stat) {
+	if stat, _ := HosmerLemeshow(y, pd, nil, 0); math.IsNaN(stat) {
 		t.Error("HosmerLemeshow(groups 0) = NaN; want the 10-group statistic")
 	}
 }
@@ -585,7 +585,7 @@ func TestIV(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	y, pd := syntheticSample(3000, 2)
-	m, err := Summary(y, pd)
+	m, err := Summary(y, pd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -631,7 +631,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestSummaryOneClass(t *testing.T) {
-	m, err := Summary([]float64{0, 0, 0}, []float64{0.01, 0.02, 0.03})
+	m, err := Summary([]float64{0, 0, 0}, []float64{0.01, 0.02, 0.03}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -739,7 +739,7 @@ func FuzzAUC(f *testing.F) {
 func ExampleSummary() {
 	y := []float64{0, 0, 1, 0, 1, 0, 0, 1, 0, 0}
 	pd := []float64{0.02, 0.05, 0.30, 0.05, 0.10, 0.01, 0.20, 0.25, 0.03, 0.07}
-	m, err := Summary(y, pd)
+	m, err := Summary(y, pd, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -753,7 +753,7 @@ func ExampleCalibrationByGrade() {
 	grades := []int{1, 1, 1, 1, 2, 2, 2, 2}
 	pd := []float64{0.01, 0.01, 0.01, 0.01, 0.05, 0.05, 0.05, 0.05}
 	y := []float64{0, 0, 0, 1, 1, 1, 1, 0}
-	rows, _ := CalibrationByGrade(grades, pd, y)
+	rows, _ := CalibrationByGrade(grades, pd, y, nil)
 	for _, r := range rows {
 		fmt.Printf("grade %d: %d/%d defaults, PD %.2f, Jeffreys p %.4f → %s\n",
 			r.Grade, r.Defaults, r.N, r.MeanPD, r.JeffreysP, r.Light)
@@ -797,8 +797,15 @@ func BenchmarkDeLong1M(b *testing.B) {
 func BenchmarkSummary1M(b *testing.B) {
 	y, s := benchSample(b)
 	for b.Loop() {
-		if _, err := Summary(y, s); err != nil {
+		if _, err := Summary(y, s, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// gradeRow is the unweighted row of n rows with the given defaults and
+// sum of PDs.
+func gradeRow(grade, n, defaults int, sumPD float64) GradeRow {
+	a := gradeAcc{n: n, defaults: defaults, weight: float64(n), defaultWeight: float64(defaults), sum: sumPD}
+	return a.row(grade, false)
 }

@@ -205,17 +205,17 @@ func TestCalibrationMatchesReference(t *testing.T) {
 			}
 			// The chi-square tail comes from gonum's incomplete gamma,
 			// which agrees with scipy's to about 1e-12 relative.
-			stat, p := HosmerLemeshow(s.Y, s.PD, 10)
+			stat, p := HosmerLemeshow(s.Y, s.PD, nil, 10)
 			if !near(stat, s.HL10[0], sumTol) || !nearRel(p, s.HL10[1], 1e-10) {
 				t.Errorf("HosmerLemeshow(10) = %v, %v; want %v", stat, p, s.HL10)
 			}
 			if s.HL5 != nil {
-				stat, p := HosmerLemeshow(s.Y, s.PD, 5)
+				stat, p := HosmerLemeshow(s.Y, s.PD, nil, 5)
 				if !near(stat, s.HL5[0], sumTol) || !nearRel(p, s.HL5[1], 1e-10) {
 					t.Errorf("HosmerLemeshow(5) = %v, %v; want %v", stat, p, *s.HL5)
 				}
 			}
-			rows, err := CalibrationByGrade(s.Grades, s.PD, s.Y)
+			rows, err := CalibrationByGrade(s.Grades, s.PD, s.Y, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

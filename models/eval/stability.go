@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -129,21 +130,40 @@ func PSI(expected, actual []float64, bins int) (psi float64, table []PSIBin, err
 // QuantileEdges returns the cut points PSI uses for bins quantile bins of
 // x's non-NaN values (see PSI); nil when x has no such values or bins < 2.
 func QuantileEdges(x []float64, bins int) []float64 {
-	sorted := make([]float64, 0, len(x))
-	for _, v := range x {
-		if !math.IsNaN(v) {
-			sorted = append(sorted, v)
+	return WeightedQuantileEdges(x, nil, bins)
+}
+
+// WeightedQuantileEdges is QuantileEdges with each value weighing w[i]
+// (w nil: every value weighs 1, and the result is QuantileEdges'): cut k
+// is the smallest value with at least k/bins of the weight at or below
+// it, so a value of weight k cuts as k copies of it would. Values without
+// weight are left out; nil when none has weight. w must be as long as x,
+// its weights finite and non-negative.
+func WeightedQuantileEdges(x, w []float64, bins int) []float64 {
+	type point struct{ v, w float64 }
+	sorted := make([]point, 0, len(x))
+	var total float64
+	for i, v := range x {
+		if wi := weightAt(w, i); !math.IsNaN(v) && wi > 0 {
+			sorted = append(sorted, point{v, wi})
+			total += wi
 		}
 	}
 	if len(sorted) == 0 {
 		return nil
 	}
-	slices.Sort(sorted)
-	n := int64(len(sorted))
-	top := sorted[n-1]
+	slices.SortFunc(sorted, func(a, b point) int { return cmp.Compare(a.v, b.v) })
+	top := sorted[len(sorted)-1].v
 	var edges []float64
-	for k := int64(1); k < int64(bins); k++ {
-		e := sorted[(n*k+int64(bins)-1)/int64(bins)-1]
+	j, below := 0, sorted[0].w // below: the weight of sorted[:j+1]
+	for k := 1; k < bins; k++ {
+		// Comparing below·bins with total·k keeps unit weights in
+		// integers, exact, as the unweighted quantile is.
+		for below*float64(bins) < total*float64(k) && j < len(sorted)-1 {
+			j++
+			below += sorted[j].w
+		}
+		e := sorted[j].v
 		if e < top && (len(edges) == 0 || e > edges[len(edges)-1]) {
 			edges = append(edges, e)
 		}

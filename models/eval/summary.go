@@ -12,11 +12,18 @@ const SummaryLevel = 0.95
 // stores it in the artifact and revalidation reports it. Discrimination
 // fields are NaN when the sample lacks a class (and AUCStdErr and the
 // interval when a class has one member); in JSON a NaN is null.
+//
+// On a weighted sample (case-control: every default kept with weight 1,
+// a share r of the non-defaults with weight 1/r) N and Defaults still
+// count rows, Weight is the population the rows stand for, and every
+// other figure is the population's estimate: weighted means, and the
+// discrimination of pairs weighing w_i·w_j.
 type Metrics struct {
 	N           int     // rows
 	Defaults    int     // rows with label 1
-	DefaultRate float64 // Defaults / N
-	MeanPD      float64
+	Weight      float64 // summed weight; 0 when unweighted (every row weighs 1)
+	DefaultRate float64 // weighted share of defaults: Defaults / N unweighted
+	MeanPD      float64 // weighted mean PD
 
 	AUC       float64
 	AUCStdErr float64 // DeLong
@@ -27,29 +34,43 @@ type Metrics struct {
 
 	Brier   float64
 	LogLoss float64
-	// JeffreysP tests MeanPD against the default rate (see Jeffreys).
+	// JeffreysP tests MeanPD against the default rate (see Jeffreys), on
+	// the weighted counts when weighted.
 	JeffreysP float64
 }
 
-// Summary computes Metrics for labels y and PDs pd. It returns an error
-// when the input is malformed (see Check; PDs must lie in [0, 1]); a
-// sample with a single class is not malformed: its discrimination metrics
-// are NaN.
-func Summary(y, pd []float64) (Metrics, error) {
-	if _, err := checkPD(y, pd, nil); err != nil {
+// Summary computes Metrics for labels y and PDs pd, each row weighing
+// w[i] (w nil: every row weighs 1). It returns an error when the input is
+// malformed (see Check; PDs must lie in [0, 1]); a sample with a single
+// class is not malformed: its discrimination metrics are NaN.
+//
+// Weighted, the AUC is AUC(y, pd, w), KS compares the classes' weighted
+// score distributions, and JeffreysP tests the weighted default count
+// against the summed weight. AUCStdErr and the interval stay DeLong's on
+// the rows: with one weight per class, as case-control sampling gives,
+// the weighted AUC equals the unweighted one, and the rows, not the
+// population they stand for, are what the estimate's error comes from.
+func Summary(y, pd, w []float64) (Metrics, error) {
+	total, err := checkPD(y, pd, w)
+	if err != nil {
 		return Metrics{}, err
 	}
 	m := Metrics{N: len(y)}
-	var sum float64
+	if w != nil {
+		m.Weight = total
+	}
+	var sum, defaults float64
 	for i := range y {
 		m.Defaults += int(y[i])
-		sum += pd[i]
+		wi := weightAt(w, i)
+		defaults += wi * y[i]
+		sum += wi * pd[i]
 	}
-	m.DefaultRate = float64(m.Defaults) / float64(m.N)
-	m.MeanPD = sum / float64(m.N)
-	m.Brier = Brier(y, pd, nil)
-	m.LogLoss = LogLoss(y, pd, nil)
-	m.JeffreysP = Jeffreys(float64(m.Defaults), float64(m.N), min(m.MeanPD, 1))
+	m.DefaultRate = defaults / total
+	m.MeanPD = sum / total
+	m.Brier = Brier(y, pd, w)
+	m.LogLoss = LogLoss(y, pd, w)
+	m.JeffreysP = Jeffreys(defaults, total, min(m.MeanPD, 1))
 
 	m.AUC, m.AUCStdErr, m.AUCLow, m.AUCHigh, m.Gini, m.KS =
 		math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
@@ -61,9 +82,13 @@ func Summary(y, pd []float64) (Metrics, error) {
 		return Metrics{}, err
 	}
 	m.AUC, m.AUCStdErr = r.delong()
+	m.KS = r.ks()
+	if w != nil {
+		// A class whose rows all weigh 0 leaves these NaN.
+		m.AUC, m.KS = AUC(y, pd, w), weightedKS(y, pd, w)
+	}
 	m.AUCLow, m.AUCHigh = interval(m.AUC, m.AUCStdErr, SummaryLevel)
 	m.Gini = 2*m.AUC - 1
-	m.KS = r.ks()
 	return m, nil
 }
 
@@ -71,6 +96,7 @@ func Summary(y, pd []float64) (Metrics, error) {
 type metricsJSON struct {
 	N           int      `json:"n"`
 	Defaults    int      `json:"defaults"`
+	Weight      float64  `json:"weight,omitempty"`
 	DefaultRate *float64 `json:"default_rate"`
 	MeanPD      *float64 `json:"mean_pd"`
 	AUC         *float64 `json:"auc"`
@@ -88,7 +114,7 @@ type metricsJSON struct {
 // NaN as null.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	return json.Marshal(metricsJSON{
-		N: m.N, Defaults: m.Defaults,
+		N: m.N, Defaults: m.Defaults, Weight: m.Weight,
 		DefaultRate: finite(m.DefaultRate), MeanPD: finite(m.MeanPD),
 		AUC: finite(m.AUC), AUCStdErr: finite(m.AUCStdErr),
 		AUCLow: finite(m.AUCLow), AUCHigh: finite(m.AUCHigh),
@@ -110,7 +136,7 @@ func (m *Metrics) UnmarshalJSON(b []byte) error {
 		return *p
 	}
 	*m = Metrics{
-		N: v.N, Defaults: v.Defaults,
+		N: v.N, Defaults: v.Defaults, Weight: v.Weight,
 		DefaultRate: f(v.DefaultRate), MeanPD: f(v.MeanPD),
 		AUC: f(v.AUC), AUCStdErr: f(v.AUCStdErr), AUCLow: f(v.AUCLow), AUCHigh: f(v.AUCHigh),
 		Gini: f(v.Gini), KS: f(v.KS),

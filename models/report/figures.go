@@ -29,9 +29,9 @@ func Thin(x, y []float64) ([]float64, []float64) {
 }
 
 // ScoreHistogram is the distribution of the points of goods (y = 0) and
-// bads (y = 1) over 20 common bins, as shares of each; nil when every PD
-// gives the same points.
-func ScoreHistogram(y, pd []float64) *Histogram {
+// bads (y = 1) over 20 common bins, as (weighted: w nil weighs every row
+// 1) shares of each; nil when every PD gives the same points.
+func ScoreHistogram(y, pd, w []float64) *Histogram {
 	const bins = 20
 	points := grade.DefaultPoints()
 	pts := make([]float64, len(pd))
@@ -50,37 +50,86 @@ func ScoreHistogram(y, pd []float64) *Histogram {
 	var goods, bads float64
 	for i, s := range pts {
 		k := min(int((s-lo)/(hi-lo)*bins), bins-1)
+		wi := weightAt(w, i)
 		if y[i] == 1 {
-			h.Bads[k]++
-			bads++
+			h.Bads[k] += Num(wi)
+			bads += wi
 		} else {
-			h.Goods[k]++
-			goods++
+			h.Goods[k] += Num(wi)
+			goods += wi
 		}
 	}
 	for k := range h.Goods {
-		h.Goods[k] /= Num(max(goods, 1))
-		h.Bads[k] /= Num(max(bads, 1))
+		if goods > 0 {
+			h.Goods[k] /= Num(goods)
+		}
+		if bads > 0 {
+			h.Bads[k] /= Num(bads)
+		}
 	}
 	return h
 }
 
-// GradeRows is calibration by grade as the report shows it.
+// GradeRows is calibration by grade as the report shows it: on a
+// weighted sample N and Defaults are the population the grade stands
+// for, rounded, and Rows the sample's rows.
 func GradeRows(grades []eval.GradeRow) []GradeRow {
 	var out []GradeRow
 	for _, g := range grades {
-		out = append(out, GradeRow{Grade: g.Grade, N: g.N, Defaults: g.Defaults, ObservedDR: Num(g.DefaultRate),
-			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)})
+		r := GradeRow{Grade: g.Grade, N: g.N, Defaults: g.Defaults, ObservedDR: Num(g.DefaultRate),
+			PD: Num(g.MeanPD), Low: Num(g.DRLow), High: Num(g.DRHigh), Jeffreys: Num(g.JeffreysP), Binomial: Num(g.BinomialP), Light: string(g.Light)}
+		if g.Weight > 0 {
+			r.Rows = g.N
+			r.N, r.Defaults = int(math.Round(g.Population())), int(math.Round(g.PopulationDefaults()))
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
+// weightAt is row i's weight; nil weights weigh 1.
+func weightAt(w []float64, i int) float64 {
+	if w == nil {
+		return 1
+	}
+	return w[i]
+}
+
+// tally accumulates the rows of one table line, weighted.
+type tally struct {
+	rows                  int
+	weight, defaults, sum float64
+}
+
+func (t *tally) add(y, pd, w float64) {
+	t.rows++
+	t.weight += w
+	t.defaults += w * y
+	t.sum += w * pd
+}
+
+// line is a table line's counts and rates: counts of rows unweighted;
+// weighted, the population the rows stand for (rounded) and the rows
+// apart; rates NaN without weight.
+func (t *tally) line(weighted bool) (n, defaults, rows int, dr, meanPD Num) {
+	n, defaults = t.rows, int(t.defaults)
+	if weighted {
+		n, defaults, rows = int(math.Round(t.weight)), int(math.Round(t.defaults)), t.rows
+	}
+	dr, meanPD = Num(math.NaN()), Num(math.NaN())
+	if t.weight > 0 {
+		dr, meanPD = Num(t.defaults/t.weight), Num(t.sum/t.weight)
+	}
+	return n, defaults, rows, dr, meanPD
+}
+
 // KSCurves is the KS chart of pd against the outcomes y: the cumulative
 // shares of defaults and of non-defaults flagged as the PD threshold
-// falls, against the share of the population flagged; nil when it cannot
-// be computed (one class only).
-func KSCurves(y, pd []float64) []Curve {
-	pts, err := eval.KSCurve(y, pd)
+// falls, against the share of the population flagged, each row weighing
+// w[i] (w nil: every row weighs 1); nil when it cannot be computed (one
+// class only).
+func KSCurves(y, pd, w []float64) []Curve {
+	pts, err := eval.KSCurve(y, pd, w)
 	if err != nil {
 		return nil
 	}
@@ -127,20 +176,25 @@ type ScaleRow struct {
 	Grade int    `json:"grade"`
 	Name  string `json:"name"`
 	// Lower (exclusive, but 0 for grade 1) and Upper bound the grade's PDs.
-	Lower      Num `json:"pd_lower"`
-	Upper      Num `json:"pd_upper"`
+	Lower Num `json:"pd_lower"`
+	Upper Num `json:"pd_upper"`
+	// N and Defaults count observations; on a weighted sample they are
+	// the population the observations stand for, rounded, and Rows
+	// counts the observations.
 	N          int `json:"n"`
 	Defaults   int `json:"defaults"`
+	Rows       int `json:"rows,omitempty"`
 	ObservedDR Num `json:"observed_dr"` // null without observations
 	MeanPD     Num `json:"mean_pd"`     // null without observations
 }
 
 // MasterScale is every grade of scale (the default grade aside) with its
 // PD band, the observations in it, their defaults, observed default rate
-// and mean PD.
-func MasterScale(scale grade.Scale, y, pd []float64) []ScaleRow {
+// and mean PD, each observation weighing w[i] (w nil: every one weighs
+// 1), so that a weighted sample shows the population's.
+func MasterScale(scale grade.Scale, y, pd, w []float64) []ScaleRow {
 	rows := make([]ScaleRow, grade.Bands)
-	sum := make([]float64, grade.Bands)
+	tallies := make([]tally, grade.Bands)
 	for g := 1; g <= grade.Bands; g++ {
 		rows[g-1] = ScaleRow{Grade: g, Name: scale.Name(g), Lower: Num(scale.Lower(g)), Upper: Num(scale.Upper[g-1])}
 	}
@@ -149,35 +203,31 @@ func MasterScale(scale grade.Scale, y, pd []float64) []ScaleRow {
 		if g < 1 || g > grade.Bands {
 			continue
 		}
-		rows[g-1].N++
-		sum[g-1] += p
-		if y[i] == 1 {
-			rows[g-1].Defaults++
-		}
+		tallies[g-1].add(y[i], p, weightAt(w, i))
 	}
 	for k := range rows {
 		r := &rows[k]
-		r.ObservedDR, r.MeanPD = Num(math.NaN()), Num(math.NaN())
-		if r.N > 0 {
-			r.ObservedDR, r.MeanPD = Num(float64(r.Defaults)/float64(r.N)), Num(sum[k]/float64(r.N))
-		}
+		r.N, r.Defaults, r.Rows, r.ObservedDR, r.MeanPD = tallies[k].line(w != nil)
 	}
 	return rows
 }
 
 // PeriodRow is the performance of the observations of one as-of date.
 type PeriodRow struct {
-	AsOf       string `json:"as_of"`
-	N          int    `json:"n"`
-	Defaults   int    `json:"defaults"`
-	ObservedDR Num    `json:"observed_dr"`
-	MeanPD     Num    `json:"mean_pd"`
-	AUC        Num    `json:"auc"` // null when the date has no defaults or no non-defaults
+	AsOf string `json:"as_of"`
+	// N, Defaults and Rows count as ScaleRow's do.
+	N          int `json:"n"`
+	Defaults   int `json:"defaults"`
+	Rows       int `json:"rows,omitempty"`
+	ObservedDR Num `json:"observed_dr"`
+	MeanPD     Num `json:"mean_pd"`
+	AUC        Num `json:"auc"` // null when the date has no defaults or no non-defaults
 }
 
 // ByAsOf is the performance of pd on each as-of date, earliest first:
-// count, defaults, observed default rate, mean PD and AUC.
-func ByAsOf(asOf []datasets.Date, y, pd []float64) []PeriodRow {
+// count, defaults, observed default rate, mean PD and AUC, each
+// observation weighing w[i] (w nil: every one weighs 1).
+func ByAsOf(asOf []datasets.Date, y, pd, w []float64) []PeriodRow {
 	idx := map[datasets.Date][]int{}
 	for i, d := range asOf {
 		idx[d] = append(idx[d], i)
@@ -191,19 +241,25 @@ func ByAsOf(asOf []datasets.Date, y, pd []float64) []PeriodRow {
 	for _, d := range dates {
 		rows := idx[d]
 		ys, ps := make([]float64, len(rows)), make([]float64, len(rows))
-		r := PeriodRow{AsOf: d.String(), N: len(rows)}
-		var sum float64
+		var ws []float64
+		if w != nil {
+			ws = make([]float64, len(rows))
+		}
+		r := PeriodRow{AsOf: d.String()}
+		var t tally
+		defaults := 0
 		for k, i := range rows {
 			ys[k], ps[k] = y[i], pd[i]
-			sum += pd[i]
-			if y[i] == 1 {
-				r.Defaults++
+			if w != nil {
+				ws[k] = w[i]
 			}
+			t.add(y[i], pd[i], weightAt(w, i))
+			defaults += int(y[i])
 		}
-		r.ObservedDR, r.MeanPD = Num(float64(r.Defaults)/float64(r.N)), Num(sum/float64(r.N))
+		r.N, r.Defaults, r.Rows, r.ObservedDR, r.MeanPD = t.line(w != nil)
 		r.AUC = Num(math.NaN())
-		if r.Defaults > 0 && r.Defaults < r.N {
-			r.AUC = Num(eval.AUC(ys, ps, nil))
+		if defaults > 0 && defaults < len(rows) {
+			r.AUC = Num(eval.AUC(ys, ps, ws))
 		}
 		out = append(out, r)
 	}

@@ -143,9 +143,11 @@ type Curve struct {
 
 // GradeRow is calibration by grade.
 type GradeRow struct {
-	Grade      int    `json:"grade"`
+	Grade int `json:"grade"`
+	// N, Defaults and Rows count as ScaleRow's do.
 	N          int    `json:"n"`
 	Defaults   int    `json:"defaults"`
+	Rows       int    `json:"rows,omitempty"`
 	ObservedDR Num    `json:"observed_dr"`
 	PD         Num    `json:"pd"`
 	Low        Num    `json:"dr_low"`  // Jeffreys 95% interval of the default rate

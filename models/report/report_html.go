@@ -30,20 +30,20 @@ const reportHTML = `{{template "head" .Title}}
 
 {{if .ByAsOf}}<section id="by-as-of"><h2>Performance by as-of date</h2>
 <table><tr><th>as of</th><th>observations</th><th>defaults</th><th>observed DR</th><th>mean PD</th><th>AUC</th></tr>
-{{range .ByAsOf}}<tr><td>{{.AsOf}}</td><td>{{count .N}}</td><td>{{count .Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .MeanPD}}</td><td>{{f 4 .AUC}}</td></tr>{{end}}
+{{range .ByAsOf}}<tr><td>{{.AsOf}}</td><td>{{count .N}}{{if .Rows}} <span class="muted">({{count .Rows}} sampled)</span>{{end}}</td><td>{{count .Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .MeanPD}}</td><td>{{f 4 .AUC}}</td></tr>{{end}}
 </table><p class="muted">AUC is shown as – on a date whose observations hold no defaults (or only defaults).</p></section>{{end}}
 
 {{if .MasterScale}}<section id="master-scale"><h2>Master scale</h2>
 <p class="muted">Observed over the observations this report measures; a grade's PD band is fixed by the scale, its mean PD is where the model puts its members.</p>
 <table><tr><th>grade</th><th style="text-align:left">name</th><th>PD band</th><th>observations</th><th>defaults</th><th>observed DR</th><th>mean PD</th></tr>
-{{range .MasterScale}}<tr><td>{{.Grade}}</td><td class="text">{{.Name}}</td><td>{{if eq .Grade 1}}0%{{else}}above {{pct .Lower}}{{end}} up to {{pct .Upper}}</td><td>{{count .N}}</td><td>{{count .Defaults}}</td><td>{{if .N}}{{pct .ObservedDR}}{{else}}no observations{{end}}</td><td>{{if .N}}{{pct .MeanPD}}{{else}}no observations{{end}}</td></tr>{{end}}
+{{range .MasterScale}}<tr><td>{{.Grade}}</td><td class="text">{{.Name}}</td><td>{{if eq .Grade 1}}0%{{else}}above {{pct .Lower}}{{end}} up to {{pct .Upper}}</td><td>{{count .N}}{{if .Rows}} <span class="muted">({{count .Rows}} sampled)</span>{{end}}</td><td>{{count .Defaults}}</td><td>{{if .N}}{{pct .ObservedDR}}{{else}}no observations{{end}}</td><td>{{if .N}}{{pct .MeanPD}}{{else}}no observations{{end}}</td></tr>{{end}}
 <tr><td>10</td><td class="text">default</td><td>in default at the as-of date</td><td colspan="4" class="text muted">not scored: such observations are left out</td></tr>
 </table></section>{{end}}
 
 {{if .Calibration}}<section id="calibration"><h2>Calibration by grade</h2>
 <div class="charts"><figure>{{calib .Calibration}}<figcaption>Observed default rate (dot, with its Jeffreys 95% interval) against the grade's mean PD (bar), in percent on a log scale.</figcaption></figure></div>
 <table><tr><th>grade</th><th>n</th><th>defaults</th><th>observed DR</th><th>PD</th><th>Jeffreys 95%</th><th>Jeffreys p</th><th>binomial p</th><th>light</th></tr>
-{{range .Calibration}}<tr><td>{{.Grade}}</td><td>{{count .N}}</td><td>{{count .Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .PD}}</td><td>{{pct .Low}}–{{pct .High}}</td><td>{{pvalue .Jeffreys}}</td><td>{{pvalue .Binomial}}</td><td>{{light .Light}}</td></tr>{{end}}
+{{range .Calibration}}<tr><td>{{.Grade}}</td><td>{{count .N}}{{if .Rows}} <span class="muted">({{count .Rows}} sampled)</span>{{end}}</td><td>{{count .Defaults}}</td><td>{{pct .ObservedDR}}</td><td>{{pct .PD}}</td><td>{{pct .Low}}–{{pct .High}}</td><td>{{pvalue .Jeffreys}}</td><td>{{pvalue .Binomial}}</td><td>{{light .Light}}</td></tr>{{end}}
 </table>
 <p class="muted">A grade's light rates its Jeffreys p: green above 0.05, yellow from 0.001 to 0.05, red at 0.001 or below (the observed default rate is too far from the PD to be chance).</p>
 {{range .CalibrationNotes}}<p class="muted">{{.}}</p>{{end}}</section>{{end}}

@@ -34,8 +34,8 @@ func sampleReport() *Report {
 		Model: ModelCard{Version: "v0001", Family: "gbdt", Split: "out-of-time", Purpose: "PD", Book: "book", DataWindow: "2020–2024",
 			Horizon: "12m", Observations: "3", FeatureSet: "fs1", DataFingerprint: "sha256:00", Features: []string{"st_dpd"},
 			HyperParameters: json.RawMessage(`{"trees":300,"tree":{"depth":4,"min_leaf":20},"monotone":{"st_dpd":1}}`), Limitations: []string{"synthetic <data>"}},
-		MasterScale: MasterScale(grade.DefaultScale(), []float64{0, 1, 0}, []float64{0.0002, 0.03, 0.2}),
-		ByAsOf:      ByAsOf([]datasets.Date{20000, 20000, 20031}, []float64{0, 1, 0}, []float64{0.0002, 0.03, 0.2}),
+		MasterScale: MasterScale(grade.DefaultScale(), []float64{0, 1, 0}, []float64{0.0002, 0.03, 0.2}, nil),
+		ByAsOf:      ByAsOf([]datasets.Date{20000, 20000, 20031}, []float64{0, 1, 0}, []float64{0.0002, 0.03, 0.2}, nil),
 		Migration:   MigrationByCustomer([]string{"a", "b", "a", "b"}, []datasets.Date{20000, 20000, 20031, 20031}, []int{3, 5, 4, 5}),
 	}
 }
