@@ -39,7 +39,7 @@ func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, 
 		{Name: "KS", Value: report.Num(t.KS)},
 		{Name: "Brier", Value: report.Num(t.Brier)},
 		{Name: "Log loss", Value: report.Num(t.LogLoss)},
-		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Unit: report.UnitShare, Note: fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)},
+		{Name: "Observed default rate", Value: report.Num(t.DefaultRate), Unit: report.UnitShare, Note: testCounts(t)},
 		{Name: "Mean PD", Value: report.Num(t.MeanPD), Unit: report.UnitShare, Note: fmt.Sprintf("Jeffreys p = %s (%s)", report.FormatP(champ.Portfolio.JeffreysP), champ.Portfolio.Light)},
 		{Name: "Hosmer–Lemeshow p", Value: report.Num(champ.HLP), Unit: report.UnitP, Note: "10 groups; for information, it does not set the light"},
 	}
@@ -165,6 +165,15 @@ func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, 
 		},
 	}
 	return r
+}
+
+// testCounts says what the test part's default rate is of: its rows, or,
+// for a weighted sample, the observations they stand for.
+func testCounts(t eval.Metrics) string {
+	if t.Weight > 0 {
+		return fmt.Sprintf("%d defaults and %d non-defaults in the test part's sample, standing for %.0f observations", t.Defaults, t.N-t.Defaults, t.Weight)
+	}
+	return fmt.Sprintf("%d defaults in %d test observations", t.Defaults, t.N)
 }
 
 func defaultSource(prep *backtest.Prepared) string {

@@ -468,3 +468,45 @@ func TestBookCheckReadsExportsAsTheyAre(t *testing.T) {
 		t.Errorf("err = %v; want the empty statements folder refused", err)
 	}
 }
+
+// TestSampleAndTrainOnIt draws a training sample and trains on it; the
+// sample and the book exclude each other.
+func TestSampleAndTrainOnIt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	if out, err := credence(t, "synth", "--customers", "1500", "--months", "24", "--out", book); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	sample := filepath.Join(dir, "sample.parquet")
+	out, err := credence(t, "sample", "--book", book, "--non-default-rate", "0.3", "--seed", "2", "--out", sample)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "every default and 30% of the non-defaults, each weighing 3.333 (seed 2)") {
+		t.Errorf("sample printed %q", out)
+	}
+	reg := filepath.Join(dir, "reg")
+	if out, err := credence(t, "train", "--sample", sample, "--book", book, "--registry", reg); err == nil || !strings.Contains(err.Error(), "exclude each other") {
+		t.Errorf("--sample with --book: %v\n%s", err, out)
+	}
+	if out, err := credence(t, "train", "--sample", sample, "--horizon", "6mo", "--registry", reg); err == nil || !strings.Contains(err.Error(), "--horizon") {
+		t.Errorf("--sample with --horizon: %v\n%s", err, out)
+	}
+	out, err = credence(t, "train", "--sample", sample, "--registry", reg, "--tune-budget", "0", "--families", "logistic,gbdt", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	show, err := credence(t, "models", "show", "v0001", "--registry", reg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, show)
+	}
+	if !strings.Contains(show, "30% of the non-defaults") {
+		t.Errorf("models show does not say the model was trained on a sample:\n%s", show)
+	}
+	if out, err := credence(t, "sample", "--book", book, "--non-default-rate", "0", "--out", sample); err == nil {
+		t.Errorf("rate 0 accepted:\n%s", out)
+	}
+}

@@ -144,8 +144,13 @@ func (a *app) trainCmd() *cobra.Command {
 			if a.v.GetBool("json") {
 				return a.writeJSON(trainResult(res, v, reg.Path(v, "report.html"), time.Since(t0)))
 			}
-			fmt.Fprintf(a.stdout, "trained in %s on %d observations (%d defaults), %s split\n",
-				time.Since(t0).Round(time.Millisecond), res.Counts.Labelled, res.Counts.Defaults, res.Split.Method)
+			if samplePath != "" {
+				fmt.Fprintf(a.stdout, "trained in %s on a sample of %d rows standing for %d observations (%d defaults), %s split\n",
+					time.Since(t0).Round(time.Millisecond), res.Rows, res.Counts.Labelled, res.Counts.Defaults, res.Split.Method)
+			} else {
+				fmt.Fprintf(a.stdout, "trained in %s on %d observations (%d defaults), %s split\n",
+					time.Since(t0).Round(time.Millisecond), res.Counts.Labelled, res.Counts.Defaults, res.Split.Method)
+			}
 			for _, c := range res.Candidates {
 				mark := " "
 				if c == res.Champion {
