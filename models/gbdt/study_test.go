@@ -70,6 +70,8 @@ func TestStudyEarlyStopping(t *testing.T) {
 				cfg.MaxDepth = int(x)
 			case "min_child_weight":
 				cfg.MinChildWeight = x
+			case "l2":
+				cfg.L2 = x
 			default:
 				t.Fatalf("unknown setting %q", k)
 			}
