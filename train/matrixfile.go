@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -76,6 +78,10 @@ func newMatrixWriter(path string, names []string, sample *SampleMeta) (*MatrixWr
 		return nil, err
 	}
 	w := &MatrixWriter{path: path, sample: sample}
+	// As credence rescore does, the output's folder is made when missing.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	if w.f, err = atomicfile.Create(path); err != nil {
 		return nil, err
 	}

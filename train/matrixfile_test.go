@@ -12,7 +12,7 @@ import (
 )
 
 func TestMatrixWriterCSV(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.csv")
+	path := filepath.Join(t.TempDir(), "new", "m.csv") // the folder is made
 	w, err := NewMatrixWriter(path, []string{"a", "b"})
 	if err != nil {
 		t.Fatal(err)
