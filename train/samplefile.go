@@ -110,6 +110,50 @@ func ReadSample(ctx context.Context, path string) (*backtest.Sample, *SampleMeta
 	return s, meta, nil
 }
 
+// ReadSampleMeta reads the metadata of the training sample at path (a file
+// or its shard set) from the files' footers alone, shards' counts summed.
+func ReadSampleMeta(path string) (*SampleMeta, error) {
+	files, err := datasets.Shards(path)
+	if err != nil {
+		return nil, err
+	}
+	var meta *SampleMeta
+	for _, f := range files {
+		pf, err := file.OpenParquetFile(f, false)
+		if err != nil {
+			return nil, &datasets.InputError{File: f, Err: fmt.Errorf("not a Parquet file: %w", err)}
+		}
+		m, err := sampleMeta(f, pf)
+		pf.Close()
+		if err != nil {
+			return nil, err
+		}
+		if meta == nil {
+			meta = m
+		} else if err := meta.join(m); err != nil {
+			return nil, &datasets.InputError{File: f, Err: err}
+		}
+	}
+	return meta, nil
+}
+
+// sampleMeta decodes the metadata of the sample file path.
+func sampleMeta(path string, pf *file.Reader) (*SampleMeta, error) {
+	bad := func(err error) error { return &datasets.InputError{File: path, Err: err} }
+	v := pf.MetaData().KeyValueMetadata().FindValue(SampleKey)
+	if v == nil {
+		return nil, bad(errors.New("not a training sample (no " + SampleKey + " metadata); write one with credence sample"))
+	}
+	var meta SampleMeta
+	if err := json.Unmarshal([]byte(*v), &meta); err != nil || meta.Set == nil {
+		return nil, bad(fmt.Errorf("sample metadata: %v", err))
+	}
+	if err := meta.Rule.Validate(); err != nil {
+		return nil, bad(err)
+	}
+	return &meta, nil
+}
+
 // readSampleFile appends the rows of one sample file to *s (created from
 // the file's feature set when nil) and returns its metadata.
 func readSampleFile(ctx context.Context, path string, s **backtest.Sample) (*SampleMeta, error) {
@@ -126,16 +170,9 @@ func readSampleFile(ctx context.Context, path string, s **backtest.Sample) (*Sam
 		return nil, bad(0, "", fmt.Errorf("not a Parquet file: %w", err))
 	}
 	defer pf.Close()
-	v := pf.MetaData().KeyValueMetadata().FindValue(SampleKey)
-	if v == nil {
-		return nil, bad(0, "", errors.New("not a training sample (no "+SampleKey+" metadata); write one with credence sample"))
-	}
-	var meta SampleMeta
-	if err := json.Unmarshal([]byte(*v), &meta); err != nil || meta.Set == nil {
-		return nil, bad(0, "", fmt.Errorf("sample metadata: %v", err))
-	}
-	if err := meta.Rule.Validate(); err != nil {
-		return nil, bad(0, "", err)
+	meta, err := sampleMeta(path, pf)
+	if err != nil {
+		return nil, err
 	}
 	names := meta.Set.Names()
 	if *s == nil {
@@ -213,5 +250,5 @@ func readSampleFile(ctx context.Context, path string, s **backtest.Sample) (*Sam
 		return nil, bad(0, "", err)
 	}
 	out.X.Rows = len(out.Y)
-	return &meta, nil
+	return meta, nil
 }

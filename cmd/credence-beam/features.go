@@ -200,7 +200,7 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	}
 	var drawn *train.SampleMeta
 	if job.Rule != nil {
-		if _, drawn, err = train.ReadSample(ctx, job.Out); err != nil {
+		if drawn, err = train.ReadSampleMeta(job.Out); err != nil {
 			return err
 		}
 		rows = drawn.Defaults + drawn.NonDefaults
