@@ -146,7 +146,7 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	if isRemote(*o.book) {
 		return fmt.Errorf("--book %s: features reads a book on local disk or a filesystem every worker mounts", *o.book)
 	}
-	book, err := datasets.Open(*o.book)
+	book, err := openLaunched(*o.book)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (f *featureParts) open(job *featuresJob) error {
 	}
 	f.cfg.Workers = job.Workers
 	var err error
-	if f.book, err = datasets.Open(job.Book); err != nil {
+	if f.book, err = openOnWorker(job.Book); err != nil {
 		return err
 	}
 	f.book.Tolerant = job.Tolerant

@@ -343,3 +343,28 @@ func (b *remoteBook) meta(ctx context.Context) (datasets.Meta, error) {
 	}
 	return datasets.ReadMeta(tmp)
 }
+
+// openLaunched opens a local book for the launcher: as datasets.Open does,
+// but a table that is not sorted by customer_id is refused rather than
+// sorted into a copy on the launcher's disk, which the workers would not
+// read: the parts are the units of work.
+func openLaunched(dir string) (*datasets.Book, error) {
+	book, err := datasets.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range datasets.AllTables {
+		if _, sorted := book.SourceFiles(t); sorted {
+			return nil, fmt.Errorf("book %s: table %s is not sorted by customer_id; credence-beam reads the parts as they are: write it sorted with `credence book sort`", dir, t)
+		}
+	}
+	return book, nil
+}
+
+// openOnWorker opens a local book on a worker. The launcher checked that
+// every table is sorted (openLaunched), so the worker does not read every
+// file's ids again, as datasets.Open would, in each stage; a file changed
+// since still stops its reader with datasets.ErrUnsorted.
+func openOnWorker(dir string) (*datasets.Book, error) {
+	return datasets.OpenWith(dir, datasets.Options{KeepOrder: true, Notices: io.Discard})
+}

@@ -144,7 +144,7 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		book = &datasets.Book{Dir: job.Book, Meta: meta}
 		job.Parts = len(job.Remote.Parts)
 	} else {
-		if book, err = datasets.Open(job.Book); err != nil {
+		if book, err = openLaunched(job.Book); err != nil {
 			return err
 		}
 		job.Parts = len(book.Partitions())
@@ -501,7 +501,7 @@ func localParts(job *rescoreJob) ([]*datasets.Book, error) {
 	if job.Remote != nil {
 		return nil, nil
 	}
-	book, err := datasets.Open(job.Book)
+	book, err := openOnWorker(job.Book)
 	if err != nil {
 		return nil, err
 	}
