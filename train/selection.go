@@ -15,7 +15,12 @@ import (
 
 // fold is one round of cross-validation: rows to fit on, rows that stop
 // the boosting early, rows to judge on.
-type fold struct{ train, stop, test []int }
+type fold struct {
+	train, stop, test []int
+	// trainW and stopW, when set, weigh the fitted and stopping rows (on
+	// top of the sample's weights): a tuning rung's case-control draw.
+	trainW, stopW []float64
+}
 
 // Fold methods.
 const (
@@ -118,6 +123,7 @@ func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, con
 	}
 	for r, fd := range folds {
 		trainS, stopS, testS := s.Subset(fd.train), s.Subset(fd.stop), s.Subset(fd.test)
+		trainS.W, stopS.W = reweigh(trainS.W, fd.trainW), reweigh(stopS.W, fd.stopW)
 		if !hasBothLabels(trainS.Y, allRows(len(trainS.Y))) || !hasBothLabels(testS.Y, allRows(len(testS.Y))) {
 			return nil, fmt.Errorf("%s, round %d of %d: the fitted or the held-out rows lack defaults or non-defaults; use fewer folds", fam, r+1, len(folds))
 		}
@@ -141,6 +147,20 @@ func crossValidateFolds(ctx context.Context, s *backtest.Sample, fam string, con
 	sel.MeanAUC, sd = meanSD(sel.AUC)
 	sel.SE = sd / math.Sqrt(float64(len(sel.AUC)))
 	return sel, nil
+}
+
+// reweigh multiplies the weights w (nil: one each) by by, when set.
+func reweigh(w, by []float64) []float64 {
+	if by == nil {
+		return w
+	}
+	out := slices.Clone(by)
+	for i := range out {
+		if w != nil {
+			out[i] *= w[i]
+		}
+	}
+	return out
 }
 
 // refit fits the champion's family on every row of s with the settings

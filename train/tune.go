@@ -214,7 +214,7 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 		return out, nil
 	}
 	folds, method := selectionFolds(s, k, cfg.Seed)
-	rank := subsampleRanks(s, cfg.Seed)
+	rank, defaulter := subsampleRanks(s, cfg.Seed)
 	var trainRows, defaults float64
 	for _, fd := range folds {
 		trainRows += float64(len(fd.train))
@@ -223,7 +223,19 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 		}
 	}
 	kf := float64(len(folds))
-	minShare := min(1, max(minRungRows/(trainRows/kf), minRungDefaults/(defaults/kf)))
+	// The smallest rung must keep minRungRows fitted rows and, through its
+	// share of the defaulting customers (rungRates), minRungDefaults.
+	var defaulterRows float64
+	for _, d := range defaulter {
+		if d {
+			defaulterRows++
+		}
+	}
+	needDefaulters := minRungDefaults / (defaults / kf)
+	minShare := min(1, max(minRungRows/(trainRows/kf), needDefaulters*2*defaulterRows/float64(len(defaulter))))
+	if needDefaulters >= 1 {
+		minShare = 1
+	}
 
 	// Draw every family's candidates and model their cost.
 	type search struct {
@@ -306,7 +318,7 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 			continue
 		}
 		t0 := time.Now()
-		best, sel, err := halve(ctx, s, sr.fam, sr.cands[:sr.plan.n], sr.plan.shares, cfg.Seed, folds, method, rank, progress, &rec)
+		best, sel, err := halve(ctx, s, sr.fam, sr.cands[:sr.plan.n], sr.plan.shares, cfg.Seed, folds, method, rank, defaulter, progress, &rec)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -331,7 +343,7 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 // configuration) on the given row shares, and returns the index of the
 // best candidate at the last rung with its cross-validation. Ties go to
 // the candidate drawn first, so the configured one wins a tie.
-func halve(ctx context.Context, s *backtest.Sample, fam string, cands []json.RawMessage, shares []float64, seed uint64, folds []fold, method string, rank []float64, progress func(string), rec *Tuning) (int, *Selection, error) {
+func halve(ctx context.Context, s *backtest.Sample, fam string, cands []json.RawMessage, shares []float64, seed uint64, folds []fold, method string, rank []float64, defaulter []bool, progress func(string), rec *Tuning) (int, *Selection, error) {
 	active := make([]int, len(cands))
 	for i := range active {
 		active[i] = i
@@ -339,7 +351,7 @@ func halve(ctx context.Context, s *backtest.Sample, fam string, cands []json.Raw
 	for r, share := range shares {
 		progress(fmt.Sprintf("tuning %s: %d candidates on %.0f%% of the rows", fam, len(active), 100*share))
 		rec.Rungs = append(rec.Rungs, TuningRung{RowShare: share, Candidates: len(active)})
-		sub := subsampleFolds(folds, rank, share)
+		sub := subsampleFolds(folds, rank, defaulter, share)
 		auc := map[int]float64{}
 		sels := map[int]*Selection{}
 		for _, i := range active {
@@ -377,11 +389,12 @@ func halve(ctx context.Context, s *backtest.Sample, fam string, cands []json.Raw
 }
 
 // subsampleRanks places every row's customer in a seeded order within
-// the customers of its label (a customer with a default among those with
-// one): a rung on share q of the rows fits on the customers ranked below
-// q, so its subsample keeps the default rate, keeps each customer's rows
-// together, and holds every smaller rung's.
-func subsampleRanks(s *backtest.Sample, seed uint64) []float64 {
+// the customers of its class (those with a default among them, or the
+// others): a rung fits on the customers of each class ranked below that
+// class's rate (rungRates), so its subsample keeps each customer's rows
+// together and holds every smaller rung's. It returns each row's rank
+// and whether its customer defaults.
+func subsampleRanks(s *backtest.Sample, seed uint64) (rank []float64, defaulter []bool) {
 	custs := hashedCustomers(s, seed+2)
 	var nDef, nGood int
 	for _, c := range custs {
@@ -392,6 +405,7 @@ func subsampleRanks(s *backtest.Sample, seed uint64) []float64 {
 		}
 	}
 	rankOf := map[string]float64{}
+	isDef := map[string]bool{}
 	var iDef, iGood int
 	for _, c := range custs {
 		if c.defaulted {
@@ -401,27 +415,69 @@ func subsampleRanks(s *backtest.Sample, seed uint64) []float64 {
 			rankOf[c.id] = float64(iGood) / float64(nGood)
 			iGood++
 		}
+		isDef[c.id] = c.defaulted
 	}
-	out := make([]float64, len(s.CustomerIDs))
+	rank, defaulter = make([]float64, len(s.CustomerIDs)), make([]bool, len(s.CustomerIDs))
 	for i, id := range s.CustomerIDs {
-		out[i] = rankOf[id]
+		rank[i], defaulter[i] = rankOf[id], isDef[id]
 	}
-	return out
+	return rank, defaulter
 }
 
-// subsampleFolds keeps the fitted and stopping rows of each fold whose
-// rank is below share; the held-out rows stay whole, so every rung is
+// rungRates are the shares of the defaulting customers and of the others
+// that a rung on share of the rows keeps, given the rows of each class: a
+// case-control draw, every defaulting customer as long as their rows are
+// at most half the rung, the rest of the rung from the others. The
+// ranking a low-default book's candidates are compared on is learnt from
+// its defaults, so a small rung keeps them all rather than the share of
+// them a stratified draw would; the weights 1/rate (rungWeights) keep
+// each fit's PDs those of the book.
+func rungRates(share, defaulterRows, otherRows float64) (qd, qn float64) {
+	if share >= 1 || defaulterRows == 0 || otherRows == 0 {
+		return 1, 1
+	}
+	r := share * (defaulterRows + otherRows)
+	qd = min(1, r/(2*defaulterRows))
+	qn = min(1, max(r-qd*defaulterRows, 0)/otherRows)
+	return qd, qn
+}
+
+// subsampleFolds keeps the fitted and stopping rows of each fold that a
+// rung on share of the rows draws (rungRates), weighted by the inverse
+// of their class's rate; the held-out rows stay whole, so every rung is
 // judged on the same rows.
-func subsampleFolds(folds []fold, rank []float64, share float64) []fold {
+func subsampleFolds(folds []fold, rank []float64, defaulter []bool, share float64) []fold {
 	if share >= 1 {
 		return folds
 	}
-	keep := func(rows []int) []int {
-		return slices.DeleteFunc(slices.Clone(rows), func(i int) bool { return rank[i] >= share })
+	var dRows, oRows float64
+	for _, d := range defaulter {
+		if d {
+			dRows++
+		} else {
+			oRows++
+		}
+	}
+	qd, qn := rungRates(share, dRows, oRows)
+	rate := func(i int) float64 {
+		if defaulter[i] {
+			return qd
+		}
+		return qn
+	}
+	keep := func(rows []int) ([]int, []float64) {
+		kept := slices.DeleteFunc(slices.Clone(rows), func(i int) bool { return rank[i] >= rate(i) })
+		w := make([]float64, len(kept))
+		for k, i := range kept {
+			w[k] = 1 / rate(i)
+		}
+		return kept, w
 	}
 	out := make([]fold, len(folds))
 	for f, fd := range folds {
-		out[f] = fold{train: keep(fd.train), stop: keep(fd.stop), test: fd.test}
+		out[f] = fold{test: fd.test}
+		out[f].train, out[f].trainW = keep(fd.train)
+		out[f].stop, out[f].stopW = keep(fd.stop)
 	}
 	return out
 }

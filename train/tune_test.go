@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -201,5 +202,64 @@ func TestRunTuneBudget(t *testing.T) {
 	m2, _ := json.Marshal(rebuilt.Artifact.Model)
 	if !bytes.Equal(m1, m2) || len(rebuilt.Tuning) != 0 {
 		t.Error("the stored configuration of a tuned run does not rebuild its model")
+	}
+}
+
+// A small rung keeps every defaulting customer and draws the rest from
+// the others, each weighted by the inverse of its class's rate, so the
+// rung stands for the fold; rungs nest.
+func TestCaseControlRungs(t *testing.T) {
+	if qd, qn := rungRates(0.1, 50, 950); qd != 1 || math.Abs(qn-50.0/950) > 1e-12 {
+		t.Errorf("rungRates(0.1, 50, 950) = %v, %v; want 1 and 50/950", qd, qn)
+	}
+	if qd, qn := rungRates(0.1, 500, 500); qd != 0.1 || qn != 0.1 {
+		t.Errorf("rungRates(0.1, 500, 500) = %v, %v; want half the rung from each class: 0.1, 0.1", qd, qn)
+	}
+	if qd, qn := rungRates(1, 50, 950); qd != 1 || qn != 1 {
+		t.Errorf("the last rung keeps everything: %v, %v", qd, qn)
+	}
+	s, cfg := tuningSample(t, 3000)
+	rank, defaulter := subsampleRanks(s, cfg.Seed)
+	folds, _ := selectionFolds(s, cfg.SelectionFolds, cfg.Seed)
+	var defaulterRows float64
+	for _, d := range defaulter {
+		if d {
+			defaulterRows++
+		}
+	}
+	// A rung of 2.5 times the defaulting customers' rows keeps them all.
+	share := 2.5 * defaulterRows / float64(len(defaulter))
+	t.Logf("defaulting customers hold %.1f%% of the rows; rung share %.3f", 100*defaulterRows/float64(len(defaulter)), share)
+	if share > 0.5 {
+		t.Fatalf("the sample's defaulting customers hold too many rows for a small rung: %v", share)
+	}
+	small, larger := subsampleFolds(folds, rank, defaulter, share), subsampleFolds(folds, rank, defaulter, 2*share)
+	for f, fd := range folds {
+		var defaults, keptDefaults, weight float64
+		for _, i := range fd.train {
+			defaults += s.Y[i]
+		}
+		for k, i := range small[f].train {
+			keptDefaults += s.Y[i]
+			weight += small[f].trainW[k]
+		}
+		if keptDefaults != defaults {
+			t.Errorf("fold %d: the small rung keeps %v of the %v defaults", f, keptDefaults, defaults)
+		}
+		if n := float64(len(fd.train)); math.Abs(weight-n) > 0.15*n {
+			t.Errorf("fold %d: the rung's rows weigh %.0f; the fold has %.0f", f, weight, n)
+		}
+		if len(small[f].train) >= len(larger[f].train) || len(small[f].test) != len(fd.test) {
+			t.Errorf("fold %d: rungs of %d and %d rows, held out %d of %d", f, len(small[f].train), len(larger[f].train), len(small[f].test), len(fd.test))
+		}
+		in := map[int]bool{}
+		for _, i := range larger[f].train {
+			in[i] = true
+		}
+		for _, i := range small[f].train {
+			if !in[i] {
+				t.Fatalf("fold %d: row %d is in the small rung but not the larger", f, i)
+			}
+		}
 	}
 }
