@@ -14,8 +14,8 @@ import (
 	"github.com/credence-risk/credence/train"
 )
 
-// The labelled matrix over a plan of twelve as-of dates, built part by
-// part on Prism, holds exactly the rows of `credence features`, in order:
+// The labelled matrix over a plan of twelve as-of dates, built range by
+// range of each part's customers on Prism, holds exactly the rows of `credence features`, in order:
 // the feature set fixed by the levels and dates of the whole book, merged
 // from its parts'.
 func TestFeaturesMatchSingleMachine(t *testing.T) { sameMatrix(t, false) }
@@ -32,7 +32,8 @@ func sameMatrix(t *testing.T, portfolio bool) {
 	// `credence features`: the same package calls the command makes.
 	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months},
 		Plan: features.Plan{Start: datasets.YMD(2023, 1, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}}
-	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01"}
+	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
+		"--unit-customers", smallUnits}
 	if portfolio {
 		cfg.Features.Portfolio = &features.PortfolioConfig{}
 		args = append(args, "--portfolio")
@@ -61,8 +62,8 @@ func sameMatrix(t *testing.T, portfolio bool) {
 		t.Fatalf("credence-beam features: %s", stderr.String())
 	}
 	shards, err := datasets.Shards(out)
-	if err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if units := fixtureUnits(t, f); err != nil || len(shards) != units {
+		t.Fatalf("shards %v, %v; want %d, one per unit", shards, err, units)
 	}
 	single, err := os.ReadFile(singleOut)
 	if err != nil {
@@ -142,7 +143,7 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 	out := filepath.Join(dir, "beam", "sample.parquet")
 	var stdout, stderr bytes.Buffer
 	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
-		"--non-default-rate", "0.25", "--seed", "7", "--out", out}
+		"--non-default-rate", "0.25", "--seed", "7", "--unit-customers", "0", "--out", out}
 	if code := runCommand(ctx, "sample", args, &stdout, &stderr); code != 0 {
 		t.Fatalf("credence-beam sample: %s", stderr.String())
 	}

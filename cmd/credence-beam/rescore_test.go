@@ -75,6 +75,9 @@ func (f *fixture) build() error {
 	f.book, f.registry = filepath.Join(f.dir, "book"), filepath.Join(f.dir, "registry")
 	cfg := synth.DefaultConfig()
 	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart = fixtureCustomers, 24, 5, fixtureCustomers/4
+	// Row groups of 64 rows, so that --unit-customers 100 splits each
+	// part of 300 customers in three.
+	cfg.RowGroupRows = 64
 	if _, err := synth.Generate(ctx, cfg, f.book, "", nil); err != nil {
 		return err
 	}
@@ -101,6 +104,23 @@ func (f *fixture) build() error {
 	}
 	f.scorer, err = scoring.New(art, f.opened.Schema)
 	return err
+}
+
+// smallUnits is a --unit-customers that splits the fixture's parts.
+const smallUnits = "100"
+
+// fixtureUnits is how many units --unit-customers smallUnits makes of
+// the fixture book: at least 8 of its 4 parts.
+func fixtureUnits(t *testing.T, f *fixture) int {
+	t.Helper()
+	units, err := f.opened.Units(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) < 8 {
+		t.Fatalf("--unit-customers %s makes %d units of the fixture's 4 parts; want at least 8", smallUnits, len(units))
+	}
+	return len(units)
 }
 
 // pipeline runs `credence-beam rescore` with args on Prism.
@@ -202,7 +222,8 @@ func readReport(t *testing.T, path string) *rescore.Report {
 // On a partitioned book the pipeline on Prism writes, shard by shard,
 // exactly the rows of `credence rescore`, and the same report: grades,
 // totals, PSI and, against an earlier output given as a shard set, the
-// migration and early-warning list.
+// migration and early-warning list; in units of whole parts, and of
+// ranges of customers of each part.
 func TestRescoreMatchesSingleMachine(t *testing.T) {
 	f := testFixture(t)
 	if n := len(f.opened.Partitions()); n != 4 {
@@ -232,16 +253,20 @@ func TestRescoreMatchesSingleMachine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stdout, err := pipeline(t, "--book", f.book, "--as-of", now.String(), "--out", beamOut, "--previous", beamPrev)
+	if shards, err := datasets.Shards(beamPrev); err != nil || len(shards) != 4 {
+		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	}
+	units := fixtureUnits(t, f)
+	stdout, err := pipeline(t, "--book", f.book, "--as-of", now.String(), "--out", beamOut, "--previous", beamPrev, "--unit-customers", smallUnits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout, "scores-00000-of-00004.csv") {
+	if !strings.Contains(stdout, fmt.Sprintf("scores-00000-of-%05d.csv", units)) {
 		t.Errorf("stdout %q does not name the shards", stdout)
 	}
 	shards, err := datasets.Shards(beamOut)
-	if err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if err != nil || len(shards) != units {
+		t.Fatalf("shards %v, %v; want %d, one per unit", shards, err, units)
 	}
 	sameRows(t, readRows(t, beamOut), readRows(t, singleOut))
 	got := readReport(t, beamOut+".report.json")
@@ -461,9 +486,12 @@ func TestRescorePortfolioMatchesSingleMachine(t *testing.T) {
 	out := filepath.Join(dir, "beam", "scores.parquet")
 	var stdout, stderr bytes.Buffer
 	code := runCommand(context.Background(), "rescore", []string{"--registry", f.registry, "--model", model,
-		"--book", f.book, "--as-of", asOf.String(), "--out", out}, &stdout, &stderr)
+		"--book", f.book, "--as-of", asOf.String(), "--out", out, "--unit-customers", smallUnits}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	if shards, err := datasets.Shards(out); err != nil || len(shards) != fixtureUnits(t, f) {
+		t.Fatalf("shards %v, %v; want one per unit", shards, err)
 	}
 	wantRows := readRows(t, singleOut)
 	if len(wantRows) < fixtureCustomers/2 {
@@ -536,7 +564,8 @@ func TestRescorePortfolioObservationsMatchSingleMachine(t *testing.T) {
 	}
 	out := filepath.Join(dir, "beam", "scores.parquet")
 	var stdout, stderr bytes.Buffer
-	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out}, &stdout, &stderr)
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out,
+		"--unit-customers", smallUnits}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("credence-beam rescore: %s", stderr.String())
 	}
