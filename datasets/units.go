@@ -3,12 +3,16 @@ package datasets
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // IDRange is a range [Lo, Hi) of customer ids in book order (see
@@ -141,10 +145,26 @@ type groupStart struct {
 	ok   bool
 }
 
-// groupStarts reads the first customer_id of each row group from the
-// data: a string column's min/max statistics order bytes, not ids (see
-// CompareIDs), so they cannot bound a range.
+// groupStarts finds the first customer_id of each row group: from the
+// statistics of a signed integer column, where the least value is the
+// first of a sorted group; else from the data, since a string column's
+// min/max statistics order bytes, not ids (see CompareIDs). The starts of
+// a file are kept for the next range of it read by this process.
 func groupStarts(ctx context.Context, path string, rdr *file.Reader) ([]groupStart, error) {
+	key, keyed := startsKey(path)
+	if keyed {
+		if gs, ok := startsCache.get(key); ok {
+			return gs, nil
+		}
+	}
+	gs, err := readGroupStarts(ctx, path, rdr)
+	if err == nil && keyed {
+		startsCache.put(key, gs)
+	}
+	return gs, err
+}
+
+func readGroupStarts(ctx context.Context, path string, rdr *file.Reader) ([]groupStart, error) {
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 256}, memory.DefaultAllocator)
 	if err != nil {
 		return nil, &InputError{File: path, Err: err}
@@ -161,6 +181,9 @@ func groupStarts(ctx context.Context, path string, rdr *file.Reader) ([]groupSta
 	out := make([]groupStart, rdr.NumRowGroups())
 	for g := range out {
 		out[g].rows = rdr.MetaData().RowGroup(g).NumRows()
+		if out[g].id, out[g].ok = statsStart(rdr, g, leaf); out[g].ok {
+			continue
+		}
 		rr, err := fr.GetRecordReader(ctx, []int{leaf}, []int{g})
 		if err != nil {
 			return nil, &InputError{File: path, Err: err}
@@ -185,6 +208,77 @@ func groupStarts(ctx context.Context, path string, rdr *file.Reader) ([]groupSta
 		rr.Release()
 	}
 	return out, nil
+}
+
+// statsStart is row group g's first id from the statistics of column
+// leaf, when it is a signed integer column that has them: its ids compare
+// as numbers, as CompareIDs orders them.
+func statsStart(rdr *file.Reader, g, leaf int) (string, bool) {
+	switch lt := rdr.MetaData().Schema.Column(leaf).LogicalType().(type) {
+	case schema.NoLogicalType:
+	case schema.IntLogicalType:
+		if !lt.IsSigned() {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	cc, err := rdr.MetaData().RowGroup(g).ColumnChunk(leaf)
+	if err != nil {
+		return "", false
+	}
+	if set, err := cc.StatsSet(); err != nil || !set {
+		return "", false
+	}
+	st, err := cc.Statistics()
+	if err != nil || st == nil || !st.HasMinMax() {
+		return "", false
+	}
+	switch s := st.(type) {
+	case *metadata.Int64Statistics:
+		return strconv.FormatInt(s.Min(), 10), true
+	case *metadata.Int32Statistics:
+		return strconv.FormatInt(int64(s.Min()), 10), true
+	}
+	return "", false
+}
+
+// startsKey names a file's content for the cache of group starts: its
+// path, size and modification time.
+func startsKey(path string) (string, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano()), true
+}
+
+// startsCacheFiles bounds the files whose group starts a process keeps.
+const startsCacheFiles = 4096
+
+var startsCache = &groupStartsCache{m: map[string][]groupStart{}}
+
+// groupStartsCache keeps the group starts of the files read by range, so
+// that a worker reading many ranges of a part finds them once.
+type groupStartsCache struct {
+	mu sync.Mutex
+	m  map[string][]groupStart
+}
+
+func (c *groupStartsCache) get(key string) ([]groupStart, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gs, ok := c.m[key]
+	return gs, ok
+}
+
+func (c *groupStartsCache) put(key string, gs []groupStart) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= startsCacheFiles {
+		clear(c.m)
+	}
+	c.m[key] = gs
 }
 
 // groupsIn picks the contiguous row groups that may hold ids in r (group

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // writeUnitsBook writes a book of two parts with integer-like ids that
@@ -15,7 +17,8 @@ import (
 // 1) and small row groups in every table, so that a customer's invoices
 // straddle groups. Some customers have no customers row, only invoices.
 // Invoice number j (0-based) of part 1 gets amount 0 for each j in bad.
-func writeUnitsBook(t *testing.T, dir string, bad ...int) {
+// integerIDs writes customer_id as INT64 columns, else as text.
+func writeUnitsBook(t *testing.T, dir string, integerIDs bool, bad ...int) {
 	t.Helper()
 	must := func(err error) {
 		t.Helper()
@@ -78,23 +81,24 @@ func writeUnitsBook(t *testing.T, dir string, bad ...int) {
 				invs[j].Amount = 0
 			}
 		}
-		cw, err := NewCustomerWriter(path(Customers), schema)
+		o := writerOptions{integerIDs: integerIDs}
+		cw, err := newCustomerWriter(path(Customers), schema, o)
 		must(err)
 		every(7, func(k int) error { return cw.Write(custs[k : k+1]) }, cw.EndRowGroup, len(custs))
 		must(cw.Close())
-		iw, err := NewInvoiceWriter(path(Invoices))
+		iw, err := newInvoiceWriter(path(Invoices), o)
 		must(err)
 		every(5, func(k int) error { return iw.Write(invs[k : k+1]) }, iw.EndRowGroup, len(invs))
 		must(iw.Close())
-		sw, err := NewStatementWriter(path(Statements))
+		sw, err := newStatementWriter(path(Statements), o)
 		must(err)
 		every(11, func(k int) error { return sw.Write(sts[k : k+1]) }, sw.EndRowGroup, len(sts))
 		must(sw.Close())
-		dw, err := NewDefaultWriter(path(Defaults))
+		dw, err := newDefaultWriter(path(Defaults), o)
 		must(err)
 		every(3, func(k int) error { return dw.Write(defs[k : k+1]) }, dw.EndRowGroup, len(defs))
 		must(dw.Close())
-		ow, err := NewObservationWriter(path(Observations))
+		ow, err := newObservationWriter(path(Observations), o)
 		must(err)
 		every(4, func(k int) error { return ow.Write(obs[k : k+1]) }, ow.EndRowGroup, len(obs))
 		must(ow.Close())
@@ -128,9 +132,14 @@ func readUnits(t *testing.T, b *Book, units []Unit, logs *[]*SkipLog) ([]*Histor
 }
 
 func TestUnitsReadAsTheWholeBook(t *testing.T) {
+	t.Run("text ids", func(t *testing.T) { unitsReadAsTheWholeBook(t, false) })
+	t.Run("integer ids", func(t *testing.T) { unitsReadAsTheWholeBook(t, true) })
+}
+
+func unitsReadAsTheWholeBook(t *testing.T, integerIDs bool) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeUnitsBook(t, dir)
+	writeUnitsBook(t, dir, integerIDs)
 	b, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +189,18 @@ func TestUnitsReadAsTheWholeBook(t *testing.T) {
 	if skipped == 0 {
 		t.Errorf("the last unit %v reads invoices from the file's first row group", u.Range)
 	}
+	// Group starts come from the statistics of integer ids only: those of
+	// text ids order bytes ("10" < "9"). Invoices rows 10-14 (customers 1
+	// to 6 have 9) start with customer 7's second.
+	rdr, err := file.OpenParquetFile(b.Files(Invoices)[0], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := statsStart(rdr, 2, 0)
+	rdr.Close()
+	if ok != integerIDs || (ok && id != "7") {
+		t.Errorf("the statistics give the third invoice group's start as %q, %v; want %q, %v", id, ok, "7", integerIDs)
+	}
 	// Whole parts: one unit each.
 	if units, err := b.Units(ctx, 0); err != nil || len(units) != 2 || !units[0].Range.Open() || !units[1].Range.Open() {
 		t.Errorf("Units(0) = %v, %v; want the two parts whole", units, err)
@@ -190,7 +211,7 @@ func TestUnitReportsBadRowAtItsFileRow(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	const bad = 137 // row 138 of invoices/part-00001, in its 28th row group
-	writeUnitsBook(t, dir, bad)
+	writeUnitsBook(t, dir, false, bad)
 	b, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +235,7 @@ func TestUnitsCountEachSkippedRowOnce(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bad := []int{0, 4, 5, 61, 62, 63, 64, 65, 137, 190}
-	writeUnitsBook(t, dir, bad...)
+	writeUnitsBook(t, dir, false, bad...)
 	open := func() *Book {
 		b, err := Open(dir)
 		if err != nil {
@@ -274,6 +295,21 @@ func TestUnitsCountEachSkippedRowOnce(t *testing.T) {
 	for _, j := range bad {
 		if _, found := slices.BinarySearch(rows, int64(j+1)); !found {
 			t.Errorf("no unit's log gives row %d of invoices/part-00001 (have %v)", j+1, rows)
+		}
+	}
+}
+
+func TestCSVAndSingleGroupPartsAreOneUnit(t *testing.T) {
+	for _, ext := range []string{".csv", ".parquet"} {
+		dir := t.TempDir()
+		writeSampleBook(t, dir, ext) // customers in one file, of one row group
+		b, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units, err := b.Units(context.Background(), 1)
+		if err != nil || len(units) != 1 || !units[0].Range.Open() {
+			t.Errorf("%s: units %v, %v; want the whole book", ext, units, err)
 		}
 	}
 }
