@@ -99,7 +99,7 @@ const defaultUnitCustomers = 50_000
 // unitCustomersFlag is --unit-customers, for every command.
 func unitCustomersFlag(fs *flag.FlagSet) *int {
 	return fs.Int("unit-customers", defaultUnitCustomers,
-		"about how many customers a unit of work holds: a part of the book stored in many row groups is split at row-group starts of its customers table into ranges of customers, each a worker's element and a shard (0: whole parts; a book on a Beam filesystem is read in whole parts)")
+		"about how many customers a unit of work holds: a part of the book stored in many row groups is split at row-group starts of its customers table into ranges of customers, each a worker's element and a shard (0: whole parts). The launcher reads the customers tables to plan them; those of a book on a Beam filesystem it copies first")
 }
 
 // planUnits is the book's units of work for --unit-customers n.
@@ -110,7 +110,7 @@ func planUnits(ctx context.Context, book *datasets.Book, n int) ([]datasets.Unit
 	return book.Units(ctx, n)
 }
 
-// wholeParts is one unit per part, for a book on a Beam filesystem.
+// wholeParts is one unit per part.
 func wholeParts(parts int) []datasets.Unit {
 	units := make([]datasets.Unit, parts)
 	for k := range units {
@@ -175,7 +175,12 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		}
 		book = &datasets.Book{Dir: job.Book, Meta: meta}
 		job.Parts = len(job.Remote.Parts)
-		job.Units = wholeParts(job.Parts)
+		if *o.unitCustomers < 0 {
+			return fmt.Errorf("--unit-customers %d: want 0 (whole parts) or more", *o.unitCustomers)
+		}
+		if job.Units, err = job.Remote.units(ctx, *o.unitCustomers); err != nil {
+			return err
+		}
 	} else {
 		if book, err = datasets.Open(job.Book); err != nil {
 			return err

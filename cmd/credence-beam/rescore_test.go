@@ -349,7 +349,8 @@ func TestRescoreBadRowStops(t *testing.T) {
 }
 
 // A book and an output on a Beam filesystem (memfs://, in this process,
-// as gs:// or s3:// would be with credentials) give the same rows.
+// as gs:// or s3:// would be with credentials) give the same rows, in
+// units of ranges of customers and of whole parts.
 func TestRescoreOnBeamFilesystem(t *testing.T) {
 	f := testFixture(t)
 	err := filepath.Walk(f.book, func(path string, info os.FileInfo, err error) error {
@@ -371,13 +372,14 @@ func TestRescoreOnBeamFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	want := filepath.Join(dir, "single.parquet")
 	single(t, f, asOf, want, "")
-	if _, err := pipeline(t, "--book", "memfs://book", "--as-of", asOf.String(), "--out", "memfs://out/scores.parquet"); err != nil {
+	if _, err := pipeline(t, "--book", "memfs://book", "--as-of", asOf.String(), "--out", "memfs://out/scores.parquet",
+		"--unit-customers", smallUnits); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	files, err := shardSet(ctx, "memfs://out/scores.parquet")
-	if err != nil || len(files) != 4 {
-		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
+	if units := fixtureUnits(t, f); err != nil || len(files) != units {
+		t.Fatalf("shards on memfs %v, %v; want %d, one per unit", files, err, units)
 	}
 	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
 	if _, err := readFile(ctx, "memfs://out/scores.parquet.report.json"); err != nil {
