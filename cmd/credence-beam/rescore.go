@@ -107,8 +107,19 @@ func planUnits(ctx context.Context, book *datasets.Book, n int) ([]datasets.Unit
 	if n < 0 {
 		return nil, fmt.Errorf("--unit-customers %d: want 0 (whole parts) or more", n)
 	}
-	return book.Units(ctx, n)
+	units, err := book.Units(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(units) > maxShards {
+		return nil, fmt.Errorf("--unit-customers %d makes %d units of work, more than the %d shards an output may have: give a larger one", n, len(units), maxShards)
+	}
+	return units, nil
 }
+
+// maxShards is the most shards of an output (datasets.ShardPath's five
+// digits).
+const maxShards = 99999
 
 // wholeParts is one unit per part.
 func wholeParts(parts int) []datasets.Unit {
