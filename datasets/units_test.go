@@ -313,3 +313,65 @@ func TestCSVAndSingleGroupPartsAreOneUnit(t *testing.T) {
 		}
 	}
 }
+
+// A table not sorted by customer_id is read from its sorted copy, by
+// range too.
+func TestUnitsOfABookWithAnUnsortedTable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeUnitsBook(t, dir, false)
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := b.Partitions()[1].ReadAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var invs []Invoice
+	for _, h := range hs {
+		invs = append(invs, h.Invoices...)
+	}
+	slices.Reverse(invs)
+	w, err := NewInvoiceWriter(filepath.Join(dir, "invoices", "part-00001.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range invs {
+		if err := w.Write(invs[k : k+1]); err != nil {
+			t.Fatal(err)
+		}
+		if k%5 == 4 {
+			if err := w.EndRowGroup(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = OpenWith(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, sorted := b.SourceFiles(Invoices); !sorted {
+		t.Fatal("the reversed invoices are read as they are")
+	}
+	whole, err := b.ReadAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, err := b.Units(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) < 8 {
+		t.Fatalf("%d units; want the customers' row groups to split the book", len(units))
+	}
+	got, errs := readUnits(t, b, units, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if !reflect.DeepEqual(got, whole) {
+		t.Fatal("the units read other histories than the whole book")
+	}
+}
