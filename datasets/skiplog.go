@@ -19,8 +19,9 @@ const SkipExamples = 5
 // rows a tolerant reader skipped and the values it read with a notice
 // (timestamps read as their UTC date), counted per reason with the first
 // examples located by file, row and column. Every reader of a book adds to
-// the book's log; reading the same file twice does not count its rows
-// twice. It is safe for concurrent use, and a nil *SkipLog is empty.
+// the book's log; reading the same file (or range of customers of it, see
+// Book.Range) twice does not count its rows twice, and the ranges of a
+// file add up. It is safe for concurrent use, and a nil *SkipLog is empty.
 type SkipLog struct {
 	mu      sync.Mutex
 	reasons map[string]*skipEntry
