@@ -167,8 +167,8 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	partCol := unitNumbers(s, len(job.Units))
-	tally := beam.Combine(s, &mergeTalliesFn{Schema: book.Schema}, beam.ParDo(s, &tallyPartFn{Job: job}, partCol))
+	unitCol := unitNumbers(s, len(job.Units))
+	tally := beam.Combine(s, &mergeTalliesFn{Schema: book.Schema}, beam.ParDo(s, &tallyPartFn{Job: job}, unitCol))
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "tally.bin")}, tally)
 	contexts := beam.Create(s, []byte{})
 	if cfg.Features.Portfolio != nil {
@@ -178,10 +178,10 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		counts := beam.ParDo(s, &featurePortfolioFn{Job: job}, partCol, beam.SideInput{Input: tally})
+		counts := beam.ParDo(s, &featurePortfolioFn{Job: job}, unitCol, beam.SideInput{Input: tally})
 		contexts = beam.Combine(s, &mergePortfoliosFn{Set: set}, counts)
 	}
-	counts := beam.ParDo(s, &observePartFn{Job: job}, partCol, beam.SideInput{Input: tally}, beam.SideInput{Input: contexts})
+	counts := beam.ParDo(s, &observePartFn{Job: job}, unitCol, beam.SideInput{Input: tally}, beam.SideInput{Input: contexts})
 	beam.ParDo0(s, &writeCountsFn{Path: join(job.Staging, "counts.json")}, beam.Combine(s, addCounts, counts))
 	if err := beamx.Run(ctx, p); err != nil {
 		removeAll(ctx, job.Staging)

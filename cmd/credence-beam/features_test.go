@@ -169,3 +169,17 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 		t.Errorf("a CSV sample: exit %d, %q", code, stderr.String())
 	}
 }
+
+// A negative --unit-customers is refused before anything runs.
+func TestNegativeUnitCustomersRefused(t *testing.T) {
+	f := testFixture(t)
+	out := filepath.Join(t.TempDir(), "features.csv")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(context.Background(), "features", []string{"--book", f.book, "--unit-customers", "-1", "--out", out}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "--unit-customers -1") {
+		t.Errorf("exit %d, %q; want 1 and a word on --unit-customers", code, stderr.String())
+	}
+	if _, err := pipeline(t, "--book", f.book, "--unit-customers", "-1", "--out", out); err == nil || !strings.Contains(err.Error(), "--unit-customers -1") {
+		t.Errorf("rescore: %v; want a word on --unit-customers", err)
+	}
+}

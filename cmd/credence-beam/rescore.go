@@ -350,7 +350,7 @@ func shardSet(ctx context.Context, out string) ([]string, error) {
 
 func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	partCol := unitNumbers(s, len(job.Units))
+	unitCol := unitNumbers(s, len(job.Units))
 	// The portfolio contexts of the whole book: each unit's counts,
 	// merged, given to every unit's scoring; none for a model that reads
 	// none.
@@ -364,12 +364,12 @@ func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) 
 		if job.AsOf != datasets.NoDate {
 			dates = beam.Create(s, int32(features.PortfolioDate(job.AsOf)))
 		} else {
-			dates = beam.ParDo(s, &partDatesFn{Job: job}, partCol)
+			dates = beam.ParDo(s, &partDatesFn{Job: job}, unitCol)
 		}
-		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, partCol, beam.SideInput{Input: dates})
+		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, unitCol, beam.SideInput{Input: dates})
 		contexts = beam.Combine(s, &mergePortfoliosFn{Set: art.FeatureSet, Rule: rule}, counts)
 	}
-	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, partCol, beam.SideInput{Input: contexts})
+	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, unitCol, beam.SideInput{Input: contexts})
 	summary := beam.Combine(s, &mergeSummariesFn{}, sums)
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "summary.bin")}, summary)
 	if job.Compare {
