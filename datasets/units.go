@@ -51,9 +51,11 @@ type Unit struct {
 
 // Units plans the book's units of work: each part (see Partitions) split
 // at row-group starts of its customers table into ranges of about
-// maxCustomers customers (at least that many, but for a part's last). A
-// part stored as CSV, one without a customers table or with a single row
-// group, and every part when maxCustomers <= 0, is one unit. The first
+// maxCustomers customers (at least that many, but for a part's last,
+// which holds at least half as many: a smaller tail joins the unit
+// before it). A part stored as CSV, one without a customers table or
+// with a single row group, and every part when maxCustomers <= 0, is one
+// unit. The first
 // unit of a part is open below and the last open above, so customers
 // found only in other tables are read too.
 func (b *Book) Units(ctx context.Context, maxCustomers int) ([]Unit, error) {
@@ -133,6 +135,9 @@ func (b *Book) unitStarts(ctx context.Context, maxCustomers int64) ([]string, er
 			floor, haveFloor = g.id, true
 		}
 		rows += g.rows
+	}
+	if len(starts) > 0 && rows < maxCustomers/2 {
+		starts = starts[:len(starts)-1] // a small tail joins the unit before it
 	}
 	return starts, nil
 }

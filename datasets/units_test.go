@@ -152,18 +152,42 @@ func unitsReadAsTheWholeBook(t *testing.T, integerIDs bool) {
 	if len(whole) != 259 || whole[8].CustomerID != "9" || whole[9].CustomerID != "10" || whole[99].CustomerID != "100" {
 		t.Fatalf("the book reads %d customers; want 259 in numeric order", len(whole))
 	}
-	units, err := b.Units(ctx, 20)
+	// Row groups of 7 customers: units of 4 groups, the last 2 of each
+	// part (8 customers) joining the one before.
+	units, err := b.Units(ctx, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(units) < 8 {
-		t.Fatalf("%d units of 2 parts at 20 customers; want at least 8: %v", len(units), units)
+		t.Fatalf("%d units of 2 parts at 25 customers; want at least 8: %v", len(units), units)
 	}
 	for i, u := range units {
 		first := i == 0 || units[i-1].Part != u.Part
 		last := i == len(units)-1 || units[i+1].Part != u.Part
 		if u.Range.HasLo == first || u.Range.HasHi == last || (!first && units[i-1].Range.Hi != u.Range.Lo) {
 			t.Errorf("unit %d %v of part %d: want ranges that tile each part, open at its ends", i, u.Range, u.Part)
+		}
+	}
+	// Each unit holds at least 25 customers, but a part's last at least
+	// half as many.
+	for i, u := range units {
+		ub, err := b.OpenUnit(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, err := ub.ReadAll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, h := range hs {
+			if h.Customer != nil {
+				n++
+			}
+		}
+		last := i == len(units)-1 || units[i+1].Part != u.Part
+		if n < 25 && !last || n < 12 {
+			t.Errorf("unit %d %v holds %d customers; want about 25", i, u.Range, n)
 		}
 	}
 	got, errs := readUnits(t, b, units, nil)

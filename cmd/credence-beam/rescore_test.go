@@ -76,7 +76,8 @@ func (f *fixture) build() error {
 	cfg := synth.DefaultConfig()
 	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart = fixtureCustomers, 24, 5, fixtureCustomers/4
 	// Row groups of 64 rows, so that --unit-customers 100 splits each
-	// part of 300 customers in three.
+	// part of 300 customers in two (128 and 172: a tail of 44 joins the
+	// unit before it).
 	cfg.RowGroupRows = 64
 	if _, err := synth.Generate(ctx, cfg, f.book, "", nil); err != nil {
 		return err
