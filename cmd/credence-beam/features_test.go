@@ -104,7 +104,7 @@ func sameMatrix(t *testing.T, portfolio bool) {
 	}
 }
 
-// The training sample drawn part by part on Prism holds exactly the rows
+// The training sample drawn unit by unit on Prism holds exactly the rows
 // and weights `credence sample` draws from the whole book, and its shards'
 // metadata add up to the single file's.
 func TestSampleMatchesSingleMachine(t *testing.T) {
@@ -143,12 +143,12 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 	out := filepath.Join(dir, "beam", "sample.parquet")
 	var stdout, stderr bytes.Buffer
 	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
-		"--non-default-rate", "0.25", "--seed", "7", "--unit-customers", "0", "--out", out}
+		"--non-default-rate", "0.25", "--seed", "7", "--unit-customers", smallUnits, "--out", out}
 	if code := runCommand(ctx, "sample", args, &stdout, &stderr); code != 0 {
 		t.Fatalf("credence-beam sample: %s", stderr.String())
 	}
-	if shards, err := datasets.Shards(out); err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if shards, err := datasets.Shards(out); err != nil || len(shards) != fixtureUnits(t, f) {
+		t.Fatalf("shards %v, %v; want one per unit", shards, err)
 	}
 	got, gotMeta, err := train.ReadSample(ctx, out)
 	if err != nil {
