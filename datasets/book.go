@@ -41,6 +41,8 @@ type Book struct {
 	// sources are the book's own files of the tables read from a sorted
 	// copy.
 	sources map[Table][]string
+	// ids, when set, is the range of customers the readers see (Range).
+	ids *IDRange
 }
 
 // Open finds the tables of the book in dir and reads book.yaml. A table
@@ -113,7 +115,7 @@ func (b *Book) Only(tables ...Table) *Book {
 
 // rules are what the book asks of a reader of its tables.
 func (b *Book) rules() readRules {
-	return readRules{tolerant: b.Tolerant, log: b.Skipped, dates: b.Dates, currency: b.currency}
+	return readRules{tolerant: b.Tolerant, log: b.Skipped, dates: b.Dates, currency: b.currency, ids: b.ids}
 }
 
 // Has reports whether the book holds table t.

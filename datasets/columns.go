@@ -64,15 +64,30 @@ type fileColumn struct {
 
 // openSource opens path and selects the named columns.
 func openSource(ctx context.Context, path string, names []string) (source, []fileColumn, error) {
+	src, cols, _, err := openSourceIn(ctx, path, names, nil)
+	return src, cols, err
+}
+
+// openSourceIn is openSource reading, of a Parquet file, only the row
+// groups that may hold ids in ids (nil: every group); skipped is the
+// number of rows before the first group read.
+func openSourceIn(ctx context.Context, path string, names []string, ids *IDRange) (src source, cols []fileColumn, skipped int64, err error) {
 	format, err := FormatOf(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if format == FormatParquet {
-		return openParquet(ctx, path, names)
+		return openParquet(ctx, path, names, ids)
 	}
-	return openCSV(path, format == FormatCSVGzip, names)
+	src, cols, err = openCSV(path, format == FormatCSVGzip, names)
+	return src, cols, 0, err
 }
+
+// emptySource is a file of which no row is wanted.
+type emptySource struct{}
+
+func (emptySource) Next() (*batch, error) { return nil, io.EOF }
+func (emptySource) Close() error          { return nil }
 
 // ---- Parquet through Arrow ----
 
@@ -82,6 +97,7 @@ type parquetSource struct {
 	rdr     *file.Reader
 	fr      *pqarrow.FileReader
 	indices []int // leaf columns read
+	groups  []int // row groups read (nil: all)
 	rr      pqarrow.RecordReader
 	names   []string
 	want    []int // position in the record of each requested column, -1 if absent; nil until the first batch
@@ -89,11 +105,28 @@ type parquetSource struct {
 	batch   batch
 }
 
-func openParquet(ctx context.Context, path string, names []string) (source, []fileColumn, error) {
+func openParquet(ctx context.Context, path string, names []string, ids *IDRange) (source, []fileColumn, int64, error) {
 	rdr, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return nil, nil, &InputError{File: path, Err: err}
+		return nil, nil, 0, &InputError{File: path, Err: err}
 	}
+	var groups []int // nil: every group
+	var skipped int64
+	if ids != nil && rdr.NumRowGroups() > 1 {
+		starts, err := groupStarts(ctx, path, rdr)
+		if err != nil {
+			rdr.Close()
+			return nil, nil, 0, err
+		}
+		groups, skipped = groupsIn(starts, *ids)
+	}
+	src, cols, err := openParquetGroups(ctx, path, rdr, names, groups)
+	return src, cols, skipped, err
+}
+
+// openParquetGroups reads the row groups groups (nil: all) of rdr, which
+// it closes on an error.
+func openParquetGroups(ctx context.Context, path string, rdr *file.Reader, names []string, groups []int) (source, []fileColumn, error) {
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchRows}, memory.DefaultAllocator)
 	if err != nil {
 		rdr.Close()
@@ -130,12 +163,16 @@ func openParquet(ctx context.Context, path string, names []string) (source, []fi
 		rdr.Close()
 		return nil, nil, &InputError{File: path, Err: fmt.Errorf("none of the columns %v", names)}
 	}
-	rr, err := fr.GetRecordReader(ctx, indices, nil)
+	if groups != nil && len(groups) == 0 {
+		rdr.Close()
+		return emptySource{}, cols, nil
+	}
+	rr, err := fr.GetRecordReader(ctx, indices, groups)
 	if err != nil {
 		rdr.Close()
 		return nil, nil, &InputError{File: path, Err: err}
 	}
-	return &parquetSource{ctx: ctx, path: path, rdr: rdr, fr: fr, indices: indices, rr: rr, names: names,
+	return &parquetSource{ctx: ctx, path: path, rdr: rdr, fr: fr, indices: indices, groups: groups, rr: rr, names: names,
 		batch: batch{cols: make([]column, len(names))}}, cols, nil
 }
 
@@ -206,7 +243,7 @@ func (s *parquetSource) columnError(err error) error {
 		e.Err = fmt.Errorf("%w: a page header is over Arrow's 4 MiB limit, as when a value of several MB is stored in the page statistics; rewrite the file without page statistics (or with shorter values)", err)
 	}
 	for _, idx := range s.indices {
-		rr, rerr := s.fr.GetRecordReader(s.ctx, []int{idx}, nil)
+		rr, rerr := s.fr.GetRecordReader(s.ctx, []int{idx}, s.groups)
 		if rerr != nil {
 			continue
 		}

@@ -8,6 +8,9 @@
 // customer's complete history at a time in customer_id order (CompareIDs),
 // so memory is bounded by the largest customer rather than by the book; a
 // table in another order is sorted once into a cached copy by Open.
+// Partitions and Units split a book into units of work (its parts, and
+// ranges of customers of a part by its row groups) that are read
+// independently and together give the whole book.
 // Every reader applies the book's rules (plausible dates, currency, finite
 // attributes) and records what a tolerant read skipped in the book's
 // SkipLog.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -18,17 +19,58 @@ const SkipExamples = 5
 // rows a tolerant reader skipped and the values it read with a notice
 // (timestamps read as their UTC date), counted per reason with the first
 // examples located by file, row and column. Every reader of a book adds to
-// the book's log; reading the same file twice does not count its rows
-// twice. It is safe for concurrent use, and a nil *SkipLog is empty.
+// the book's log; reading the same file (or range of customers of it, see
+// Book.Range) twice does not count its rows twice, and the ranges of a
+// file add up. It is safe for concurrent use, and a nil *SkipLog is empty.
 type SkipLog struct {
 	mu      sync.Mutex
 	reasons map[string]*skipEntry
 }
 
 type skipEntry struct {
-	notice   bool
+	notice bool
+	// perFile counts per pass key (see passKey): a whole file, or the
+	// range of customers of it that one reader saw.
 	perFile  map[string]int64
 	examples []*InputError
+}
+
+// passSep separates a file from the range of customers read of it in a
+// pass key.
+const passSep = "\x00"
+
+// passKey names what one reader read of file: all of it, or the
+// customers in ids. A second pass with the same key counts once.
+func passKey(file string, ids *IDRange) string {
+	if ids == nil {
+		return file
+	}
+	return file + passSep + ids.String()
+}
+
+// rows counts e's rows: per file, the largest of a whole pass and the sum
+// of its ranges, which do not overlap, so that reading a file whole and
+// range by range does not count its rows twice.
+func (e *skipEntry) rows() int64 {
+	whole := map[string]int64{}
+	ranges := map[string]int64{}
+	for key, n := range e.perFile {
+		if file, _, ranged := strings.Cut(key, passSep); ranged {
+			ranges[file] += n
+		} else {
+			whole[file] = n
+		}
+	}
+	var n int64
+	for file, w := range whole {
+		n += max(w, ranges[file])
+	}
+	for file, r := range ranges {
+		if _, ok := whole[file]; !ok {
+			n += r
+		}
+	}
+	return n
 }
 
 // SkipReason is one reason of a SkipLog.
@@ -73,9 +115,10 @@ func (c fileCounts) add(reason string, notice bool, e *InputError) {
 	}
 }
 
-// mergeFile adds one pass over file: a second pass over the same file
-// (a command reading the book twice) keeps the larger count.
-func (l *SkipLog) mergeFile(file string, counts fileCounts) {
+// mergeFile adds one pass (see passKey): a second pass over the same
+// file or range (a command reading the book twice) keeps the larger
+// count.
+func (l *SkipLog) mergeFile(pass string, counts fileCounts) {
 	if l == nil || len(counts) == 0 {
 		return
 	}
@@ -87,7 +130,7 @@ func (l *SkipLog) mergeFile(file string, counts fileCounts) {
 			e = &skipEntry{notice: p.notice, perFile: map[string]int64{}}
 			l.reasons[reason] = e
 		}
-		e.perFile[file] = max(e.perFile[file], p.rows)
+		e.perFile[pass] = max(e.perFile[pass], p.rows)
 		for _, x := range p.examples {
 			if len(e.examples) >= SkipExamples {
 				break
@@ -111,9 +154,7 @@ func (l *SkipLog) Reasons() []SkipReason {
 	out := make([]SkipReason, 0, len(l.reasons))
 	for reason, e := range l.reasons {
 		r := SkipReason{Reason: reason, Notice: e.notice, Examples: []SkipExample{}}
-		for _, n := range e.perFile {
-			r.Rows += n
-		}
+		r.Rows = e.rows()
 		for _, x := range e.examples {
 			r.Examples = append(r.Examples, SkipExample{File: x.File, Row: x.Row, Column: x.Column, Error: x.Error()})
 		}
@@ -250,7 +291,8 @@ func (l *SkipLog) mergeLog(other *SkipLog) {
 		return
 	}
 	for reason, es := range other.state() {
-		for file, n := range es.PerFile {
+		for pass, n := range es.PerFile {
+			file, _, _ := strings.Cut(pass, passSep)
 			c := fileCounts{}
 			p := &pendingSkips{notice: es.Notice, rows: n}
 			for _, x := range es.Examples {
@@ -259,7 +301,7 @@ func (l *SkipLog) mergeLog(other *SkipLog) {
 				}
 			}
 			c[reason] = p
-			l.mergeFile(file, c)
+			l.mergeFile(pass, c)
 		}
 	}
 }

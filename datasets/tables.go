@@ -384,6 +384,9 @@ type readRules struct {
 	log      *SkipLog // nil: nothing is recorded
 	dates    DateRange
 	currency *currencyCheck
+	// ids, when set, limits reading to the customers in the range (see
+	// Book.Range).
+	ids *IDRange
 }
 
 func newTableReader[T any](ctx context.Context, spec tableSpec[T], files []string, rules readRules) *tableReader[T] {
@@ -395,7 +398,7 @@ func newTableReader[T any](ctx context.Context, spec tableSpec[T], files []strin
 // flushLog hands the current file's skips and notices to the book's log.
 func (r *tableReader[T]) flushLog() {
 	if len(r.pending) > 0 {
-		r.rules.log.mergeFile(r.file, r.pending)
+		r.rules.log.mergeFile(passKey(r.file, r.rules.ids), r.pending)
 		r.pending = fileCounts{}
 	}
 }
@@ -454,7 +457,7 @@ func (r *tableReader[T]) fill() error {
 }
 
 func (r *tableReader[T]) open(path string) error {
-	src, cols, err := openSource(r.ctx, path, r.spec.columns)
+	src, cols, skipped, err := openSourceIn(r.ctx, path, r.spec.columns, r.rules.ids)
 	if err != nil {
 		return err
 	}
@@ -468,7 +471,7 @@ func (r *tableReader[T]) open(path string) error {
 			return &InputError{File: path, Column: c, Err: ErrMissingColumn}
 		}
 	}
-	r.src, r.file, r.rowBase = src, path, 0
+	r.src, r.file, r.rowBase = src, path, skipped
 	return nil
 }
 
@@ -481,6 +484,9 @@ func (r *tableReader[T]) decodeBatch(b *batch) error {
 	r.pos = 0
 	for i := 0; i < b.n; i++ {
 		row := r.rowBase + int64(i) + 1
+		if r.rules.ids != nil && !inRange(b, i, r.rules.ids) {
+			continue
+		}
 		r.rows = append(r.rows, *new(T))
 		rec := &r.rows[len(r.rows)-1]
 		r.dec.timed = r.dec.timed[:0]
@@ -509,6 +515,18 @@ func (r *tableReader[T]) decodeBatch(b *batch) error {
 	}
 	r.rowBase += int64(b.n)
 	return nil
+}
+
+// inRange reports whether row i's customer_id (column 0 of every table)
+// lies in ids; a row whose id is null or unreadable counts as in, so
+// that its error is reported.
+func inRange(b *batch, i int, ids *IDRange) bool {
+	c := b.cols[0]
+	if c == nil || c.Null(i) {
+		return true
+	}
+	id, err := c.String(i)
+	return err != nil || ids.Contains(id)
 }
 
 // errTimeOfDay is the notice for a timestamp whose UTC time is not

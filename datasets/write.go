@@ -36,6 +36,7 @@ type Writer[T any] struct {
 	csvRow    func(*T, []string) []string
 	record    []string
 	pqRows    func([]T) error // tables with a dynamic schema
+	pqFlush   func() error    // ends the current row group
 	closeFunc func() error
 	done      bool
 }
@@ -121,6 +122,20 @@ func (w *Writer[T]) Write(rows []T) error {
 				return fmt.Errorf("write %s: %w", w.path, err)
 			}
 		}
+	}
+	return nil
+}
+
+// EndRowGroup ends the current Parquet row group, so that the rows
+// written next start a new one (Credence's readers can then skip the
+// groups outside a range of customers); a no-op for CSV. Row groups end
+// by themselves every RowGroupRows rows.
+func (w *Writer[T]) EndRowGroup() error {
+	if w.pqFlush == nil || w.done {
+		return nil
+	}
+	if err := w.pqFlush(); err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
 	}
 	return nil
 }
@@ -251,6 +266,7 @@ func fixedWriter[T, R any](w *Writer[T], conv func(*T) (R, error)) {
 		_, err := pw.Write(rows)
 		return err
 	}
+	w.pqFlush = pw.Flush
 	w.closeFunc = pw.Close
 }
 
@@ -460,6 +476,7 @@ func newCustomerWriter(path string, schema CustomerSchema, o writerOptions) (*Wr
 		_, err := pw.WriteRows(rows)
 		return err
 	}
+	w.pqFlush = pw.Flush
 	w.closeFunc = pw.Close
 	return w, nil
 }

@@ -48,7 +48,7 @@ func init() {
 
 type featuresOptions struct {
 	book, horizon, planStart, planEnd, out *string
-	dpd, planEvery, workers                *int
+	dpd, planEvery, workers, unitCustomers *int
 	deriveDefaults, tolerant, unlabelled   *bool
 	portfolio                              *bool
 	// rule draws a training sample (credence-beam sample); nil: the matrix.
@@ -70,6 +70,7 @@ func featuresFlags(fs *flag.FlagSet) *featuresOptions {
 		out:            fs.String("out", "", "matrix to write, as shards beside it: DIR/features.parquet writes DIR/features-00000-of-000NN.parquet … (.parquet, .csv or .csv.gz)"),
 		unlabelled:     fs.Bool("unlabelled", false, "also write censored and already-defaulted observations, with a null label"),
 		portfolio:      fs.Bool("portfolio", false, "add the features that see the portfolio (as credence train --portfolio)"),
+		unitCustomers:  unitCustomersFlag(fs),
 	}
 }
 
@@ -119,7 +120,8 @@ type featuresJob struct {
 	Book       string
 	Tolerant   bool
 	Parts      int
-	Config     []byte // backtest.ObservationConfig as JSON
+	Units      []datasets.Unit // element k is unit k, which writes shard k
+	Config     []byte          // backtest.ObservationConfig as JSON
 	Workers    int
 	Unlabelled bool
 	Out        string
@@ -158,16 +160,15 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	t0 := time.Now()
 	job := featuresJob{Book: book.Dir, Tolerant: book.Tolerant, Parts: len(book.Partitions()), Workers: *o.workers,
 		Unlabelled: *o.unlabelled, Out: *o.out, Staging: stagingDir(*o.out), Rule: o.rule}
+	if job.Units, err = planUnits(ctx, book, *o.unitCustomers); err != nil {
+		return err
+	}
 	if job.Config, err = json.Marshal(cfg); err != nil {
 		return err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	parts := make([]int, job.Parts)
-	for k := range parts {
-		parts[k] = k
-	}
-	partCol := beam.Reshuffle(s, beam.CreateList(s, parts))
-	tally := beam.Combine(s, &mergeTalliesFn{Schema: book.Schema}, beam.ParDo(s, &tallyPartFn{Job: job}, partCol))
+	unitCol := unitNumbers(s, len(job.Units))
+	tally := beam.Combine(s, &mergeTalliesFn{Schema: book.Schema}, beam.ParDo(s, &tallyPartFn{Job: job}, unitCol))
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "tally.bin")}, tally)
 	contexts := beam.Create(s, []byte{})
 	if cfg.Features.Portfolio != nil {
@@ -177,10 +178,10 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		counts := beam.ParDo(s, &featurePortfolioFn{Job: job}, partCol, beam.SideInput{Input: tally})
+		counts := beam.ParDo(s, &featurePortfolioFn{Job: job}, unitCol, beam.SideInput{Input: tally})
 		contexts = beam.Combine(s, &mergePortfoliosFn{Set: set}, counts)
 	}
-	counts := beam.ParDo(s, &observePartFn{Job: job}, partCol, beam.SideInput{Input: tally}, beam.SideInput{Input: contexts})
+	counts := beam.ParDo(s, &observePartFn{Job: job}, unitCol, beam.SideInput{Input: tally}, beam.SideInput{Input: contexts})
 	beam.ParDo0(s, &writeCountsFn{Path: join(job.Staging, "counts.json")}, beam.Combine(s, addCounts, counts))
 	if err := beamx.Run(ctx, p); err != nil {
 		removeAll(ctx, job.Staging)
@@ -191,7 +192,7 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		removeAll(ctx, job.Staging)
 		return err
 	}
-	if err := publishShards(ctx, job.Staging, job.Out, job.Parts); err != nil {
+	if err := publishShards(ctx, job.Staging, job.Out, len(job.Units)); err != nil {
 		return err
 	}
 	rows := c.Labelled
@@ -205,8 +206,8 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		}
 		rows = drawn.Defaults + drawn.NonDefaults
 	}
-	fmt.Fprintf(stdout, "wrote %s … in %s: %d rows × %d features (feature set %s) in %d shards\n",
-		mustShard(job.Out, 0, job.Parts), time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version, job.Parts)
+	fmt.Fprintf(stdout, "wrote %s … in %s: %d rows × %d features (feature set %s) in %d shards (units of %d parts)\n",
+		mustShard(job.Out, 0, len(job.Units)), time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version, len(job.Units), job.Parts)
 	if drawn != nil {
 		fmt.Fprintf(stdout, "sample: %s; %d defaults and %d non-defaults drawn\n", drawn.Rule, drawn.Defaults, drawn.NonDefaults)
 	}
@@ -246,12 +247,11 @@ func prepareFrom(book *datasets.Book, cfg backtest.ObservationConfig, tally []by
 	return backtest.FinishPrepare(book, cfg, t)
 }
 
-// featureParts is what each stage of the pipeline opens: the book, its
-// parts and the configuration.
+// featureParts is what each stage of the pipeline opens: the book and
+// the configuration.
 type featureParts struct {
-	book  *datasets.Book
-	parts []*datasets.Book
-	cfg   backtest.ObservationConfig
+	book *datasets.Book
+	cfg  backtest.ObservationConfig
 }
 
 func (f *featureParts) open(job *featuresJob) error {
@@ -264,10 +264,15 @@ func (f *featureParts) open(job *featuresJob) error {
 		return err
 	}
 	f.book.Tolerant = job.Tolerant
-	if f.parts = f.book.Partitions(); len(f.parts) != job.Parts {
-		return fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, len(f.parts), job.Parts)
+	if n := len(f.book.Partitions()); n != job.Parts {
+		return fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, n, job.Parts)
 	}
 	return nil
+}
+
+// unit opens unit k of the job's book.
+func (f *featureParts) unit(job *featuresJob, k int) (*datasets.Book, error) {
+	return f.book.OpenUnit(job.Units[k])
 }
 
 // tallyPartFn counts one part's levels and dates.
@@ -279,7 +284,11 @@ type tallyPartFn struct {
 func (f *tallyPartFn) Setup() error { return f.open(&f.Job) }
 
 func (f *tallyPartFn) ProcessElement(ctx context.Context, k int, emit func([]byte)) error {
-	t, err := backtest.TallyBook(ctx, f.parts[k], f.Job.Workers, nil)
+	unit, err := f.unit(&f.Job, k)
+	if err != nil {
+		return err
+	}
+	t, err := backtest.TallyBook(ctx, unit, f.Job.Workers, nil)
 	if err != nil {
 		return err
 	}
@@ -324,7 +333,11 @@ func (f *featurePortfolioFn) ProcessElement(ctx context.Context, k int, tally []
 		return err
 	}
 	rule := features.DefaultRule{DPDThreshold: prep.DPDThreshold}
-	acc, err := scoring.AccumulatePortfolios(ctx, f.parts[k], prep.Set, rule, f.Job.Workers, prep.PortfolioDates(), nil)
+	unit, err := f.unit(&f.Job, k)
+	if err != nil {
+		return err
+	}
+	acc, err := scoring.AccumulatePortfolios(ctx, unit, prep.Set, rule, f.Job.Workers, prep.PortfolioDates(), nil)
 	if err != nil {
 		return err
 	}
@@ -359,7 +372,11 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 			prep.Portfolios[c.Date] = c
 		}
 	}
-	shard := mustShard(join(f.Job.Staging, baseName(f.Job.Out)), k, f.Job.Parts)
+	unit, err := f.unit(&f.Job, k)
+	if err != nil {
+		return err
+	}
+	shard := mustShard(join(f.Job.Staging, baseName(f.Job.Out)), k, len(f.Job.Units))
 	if err := os.MkdirAll(f.Job.Staging, 0o755); err != nil {
 		return err
 	}
@@ -372,7 +389,7 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 	if err != nil {
 		return err
 	}
-	c, err := backtest.Observe(ctx, f.parts[k], prep, f.Job.Workers, f.Job.Unlabelled, w.Write)
+	c, err := backtest.Observe(ctx, unit, prep, f.Job.Workers, f.Job.Unlabelled, w.Write)
 	if err != nil {
 		w.Abort()
 		return err

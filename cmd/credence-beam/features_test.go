@@ -14,8 +14,8 @@ import (
 	"github.com/credence-risk/credence/train"
 )
 
-// The labelled matrix over a plan of twelve as-of dates, built part by
-// part on Prism, holds exactly the rows of `credence features`, in order:
+// The labelled matrix over a plan of twelve as-of dates, built range by
+// range of each part's customers on Prism, holds exactly the rows of `credence features`, in order:
 // the feature set fixed by the levels and dates of the whole book, merged
 // from its parts'.
 func TestFeaturesMatchSingleMachine(t *testing.T) { sameMatrix(t, false) }
@@ -32,7 +32,8 @@ func sameMatrix(t *testing.T, portfolio bool) {
 	// `credence features`: the same package calls the command makes.
 	cfg := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months},
 		Plan: features.Plan{Start: datasets.YMD(2023, 1, 1), End: datasets.YMD(2023, 12, 1), EveryMonths: 1}}
-	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01"}
+	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
+		"--unit-customers", smallUnits}
 	if portfolio {
 		cfg.Features.Portfolio = &features.PortfolioConfig{}
 		args = append(args, "--portfolio")
@@ -61,8 +62,8 @@ func sameMatrix(t *testing.T, portfolio bool) {
 		t.Fatalf("credence-beam features: %s", stderr.String())
 	}
 	shards, err := datasets.Shards(out)
-	if err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if units := fixtureUnits(t, f); err != nil || len(shards) != units {
+		t.Fatalf("shards %v, %v; want %d, one per unit", shards, err, units)
 	}
 	single, err := os.ReadFile(singleOut)
 	if err != nil {
@@ -103,7 +104,7 @@ func sameMatrix(t *testing.T, portfolio bool) {
 	}
 }
 
-// The training sample drawn part by part on Prism holds exactly the rows
+// The training sample drawn unit by unit on Prism holds exactly the rows
 // and weights `credence sample` draws from the whole book, and its shards'
 // metadata add up to the single file's.
 func TestSampleMatchesSingleMachine(t *testing.T) {
@@ -142,12 +143,12 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 	out := filepath.Join(dir, "beam", "sample.parquet")
 	var stdout, stderr bytes.Buffer
 	args := []string{"--book", f.book, "--horizon", "6mo", "--plan-start", "2023-01-01", "--plan-end", "2023-12-01",
-		"--non-default-rate", "0.25", "--seed", "7", "--out", out}
+		"--non-default-rate", "0.25", "--seed", "7", "--unit-customers", smallUnits, "--out", out}
 	if code := runCommand(ctx, "sample", args, &stdout, &stderr); code != 0 {
 		t.Fatalf("credence-beam sample: %s", stderr.String())
 	}
-	if shards, err := datasets.Shards(out); err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if shards, err := datasets.Shards(out); err != nil || len(shards) != fixtureUnits(t, f) {
+		t.Fatalf("shards %v, %v; want one per unit", shards, err)
 	}
 	got, gotMeta, err := train.ReadSample(ctx, out)
 	if err != nil {
@@ -166,5 +167,19 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 	if code := runCommand(ctx, "sample", append(args[:len(args)-1], filepath.Join(dir, "x.csv")), &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "Parquet") {
 		t.Errorf("a CSV sample: exit %d, %q", code, stderr.String())
+	}
+}
+
+// A negative --unit-customers is refused before anything runs.
+func TestNegativeUnitCustomersRefused(t *testing.T) {
+	f := testFixture(t)
+	out := filepath.Join(t.TempDir(), "features.csv")
+	var stdout, stderr bytes.Buffer
+	code := runCommand(context.Background(), "features", []string{"--book", f.book, "--unit-customers", "-1", "--out", out}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "--unit-customers -1") {
+		t.Errorf("exit %d, %q; want 1 and a word on --unit-customers", code, stderr.String())
+	}
+	if _, err := pipeline(t, "--book", f.book, "--unit-customers", "-1", "--out", out); err == nil || !strings.Contains(err.Error(), "--unit-customers -1") {
+		t.Errorf("rescore: %v; want a word on --unit-customers", err)
 	}
 }

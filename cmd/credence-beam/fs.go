@@ -329,6 +329,57 @@ func (b *remoteBook) stage(ctx context.Context, k int, dir string) (*datasets.Bo
 	return datasets.Open(dir)
 }
 
+// units plans the book's units of work as planUnits plans a local
+// book's, from a copy of its customers tables (and book.yaml) staged in a
+// temporary folder; whole parts when --unit-customers is 0, the book has
+// no customers table, or its customers alone do not split into the
+// book's parts.
+func (b *remoteBook) units(ctx context.Context, n int) ([]datasets.Unit, error) {
+	if n == 0 {
+		return wholeParts(len(b.Parts)), nil
+	}
+	var files []string
+	for _, part := range b.Parts {
+		for _, f := range part {
+			rel := strings.TrimPrefix(f, b.Dir+"/")
+			if strings.HasPrefix(rel, string(datasets.Customers)+"/") || stripExt(rel) == string(datasets.Customers) {
+				files = append(files, f)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return wholeParts(len(b.Parts)), nil
+	}
+	tmp, err := os.MkdirTemp("", "credence-beam-plan-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if b.Meta != "" {
+		files = append(files, b.Meta)
+	}
+	for _, f := range files {
+		rel := strings.TrimPrefix(f, b.Dir+"/")
+		if err := download(ctx, f, filepath.Join(tmp, filepath.FromSlash(rel))); err != nil {
+			return nil, err
+		}
+	}
+	// The order is the workers' to check: any increasing boundaries
+	// split the book.
+	book, err := datasets.OpenWith(tmp, datasets.Options{KeepOrder: true})
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), tmp, b.Dir))
+	}
+	if len(book.Partitions()) != len(b.Parts) {
+		return wholeParts(len(b.Parts)), nil
+	}
+	units, err := planUnits(ctx, book, n)
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), tmp, b.Dir))
+	}
+	return units, nil
+}
+
 // meta reads the book's book.yaml.
 func (b *remoteBook) meta(ctx context.Context) (datasets.Meta, error) {
 	tmp, err := os.MkdirTemp("", "credence-beam-meta-")

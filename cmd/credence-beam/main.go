@@ -1,6 +1,8 @@
 // Command credence-beam runs Credence's batch work as Apache Beam
 // pipelines, for books too large for one machine: `credence-beam rescore`
-// scores every customer of a book part by part, with the same scorer,
+// scores every customer of a book unit by unit (a part of the book, or a
+// range of about --unit-customers customers of a part stored in many
+// row groups; see datasets.Book.Units), with the same scorer,
 // limit policy and output writer as `credence rescore`, and
 // `credence-beam features` builds the labelled feature matrix over a plan
 // of as-of dates as `credence features` does, and `credence-beam sample`
@@ -38,6 +40,10 @@ Usage:
   credence-beam rescore --registry DIR [--model VERSION] --book BOOK [--as-of DATE] --out DIR/scores.parquet [flags]
   credence-beam features --book BOOK [--plan-start DATE --plan-end DATE] --out DIR/features.parquet [flags]
   credence-beam sample --book BOOK --non-default-rate R [--seed N] --out DIR/sample.parquet [flags]
+
+Each command splits the book into units of work, one shard each: its parts, and
+a part stored in many row groups into ranges of about --unit-customers customers
+(default 50000; 0: whole parts).
 
 Every command takes Beam's flags too: --runner (prism, the default, in-process;
 flink, spark or universal with --endpoint HOST:PORT of a job server; dataflow with

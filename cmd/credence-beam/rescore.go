@@ -32,19 +32,23 @@ import (
 
 // The rescore pipeline:
 //
-//	part numbers ─ScorePart─┬─ shard k of n (staged) + the part's summary ─merge─ summary.bin
+//	unit numbers ─ScorePart─┬─ shard k of n (staged) + the unit's summary ─merge─ summary.bin
 //	                        └─ each customer's latest row ─┐
 //	previous shards ─ReadPrevious─ latest earlier rows ────┴─CoGroupByKey─Moves─merge─ moves.bin
 //
+// A unit of work is a part of the book, or for a part of many row groups
+// a range of its customers (datasets.Book.Units, --unit-customers); unit
+// k of n writes shard k of n, in book order.
+//
 // For a model that reads the portfolio features, ScorePart gets the
-// contexts of the whole book as a side input, merged from every part's
+// contexts of the whole book as a side input, merged from every unit's
 // counts at the context dates of the whole book:
 //
-//	part numbers ─PartDates─ context dates (of --as-of, or of the observations) ─▶ side input of
-//	part numbers ─AccumulatePart─ the part's counts ─merge─▶ side input of ScorePart
+//	unit numbers ─PartDates─ context dates (of --as-of, or of the observations) ─▶ side input of
+//	unit numbers ─AccumulatePart─ the unit's counts ─merge─▶ side input of ScorePart
 //
-// then, once every part is scored, the launcher moves the shards into
-// place and writes the report from the merged summary. A part is scored
+// then, once every unit is scored, the launcher moves the shards into
+// place and writes the report from the merged summary. A unit is scored
 // by rescore.RunPart, the code `credence rescore` runs on the whole book,
 // and written by rescore.Create, its writer.
 
@@ -71,21 +75,59 @@ func init() {
 
 type rescoreOptions struct {
 	registry, model, book, asOf, out, previous, report, limitPolicy *string
-	workers                                                         *int
+	workers, unitCustomers                                          *int
 }
 
 func rescoreFlags(fs *flag.FlagSet) *rescoreOptions {
 	return &rescoreOptions{
-		registry:    fs.String("registry", "", "model registry directory"),
-		model:       fs.String("model", "champion", "model version or label"),
-		book:        fs.String("book", "", "book directory (local, or gs://, s3://: any Beam filesystem linked in)"),
-		asOf:        fs.String("as-of", "", "score every customer as of this date (YYYY-MM-DD; default: the day after the book's observed_until)"),
-		out:         fs.String("out", "", "scores to write, as shards beside it: DIR/scores.parquet writes DIR/scores-00000-of-000NN.parquet … (.parquet, .csv or .csv.gz)"),
-		previous:    fs.String("previous", "", "an earlier rescore output (a file or a shard set) to compare with: grade migration and largest PD rises"),
-		report:      fs.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)"),
-		limitPolicy: fs.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)"),
-		workers:     fs.Int("workers", 0, "scoring goroutines per part (0: one per core)"),
+		registry:      fs.String("registry", "", "model registry directory"),
+		model:         fs.String("model", "champion", "model version or label"),
+		book:          fs.String("book", "", "book directory (local, or gs://, s3://: any Beam filesystem linked in)"),
+		asOf:          fs.String("as-of", "", "score every customer as of this date (YYYY-MM-DD; default: the day after the book's observed_until)"),
+		out:           fs.String("out", "", "scores to write, as shards beside it: DIR/scores.parquet writes DIR/scores-00000-of-000NN.parquet … (.parquet, .csv or .csv.gz)"),
+		previous:      fs.String("previous", "", "an earlier rescore output (a file or a shard set) to compare with: grade migration and largest PD rises"),
+		report:        fs.String("report", "", "report path without extension: PATH.html and PATH.json (default: OUT.report)"),
+		limitPolicy:   fs.String("limit-policy", "", "YAML file of the limit policy (keys as in limit.Policy; unset keys keep the defaults)"),
+		workers:       fs.Int("workers", 0, "scoring goroutines per unit of work (0: one per core)"),
+		unitCustomers: unitCustomersFlag(fs),
 	}
+}
+
+// defaultUnitCustomers is about how many customers a unit of work holds.
+const defaultUnitCustomers = 50_000
+
+// unitCustomersFlag is --unit-customers, for every command.
+func unitCustomersFlag(fs *flag.FlagSet) *int {
+	return fs.Int("unit-customers", defaultUnitCustomers,
+		"about how many customers a unit of work holds: a part of the book stored in many row groups is split at row-group starts of its customers table into ranges of customers, each a worker's element and a shard (0: whole parts). The launcher reads the customers tables to plan them; those of a book on a Beam filesystem it copies first")
+}
+
+// planUnits is the book's units of work for --unit-customers n.
+func planUnits(ctx context.Context, book *datasets.Book, n int) ([]datasets.Unit, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("--unit-customers %d: want 0 (whole parts) or more", n)
+	}
+	units, err := book.Units(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(units) > maxShards {
+		return nil, fmt.Errorf("--unit-customers %d makes %d units of work, more than the %d shards an output may have: give a larger one", n, len(units), maxShards)
+	}
+	return units, nil
+}
+
+// maxShards is the most shards of an output (datasets.ShardPath's five
+// digits).
+const maxShards = 99999
+
+// wholeParts is one unit per part.
+func wholeParts(parts int) []datasets.Unit {
+	units := make([]datasets.Unit, parts)
+	for k := range units {
+		units[k].Part = k
+	}
+	return units
 }
 
 // rescoreJob is what the launcher resolved: every worker gets it whole.
@@ -93,7 +135,8 @@ type rescoreJob struct {
 	Book    string
 	Remote  *remoteBook // nil for a local book
 	Parts   int
-	Model   []byte // the artifact, so that workers need no registry
+	Units   []datasets.Unit // element k is unit k, which writes shard k
+	Model   []byte          // the artifact, so that workers need no registry
 	Policy  limit.Policy
 	AsOf    datasets.Date
 	Workers int
@@ -143,11 +186,20 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		}
 		book = &datasets.Book{Dir: job.Book, Meta: meta}
 		job.Parts = len(job.Remote.Parts)
+		if *o.unitCustomers < 0 {
+			return fmt.Errorf("--unit-customers %d: want 0 (whole parts) or more", *o.unitCustomers)
+		}
+		if job.Units, err = job.Remote.units(ctx, *o.unitCustomers); err != nil {
+			return err
+		}
 	} else {
 		if book, err = openLaunched(job.Book); err != nil {
 			return err
 		}
 		job.Parts = len(book.Partitions())
+		if job.Units, err = planUnits(ctx, book, *o.unitCustomers); err != nil {
+			return err
+		}
 	}
 	if job.AsOf, err = o.resolveAsOf(ctx, book, job.Remote); err != nil {
 		return err
@@ -193,9 +245,9 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 	if err := writeFile(ctx, base+".json", js.Bytes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "rescored %d customers in %d parts with model %s in %s: %d rows to %s\n",
-		sum.Customers, job.Parts, sum.ModelVersion, elapsed.Round(time.Millisecond), sum.Rows,
-		mustShard(job.Out, 0, job.Parts)+" …")
+	fmt.Fprintf(stdout, "rescored %d customers in %d units of %d parts with model %s in %s: %d rows to %s\n",
+		sum.Customers, len(job.Units), job.Parts, sum.ModelVersion, elapsed.Round(time.Millisecond), sum.Rows,
+		mustShard(job.Out, 0, len(job.Units))+" …")
 	fmt.Fprintf(stdout, "report: %s.html\n", base)
 	return nil
 }
@@ -298,13 +350,9 @@ func shardSet(ctx context.Context, out string) ([]string, error) {
 
 func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	parts := make([]int, job.Parts)
-	for k := range parts {
-		parts[k] = k
-	}
-	partCol := beam.Reshuffle(s, beam.CreateList(s, parts))
-	// The portfolio contexts of the whole book: each part's counts,
-	// merged, given to every part's scoring; none for a model that reads
+	unitCol := unitNumbers(s, len(job.Units))
+	// The portfolio contexts of the whole book: each unit's counts,
+	// merged, given to every unit's scoring; none for a model that reads
 	// none.
 	contexts := beam.Create(s, []byte{})
 	if job.Portfolio {
@@ -316,12 +364,12 @@ func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) 
 		if job.AsOf != datasets.NoDate {
 			dates = beam.Create(s, int32(features.PortfolioDate(job.AsOf)))
 		} else {
-			dates = beam.ParDo(s, &partDatesFn{Job: job}, partCol)
+			dates = beam.ParDo(s, &partDatesFn{Job: job}, unitCol)
 		}
-		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, partCol, beam.SideInput{Input: dates})
+		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, unitCol, beam.SideInput{Input: dates})
 		contexts = beam.Combine(s, &mergePortfoliosFn{Set: art.FeatureSet, Rule: rule}, counts)
 	}
-	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, partCol, beam.SideInput{Input: contexts})
+	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, unitCol, beam.SideInput{Input: contexts})
 	summary := beam.Combine(s, &mergeSummariesFn{}, sums)
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "summary.bin")}, summary)
 	if job.Compare {
@@ -358,7 +406,17 @@ type previousShard struct {
 	Path  string
 }
 
-// scorePartFn scores one part of the book into its shard.
+// unitNumbers is the collection 0 … n-1 of a job's units, spread over
+// the workers.
+func unitNumbers(s beam.Scope, n int) beam.PCollection {
+	units := make([]int, n)
+	for k := range units {
+		units[k] = k
+	}
+	return beam.Reshuffle(s, beam.CreateList(s, units))
+}
+
+// scorePartFn scores one unit of the book into its shard.
 type scorePartFn struct {
 	Job rescoreJob
 	partScorer
@@ -366,11 +424,11 @@ type scorePartFn struct {
 
 func (f *scorePartFn) Setup() error { return f.setup(&f.Job) }
 
-// partScorer is what every stage that reads the book's parts opens: the
-// model, and on local disk the parts and a scorer of them.
+// partScorer is what every stage that reads the book's units opens: the
+// model, and on local disk the book and a scorer of it.
 type partScorer struct {
 	art    *artifact.Artifact
-	parts  []*datasets.Book
+	book   *datasets.Book
 	scorer *scoring.Scorer
 }
 
@@ -379,22 +437,28 @@ func (p *partScorer) setup(job *rescoreJob) error {
 	if p.art, err = artifact.Read(bytes.NewReader(job.Model), catalog.Decoders(), catalog.Calibrator); err != nil {
 		return err
 	}
-	if p.parts, err = localParts(job); err != nil || p.parts == nil {
+	if p.book, err = localBook(job); err != nil || p.book == nil {
 		return err
 	}
-	p.scorer, err = scoring.New(p.art, p.parts[0].Schema)
+	p.scorer, err = scoring.New(p.art, p.book.Schema)
 	return err
 }
 
-// open returns part k of the job's book and a scorer of it: on local
-// disk, the part setup opened; on a Beam filesystem, a copy staged in tmp.
+// open returns unit k of the job's book and a scorer of it: on local
+// disk, of the book setup opened; on a Beam filesystem, of a copy of its
+// part staged in tmp.
 func (p *partScorer) open(ctx context.Context, job *rescoreJob, k int, tmp string) (*datasets.Book, *scoring.Scorer, error) {
+	unit := job.Units[k]
 	if job.Remote == nil {
-		return p.parts[k], p.scorer, nil
+		book, err := p.book.OpenUnit(unit)
+		return book, p.scorer, err
 	}
-	book, err := job.Remote.stage(ctx, k, filepath.Join(tmp, "book"))
+	book, err := job.Remote.stage(ctx, unit.Part, filepath.Join(tmp, "book"))
 	if err != nil {
 		return nil, nil, err
+	}
+	if !unit.Range.Open() {
+		book = book.Range(unit.Range)
 	}
 	scorer, err := scoring.New(p.art, book.Schema)
 	return book, scorer, err
@@ -419,7 +483,7 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 	if err != nil {
 		return err
 	}
-	shard := mustShard(join(job.Staging, baseName(job.Out)), k, job.Parts)
+	shard := mustShard(join(job.Staging, baseName(job.Out)), k, len(job.Units))
 	local := shard
 	if isRemote(shard) {
 		local = filepath.Join(tmp, baseName(shard))
@@ -464,7 +528,7 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 	return nil
 }
 
-// partDatesFn emits the portfolio context dates of one part's
+// partDatesFn emits the portfolio context dates of one unit's
 // observations, for a rescore of the observations table.
 type partDatesFn struct {
 	Job rescoreJob
@@ -495,9 +559,9 @@ func (f *partDatesFn) ProcessElement(ctx context.Context, k int, emit func(int32
 	return nil
 }
 
-// localParts opens the parts of a local book, checking that there are as
-// many as when the pipeline started; nil for a book on a Beam filesystem.
-func localParts(job *rescoreJob) ([]*datasets.Book, error) {
+// localBook opens a local book, checking that it has as many parts as
+// when the pipeline started; nil for a book on a Beam filesystem.
+func localBook(job *rescoreJob) (*datasets.Book, error) {
 	if job.Remote != nil {
 		return nil, nil
 	}
@@ -505,14 +569,13 @@ func localParts(job *rescoreJob) ([]*datasets.Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := book.Partitions()
-	if len(parts) != job.Parts {
-		return nil, fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, len(parts), job.Parts)
+	if n := len(book.Partitions()); n != job.Parts {
+		return nil, fmt.Errorf("book %s has %d parts now, %d when the pipeline started", job.Book, n, job.Parts)
 	}
-	return parts, nil
+	return book, nil
 }
 
-// accumulatePartFn counts one part's customers into the portfolio
+// accumulatePartFn counts one unit's customers into the portfolio
 // contexts at every date of the side input, encoded.
 type accumulatePartFn struct {
 	Job rescoreJob
@@ -548,7 +611,7 @@ func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func
 	return nil
 }
 
-// mergePortfoliosFn merges the parts' encoded portfolio counts.
+// mergePortfoliosFn merges the units' encoded portfolio counts.
 type mergePortfoliosFn struct {
 	Set  *features.Set
 	Rule features.DefaultRule
@@ -681,7 +744,7 @@ func (movesFn) MergeAccumulators(a, b movesAcc) movesAcc {
 
 func (movesFn) ExtractOutput(a movesAcc) ([]byte, error) { return encodeMoves(a) }
 
-// mergeSummariesFn merges the parts' encoded summaries.
+// mergeSummariesFn merges the units' encoded summaries.
 type mergeSummariesFn struct{}
 
 func (mergeSummariesFn) MergeAccumulators(a, b []byte) ([]byte, error) {
@@ -703,7 +766,7 @@ func (f *writeFileFn) ProcessElement(ctx context.Context, data []byte) error {
 	return writeFile(ctx, f.Path, data)
 }
 
-// finishRescore runs once every part is scored: it moves the shards into
+// finishRescore runs once every unit is scored: it moves the shards into
 // place, replacing an earlier output of the same name, and returns the
 // finished summary. Until the last shard is in place the set is
 // incomplete, and readers refuse it.
@@ -732,7 +795,7 @@ func finishRescore(ctx context.Context, job rescoreJob, previous []string) (*res
 		}
 		sum.Migration = mv.Finish(job.Previous, model)
 	}
-	if err := publishShards(ctx, job.Staging, job.Out, job.Parts); err != nil {
+	if err := publishShards(ctx, job.Staging, job.Out, len(job.Units)); err != nil {
 		return nil, err
 	}
 	return &sum, nil

@@ -75,6 +75,10 @@ func (f *fixture) build() error {
 	f.book, f.registry = filepath.Join(f.dir, "book"), filepath.Join(f.dir, "registry")
 	cfg := synth.DefaultConfig()
 	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart = fixtureCustomers, 24, 5, fixtureCustomers/4
+	// Row groups of 64 rows, so that --unit-customers 100 splits each
+	// part of 300 customers in two (128 and 172: a tail of 44 joins the
+	// unit before it).
+	cfg.RowGroupRows = 64
 	if _, err := synth.Generate(ctx, cfg, f.book, "", nil); err != nil {
 		return err
 	}
@@ -101,6 +105,23 @@ func (f *fixture) build() error {
 	}
 	f.scorer, err = scoring.New(art, f.opened.Schema)
 	return err
+}
+
+// smallUnits is a --unit-customers that splits the fixture's parts.
+const smallUnits = "100"
+
+// fixtureUnits is how many units --unit-customers smallUnits makes of
+// the fixture book: at least 8 of its 4 parts.
+func fixtureUnits(t *testing.T, f *fixture) int {
+	t.Helper()
+	units, err := f.opened.Units(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) < 8 {
+		t.Fatalf("--unit-customers %s makes %d units of the fixture's 4 parts; want at least 8", smallUnits, len(units))
+	}
+	return len(units)
 }
 
 // pipeline runs `credence-beam rescore` with args on Prism.
@@ -202,7 +223,8 @@ func readReport(t *testing.T, path string) *rescore.Report {
 // On a partitioned book the pipeline on Prism writes, shard by shard,
 // exactly the rows of `credence rescore`, and the same report: grades,
 // totals, PSI and, against an earlier output given as a shard set, the
-// migration and early-warning list.
+// migration and early-warning list; in units of whole parts, and of
+// ranges of customers of each part.
 func TestRescoreMatchesSingleMachine(t *testing.T) {
 	f := testFixture(t)
 	if n := len(f.opened.Partitions()); n != 4 {
@@ -232,16 +254,20 @@ func TestRescoreMatchesSingleMachine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stdout, err := pipeline(t, "--book", f.book, "--as-of", now.String(), "--out", beamOut, "--previous", beamPrev)
+	if shards, err := datasets.Shards(beamPrev); err != nil || len(shards) != 4 {
+		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	}
+	units := fixtureUnits(t, f)
+	stdout, err := pipeline(t, "--book", f.book, "--as-of", now.String(), "--out", beamOut, "--previous", beamPrev, "--unit-customers", smallUnits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout, "scores-00000-of-00004.csv") {
+	if !strings.Contains(stdout, fmt.Sprintf("scores-00000-of-%05d.csv", units)) {
 		t.Errorf("stdout %q does not name the shards", stdout)
 	}
 	shards, err := datasets.Shards(beamOut)
-	if err != nil || len(shards) != 4 {
-		t.Fatalf("shards %v, %v; want 4, one per part", shards, err)
+	if err != nil || len(shards) != units {
+		t.Fatalf("shards %v, %v; want %d, one per unit", shards, err, units)
 	}
 	sameRows(t, readRows(t, beamOut), readRows(t, singleOut))
 	got := readReport(t, beamOut+".report.json")
@@ -324,7 +350,8 @@ func TestRescoreBadRowStops(t *testing.T) {
 }
 
 // A book and an output on a Beam filesystem (memfs://, in this process,
-// as gs:// or s3:// would be with credentials) give the same rows.
+// as gs:// or s3:// would be with credentials) give the same rows, in
+// units of ranges of customers and of whole parts.
 func TestRescoreOnBeamFilesystem(t *testing.T) {
 	f := testFixture(t)
 	err := filepath.Walk(f.book, func(path string, info os.FileInfo, err error) error {
@@ -346,13 +373,14 @@ func TestRescoreOnBeamFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	want := filepath.Join(dir, "single.parquet")
 	single(t, f, asOf, want, "")
-	if _, err := pipeline(t, "--book", "memfs://book", "--as-of", asOf.String(), "--out", "memfs://out/scores.parquet"); err != nil {
+	if _, err := pipeline(t, "--book", "memfs://book", "--as-of", asOf.String(), "--out", "memfs://out/scores.parquet",
+		"--unit-customers", smallUnits); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	files, err := shardSet(ctx, "memfs://out/scores.parquet")
-	if err != nil || len(files) != 4 {
-		t.Fatalf("shards on memfs %v, %v; want 4", files, err)
+	if units := fixtureUnits(t, f); err != nil || len(files) != units {
+		t.Fatalf("shards on memfs %v, %v; want %d, one per unit", files, err, units)
 	}
 	sameRows(t, readRemoteRows(t, files, dir), readRows(t, want))
 	if _, err := readFile(ctx, "memfs://out/scores.parquet.report.json"); err != nil {
@@ -461,9 +489,12 @@ func TestRescorePortfolioMatchesSingleMachine(t *testing.T) {
 	out := filepath.Join(dir, "beam", "scores.parquet")
 	var stdout, stderr bytes.Buffer
 	code := runCommand(context.Background(), "rescore", []string{"--registry", f.registry, "--model", model,
-		"--book", f.book, "--as-of", asOf.String(), "--out", out}, &stdout, &stderr)
+		"--book", f.book, "--as-of", asOf.String(), "--out", out, "--unit-customers", smallUnits}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("credence-beam rescore: %s", stderr.String())
+	}
+	if shards, err := datasets.Shards(out); err != nil || len(shards) != fixtureUnits(t, f) {
+		t.Fatalf("shards %v, %v; want one per unit", shards, err)
 	}
 	wantRows := readRows(t, singleOut)
 	if len(wantRows) < fixtureCustomers/2 {
@@ -536,7 +567,8 @@ func TestRescorePortfolioObservationsMatchSingleMachine(t *testing.T) {
 	}
 	out := filepath.Join(dir, "beam", "scores.parquet")
 	var stdout, stderr bytes.Buffer
-	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out}, &stdout, &stderr)
+	code := runCommand(ctx, "rescore", []string{"--registry", f.registry, "--model", model, "--book", book, "--out", out,
+		"--unit-customers", smallUnits}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("credence-beam rescore: %s", stderr.String())
 	}

@@ -27,6 +27,11 @@ type Config struct {
 	Workers int
 	// Format is "parquet" (the default when empty), "csv" or "csv.gz".
 	Format string
+	// RowGroupRows, when above zero, ends the Parquet row groups of every
+	// table every RowGroupRows rows (at most datasets.RowGroupRows, the
+	// size otherwise), as large exports cut them: for exercising readers
+	// that split parts at row groups.
+	RowGroupRows int
 }
 
 // DefaultConfig returns a 10,000-customer, 24-month book from 2023-01-01 at
@@ -82,6 +87,8 @@ func (cfg Config) resolved() (Config, error) {
 		return cfg, fmt.Errorf("synth: AnnualDefaultRate = %v; want more than 0 and at most 0.5", cfg.AnnualDefaultRate)
 	case cfg.CustomersPerPart < 1:
 		return cfg, fmt.Errorf("synth: CustomersPerPart = %d; want at least 1", cfg.CustomersPerPart)
+	case cfg.RowGroupRows < 0 || cfg.RowGroupRows > datasets.RowGroupRows:
+		return cfg, fmt.Errorf("synth: RowGroupRows = %d; want 0 to %d", cfg.RowGroupRows, datasets.RowGroupRows)
 	case cfg.Workers < 1:
 		return cfg, fmt.Errorf("synth: Workers = %d; want at least 1", cfg.Workers)
 	}

@@ -97,6 +97,7 @@ func Generate(ctx context.Context, cfg Config, outDir, truthPath string, progres
 	for range min(cfg.Workers, nParts) {
 		g.Go(func() error {
 			gen := newGenerator(md, outDir, ext, tw != nil)
+			gen.groupRows = cfg.RowGroupRows
 			for k := range parts {
 				first := k * cfg.CustomersPerPart
 				last := min(cfg.Customers, first+cfg.CustomersPerPart)

@@ -50,6 +50,7 @@ type generator struct {
 	outDir    string
 	ext       string
 	withTruth bool
+	groupRows int // rows per Parquet row group (0: the writers')
 
 	c   customer
 	rng *rand.Rand
@@ -106,9 +107,10 @@ func (g *generator) part(ctx context.Context, k, first, last int, done func(path
 			hazard: make([]float64, 0, n*g.md.months), pd: make([]float64, 0, n*g.md.months)}
 		res.truth = truth
 	}
+	var custRows, invRows, defRows int
 	flushInvoices := func() error {
 		res.invoices += len(g.invoices)
-		err := iw.Write(g.invoices)
+		err := writeGrouped(iw, g.invoices, g.groupRows, &invRows)
 		g.invoices = g.invoices[:0]
 		return err
 	}
@@ -123,7 +125,7 @@ func (g *generator) part(ctx context.Context, k, first, last int, done func(path
 		g.md.draw(c, g.rng, i)
 		g.appendCustomer(c)
 		if len(g.customers) == customerBatch {
-			if err := cw.Write(g.customers); err != nil {
+			if err := writeGrouped(cw, g.customers, g.groupRows, &custRows); err != nil {
 				return res, err
 			}
 			g.customers = g.customers[:0]
@@ -138,13 +140,13 @@ func (g *generator) part(ctx context.Context, k, first, last int, done func(path
 			g.md.appendTruth(truth, c)
 		}
 	}
-	if err := cw.Write(g.customers); err != nil {
+	if err := writeGrouped(cw, g.customers, g.groupRows, &custRows); err != nil {
 		return res, err
 	}
 	if err := flushInvoices(); err != nil {
 		return res, err
 	}
-	if err := dw.Write(g.defaults); err != nil {
+	if err := writeGrouped(dw, g.defaults, g.groupRows, &defRows); err != nil {
 		return res, err
 	}
 	res.defaults = len(g.defaults)
@@ -158,6 +160,28 @@ func (g *generator) part(ctx context.Context, k, first, last int, done func(path
 		done(partPath(g.outDir, w.table, k, g.ext))
 	}
 	return res, nil
+}
+
+// writeGrouped writes rows to w, ending a row group every n rows of the
+// file (n = 0: where the writer ends them); written counts the file's rows.
+func writeGrouped[T any](w *datasets.Writer[T], rows []T, n int, written *int) error {
+	for len(rows) > 0 {
+		k := len(rows)
+		if n > 0 {
+			k = min(k, n-*written%n)
+		}
+		if err := w.Write(rows[:k]); err != nil {
+			return err
+		}
+		*written += k
+		rows = rows[k:]
+		if n > 0 && *written%n == 0 {
+			if err := w.EndRowGroup(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (g *generator) appendCustomer(c *customer) {
