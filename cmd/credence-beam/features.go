@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,13 +38,13 @@ import (
 // with the whole book's.
 
 func init() {
-	register.DoFn5x1[context.Context, int, []byte, []byte, func(backtest.Counts), error](&observePartFn{})
+	register.DoFn5x1[context.Context, int, []byte, []byte, func(unitCounts), error](&observePartFn{})
 	register.DoFn3x1[context.Context, int, func([]byte), error](&tallyPartFn{})
 	register.DoFn4x1[context.Context, int, []byte, func([]byte), error](&featurePortfolioFn{})
 	register.Combiner1[[]byte](&mergeTalliesFn{})
-	register.Emitter1[backtest.Counts]()
+	register.Emitter1[unitCounts]()
 	register.Function2x1(addCounts)
-	register.DoFn2x1[context.Context, backtest.Counts, error](&writeCountsFn{})
+	register.DoFn2x1[context.Context, unitCounts, error](&writeCountsFn{})
 }
 
 type featuresOptions struct {
@@ -58,7 +59,7 @@ type featuresOptions struct {
 // featuresFlags are `credence features`'s flags.
 func featuresFlags(fs *flag.FlagSet) *featuresOptions {
 	return &featuresOptions{
-		book:           fs.String("book", "", "book directory (local, or on a filesystem every worker sees)"),
+		book:           fs.String("book", "", "book directory (local, or gs://, s3://: any Beam filesystem linked in)"),
 		horizon:        fs.String("horizon", "", "label horizon, e.g. 12mo, 90d, 1y (default: the book's hint, else 12mo)"),
 		dpd:            fs.Int("dpd-threshold", 0, "days past due that make a default under the default rule (default: the book's hint, else 90)"),
 		deriveDefaults: fs.Bool("derive-defaults", false, "apply the default rule even when the book has a defaults table"),
@@ -128,6 +129,8 @@ type featuresJob struct {
 	Staging    string
 	// Rule draws a training sample instead of the matrix.
 	Rule *backtest.SampleRule
+	// Remote is the book on a Beam filesystem; nil for a local one.
+	Remote *remoteBook
 }
 
 func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
@@ -145,23 +148,41 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 			return errors.New("--unlabelled: a training sample holds labelled observations only")
 		}
 	}
-	if isRemote(*o.book) {
-		return fmt.Errorf("--book %s: features reads a book on local disk or a filesystem every worker mounts", *o.book)
-	}
-	book, err := openLaunched(*o.book)
-	if err != nil {
-		return err
-	}
-	book.Tolerant = *o.tolerant
 	cfg, err := o.observationConfig()
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	job := featuresJob{Book: book.Dir, Tolerant: book.Tolerant, Parts: len(book.Partitions()), Workers: *o.workers,
+	job := featuresJob{Book: *o.book, Tolerant: *o.tolerant, Workers: *o.workers,
 		Unlabelled: *o.unlabelled, Out: *o.out, Staging: stagingDir(*o.out), Rule: o.rule}
-	if job.Units, err = planUnits(ctx, book, *o.unitCustomers); err != nil {
-		return err
+	// book fixes the feature set on the launcher: the whole local book,
+	// or, on a Beam filesystem, its first part (any part has the tables
+	// and book.yaml that backtest.FinishPrepare reads).
+	var book *datasets.Book
+	if isRemote(*o.book) {
+		if job.Remote, err = listRemoteBook(ctx, *o.book); err != nil {
+			return err
+		}
+		job.Book, job.Parts = job.Remote.Dir, len(job.Remote.Parts)
+		tmp, err := os.MkdirTemp("", "credence-beam-launch-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if book, err = job.Remote.stage(ctx, 0, filepath.Join(tmp, "book")); err != nil {
+			return nameRemote(job.Remote, tmp, err)
+		}
+		if job.Units, err = job.Remote.units(ctx, *o.unitCustomers); err != nil {
+			return err
+		}
+	} else {
+		if book, err = openLaunched(*o.book); err != nil {
+			return err
+		}
+		job.Book, job.Parts = book.Dir, len(book.Partitions())
+		if job.Units, err = planUnits(ctx, book, *o.unitCustomers); err != nil {
+			return err
+		}
 	}
 	if job.Config, err = json.Marshal(cfg); err != nil {
 		return err
@@ -187,7 +208,8 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		removeAll(ctx, job.Staging)
 		return err
 	}
-	prep, c, err := finishFeatures(ctx, book, cfg, job)
+	prep, uc, err := finishFeatures(ctx, book, cfg, job)
+	c := uc.Observed
 	if err != nil {
 		removeAll(ctx, job.Staging)
 		return err
@@ -199,17 +221,13 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 	if job.Unlabelled {
 		rows += c.Censored + c.AlreadyDefaulted
 	}
-	var drawn *train.SampleMeta
 	if job.Rule != nil {
-		if drawn, err = train.ReadSampleMeta(job.Out); err != nil {
-			return err
-		}
-		rows = drawn.Defaults + drawn.NonDefaults
+		rows = uc.DrawnDefaults + uc.DrawnNonDefaults
 	}
 	fmt.Fprintf(stdout, "wrote %s … in %s: %d rows × %d features (feature set %s) in %d shards (units of %d parts)\n",
 		mustShard(job.Out, 0, len(job.Units)), time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version, len(job.Units), job.Parts)
-	if drawn != nil {
-		fmt.Fprintf(stdout, "sample: %s; %d defaults and %d non-defaults drawn\n", drawn.Rule, drawn.Defaults, drawn.NonDefaults)
+	if job.Rule != nil {
+		fmt.Fprintf(stdout, "sample: %s; %d defaults and %d non-defaults drawn\n", job.Rule, uc.DrawnDefaults, uc.DrawnNonDefaults)
 	}
 	fmt.Fprintf(stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
 		c.Customers, c.Labelled, c.Defaults, 100*float64(c.Defaults)/max(1, float64(c.Labelled)),
@@ -220,8 +238,8 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 // finishFeatures reads what the pipeline left: the book's tally, which
 // fixes the feature set and the plan as the workers fixed them, and the
 // matrix's counts.
-func finishFeatures(ctx context.Context, book *datasets.Book, cfg backtest.ObservationConfig, job featuresJob) (*backtest.Prepared, backtest.Counts, error) {
-	var c backtest.Counts
+func finishFeatures(ctx context.Context, book *datasets.Book, cfg backtest.ObservationConfig, job featuresJob) (*backtest.Prepared, unitCounts, error) {
+	var c unitCounts
 	t, err := readFile(ctx, join(job.Staging, "tally.bin"))
 	if err != nil {
 		return nil, c, fmt.Errorf("the pipeline left no tally of the book: %w", err)
@@ -247,8 +265,9 @@ func prepareFrom(book *datasets.Book, cfg backtest.ObservationConfig, tally []by
 	return backtest.FinishPrepare(book, cfg, t)
 }
 
-// featureParts is what each stage of the pipeline opens: the book and
-// the configuration.
+// featureParts is what each stage of the pipeline opens: the book (a
+// local one; on a Beam filesystem each unit stages its part) and the
+// configuration.
 type featureParts struct {
 	book *datasets.Book
 	cfg  backtest.ObservationConfig
@@ -259,6 +278,9 @@ func (f *featureParts) open(job *featuresJob) error {
 		return err
 	}
 	f.cfg.Workers = job.Workers
+	if job.Remote != nil {
+		return nil
+	}
 	var err error
 	if f.book, err = openOnWorker(job.Book); err != nil {
 		return err
@@ -270,9 +292,22 @@ func (f *featureParts) open(job *featuresJob) error {
 	return nil
 }
 
-// unit opens unit k of the job's book.
-func (f *featureParts) unit(job *featuresJob, k int) (*datasets.Book, error) {
-	return f.book.OpenUnit(job.Units[k])
+// unit opens unit k of the job's book: of the book open, or of a copy of
+// its part staged in tmp.
+func (f *featureParts) unit(ctx context.Context, job *featuresJob, k int, tmp string) (*datasets.Book, error) {
+	u := job.Units[k]
+	if job.Remote == nil {
+		return f.book.OpenUnit(u)
+	}
+	book, err := job.Remote.stage(ctx, u.Part, filepath.Join(tmp, "book"))
+	if err != nil {
+		return nil, nameRemote(job.Remote, tmp, err)
+	}
+	book.Tolerant = job.Tolerant
+	if !u.Range.Open() {
+		book = book.Range(u.Range)
+	}
+	return book, nil
 }
 
 // tallyPartFn counts one part's levels and dates.
@@ -284,13 +319,18 @@ type tallyPartFn struct {
 func (f *tallyPartFn) Setup() error { return f.open(&f.Job) }
 
 func (f *tallyPartFn) ProcessElement(ctx context.Context, k int, emit func([]byte)) error {
-	unit, err := f.unit(&f.Job, k)
+	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	unit, err := f.unit(ctx, &f.Job, k, tmp)
 	if err != nil {
 		return err
 	}
 	t, err := backtest.TallyBook(ctx, unit, f.Job.Workers, nil)
 	if err != nil {
-		return err
+		return nameRemote(f.Job.Remote, tmp, err)
 	}
 	b, err := t.MarshalBinary()
 	if err != nil {
@@ -328,18 +368,23 @@ type featurePortfolioFn struct {
 func (f *featurePortfolioFn) Setup() error { return f.open(&f.Job) }
 
 func (f *featurePortfolioFn) ProcessElement(ctx context.Context, k int, tally []byte, emit func([]byte)) error {
-	prep, err := prepareFrom(f.book, f.cfg, tally)
+	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	unit, err := f.unit(ctx, &f.Job, k, tmp)
+	if err != nil {
+		return err
+	}
+	prep, err := prepareFrom(unit, f.cfg, tally)
 	if err != nil {
 		return err
 	}
 	rule := features.DefaultRule{DPDThreshold: prep.DPDThreshold}
-	unit, err := f.unit(&f.Job, k)
-	if err != nil {
-		return err
-	}
 	acc, err := scoring.AccumulatePortfolios(ctx, unit, prep.Set, rule, f.Job.Workers, prep.PortfolioDates(), nil)
 	if err != nil {
-		return err
+		return nameRemote(f.Job.Remote, tmp, err)
 	}
 	b, err := acc.MarshalBinary()
 	if err != nil {
@@ -357,8 +402,17 @@ type observePartFn struct {
 
 func (f *observePartFn) Setup() error { return f.open(&f.Job) }
 
-func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfolio []byte, emit func(backtest.Counts)) error {
-	prep, err := prepareFrom(f.book, f.cfg, tally)
+func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfolio []byte, emit func(unitCounts)) error {
+	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	unit, err := f.unit(ctx, &f.Job, k, tmp)
+	if err != nil {
+		return err
+	}
+	prep, err := prepareFrom(unit, f.cfg, tally)
 	if err != nil {
 		return err
 	}
@@ -372,19 +426,18 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 			prep.Portfolios[c.Date] = c
 		}
 	}
-	unit, err := f.unit(&f.Job, k)
-	if err != nil {
-		return err
-	}
 	shard := mustShard(join(f.Job.Staging, baseName(f.Job.Out)), k, len(f.Job.Units))
-	if err := os.MkdirAll(f.Job.Staging, 0o755); err != nil {
+	local := shard
+	if isRemote(shard) {
+		local = filepath.Join(tmp, baseName(shard))
+	} else if err := os.MkdirAll(f.Job.Staging, 0o755); err != nil {
 		return err
 	}
 	var w *train.MatrixWriter
 	if f.Job.Rule != nil {
-		w, err = train.NewSampleWriter(shard, train.NewSampleMeta(f.Job.Book, prep, f.cfg, *f.Job.Rule))
+		w, err = train.NewSampleWriter(local, train.NewSampleMeta(f.Job.Book, prep, f.cfg, *f.Job.Rule))
 	} else {
-		w, err = train.NewMatrixWriter(shard, prep.Set.Names())
+		w, err = train.NewMatrixWriter(local, prep.Set.Names())
 	}
 	if err != nil {
 		return err
@@ -392,33 +445,49 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 	c, err := backtest.Observe(ctx, unit, prep, f.Job.Workers, f.Job.Unlabelled, w.Write)
 	if err != nil {
 		w.Abort()
-		return err
+		return nameRemote(f.Job.Remote, tmp, err)
 	}
+	uc := unitCounts{Observed: c}
 	if f.Job.Rule != nil {
 		err = w.Finish(c)
+		uc.DrawnDefaults, uc.DrawnNonDefaults = w.Sample().Defaults, w.Sample().NonDefaults
 	} else {
 		err = w.Close()
 	}
 	if err != nil {
 		return err
 	}
-	emit(c)
+	if local != shard {
+		if err := upload(ctx, local, shard); err != nil {
+			return err
+		}
+	}
+	emit(uc)
 	return nil
 }
 
-func addCounts(a, b backtest.Counts) backtest.Counts {
-	a.Customers += b.Customers
-	a.Labelled += b.Labelled
-	a.Defaults += b.Defaults
-	a.Censored += b.Censored
-	a.AlreadyDefaulted += b.AlreadyDefaulted
+// unitCounts are what one unit's matrix holds: the observations built
+// and, for a sample, the rows drawn.
+type unitCounts struct {
+	Observed                        backtest.Counts
+	DrawnDefaults, DrawnNonDefaults int64
+}
+
+func addCounts(a, b unitCounts) unitCounts {
+	a.Observed.Customers += b.Observed.Customers
+	a.Observed.Labelled += b.Observed.Labelled
+	a.Observed.Defaults += b.Observed.Defaults
+	a.Observed.Censored += b.Observed.Censored
+	a.Observed.AlreadyDefaulted += b.Observed.AlreadyDefaulted
+	a.DrawnDefaults += b.DrawnDefaults
+	a.DrawnNonDefaults += b.DrawnNonDefaults
 	return a
 }
 
 // writeCountsFn writes the merged counts to Path.
 type writeCountsFn struct{ Path string }
 
-func (f *writeCountsFn) ProcessElement(ctx context.Context, c backtest.Counts) error {
+func (f *writeCountsFn) ProcessElement(ctx context.Context, c unitCounts) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -167,6 +170,57 @@ func TestSampleMatchesSingleMachine(t *testing.T) {
 	if code := runCommand(ctx, "sample", append(args[:len(args)-1], filepath.Join(dir, "x.csv")), &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "Parquet") {
 		t.Errorf("a CSV sample: exit %d, %q", code, stderr.String())
+	}
+
+	// A book and a sample on a Beam filesystem (memfs://, as gs:// or s3://
+	// would be): every stage of a worker stages its part, the shards are
+	// uploaded, and the rows are the same.
+	copyToMemfs(t, f.book, "memfs://sample-book")
+	stdout.Reset()
+	remoteArgs := append([]string{"--book", "memfs://sample-book"}, args[2:len(args)-1]...)
+	if code := runCommand(ctx, "sample", append(remoteArgs, "memfs://sample-out/sample.parquet"), &stdout, &stderr); code != 0 {
+		t.Fatalf("credence-beam sample on memfs: %s", stderr.String())
+	}
+	files, err := shardSet(ctx, "memfs://sample-out/sample.parquet")
+	if err != nil || len(files) != fixtureUnits(t, f) {
+		t.Fatalf("shards on memfs %v, %v; want one per unit", files, err)
+	}
+	local := filepath.Join(dir, "from-memfs")
+	for _, file := range files {
+		if err := download(ctx, file, filepath.Join(local, baseName(file))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote, remoteMeta, err := train.ReadSample(ctx, filepath.Join(local, "sample.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if remote.Fingerprint() != want.Fingerprint() || remoteMeta.Counts != wantMeta.Counts || remoteMeta.Book != "memfs://sample-book" {
+		t.Fatalf("the sample of the book on memfs: %d rows, %+v; want %d rows, %+v", len(remote.Y), remoteMeta, len(want.Y), wantMeta)
+	}
+	if s := stdout.String(); !strings.Contains(s, fmt.Sprintf("%d defaults and %d non-defaults drawn", wantMeta.Defaults, wantMeta.NonDefaults)) {
+		t.Errorf("stdout %q does not give the rows drawn", s)
+	}
+}
+
+// copyToMemfs copies the files under dir to the Beam in-memory
+// filesystem at url.
+func copyToMemfs(t *testing.T, dir, url string) {
+	t.Helper()
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		memfs.Write(url+"/"+filepath.ToSlash(rel), b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -464,12 +464,13 @@ func (p *partScorer) open(ctx context.Context, job *rescoreJob, k int, tmp strin
 	return book, scorer, err
 }
 
-// nameRemote names the book's file in an error about its staged copy.
-func nameRemote(job *rescoreJob, tmp string, err error) error {
-	if job.Remote == nil || err == nil {
+// nameRemote names the book's file in an error about a copy of its part
+// staged in tmp/book (remote nil: a local book, err as it is).
+func nameRemote(remote *remoteBook, tmp string, err error) error {
+	if remote == nil || err == nil {
 		return err
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), filepath.Join(tmp, "book"), job.Remote.Dir))
+	return errors.New(strings.ReplaceAll(err.Error(), filepath.Join(tmp, "book"), remote.Dir))
 }
 
 func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byte, emitSummary func([]byte), emitLatest func(string, latestRow)) error {
@@ -510,7 +511,7 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 	sum, err := rescore.RunPart(ctx, book, scorer, cfg, w)
 	if err != nil {
 		w.Abort()
-		return nameRemote(job, tmp, err)
+		return nameRemote(job.Remote, tmp, err)
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -551,7 +552,7 @@ func (f *partDatesFn) ProcessElement(ctx context.Context, k int, emit func(int32
 	cfg.Workers = f.Job.Workers
 	dates, err := rescore.PortfolioDates(ctx, book, cfg)
 	if err != nil {
-		return nameRemote(&f.Job, tmp, err)
+		return nameRemote(f.Job.Remote, tmp, err)
 	}
 	for _, d := range dates {
 		emit(int32(d))
@@ -601,7 +602,7 @@ func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func
 	}
 	acc, err := scoring.AccumulatePortfolios(ctx, book, scorer.Set, scorer.Rule, f.Job.Workers, asOfs, nil)
 	if err != nil {
-		return nameRemote(&f.Job, tmp, err)
+		return nameRemote(f.Job.Remote, tmp, err)
 	}
 	b, err := acc.MarshalBinary()
 	if err != nil {

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
-
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
@@ -354,21 +352,7 @@ func TestRescoreBadRowStops(t *testing.T) {
 // units of ranges of customers and of whole parts.
 func TestRescoreOnBeamFilesystem(t *testing.T) {
 	f := testFixture(t)
-	err := filepath.Walk(f.book, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(f.book, path)
-		memfs.Write("memfs://book/"+filepath.ToSlash(rel), b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyToMemfs(t, f.book, "memfs://book")
 	asOf := datasets.YMD(2024, 9, 1)
 	dir := t.TempDir()
 	want := filepath.Join(dir, "single.parquet")
