@@ -110,33 +110,6 @@ func ReadSample(ctx context.Context, path string) (*backtest.Sample, *SampleMeta
 	return s, meta, nil
 }
 
-// ReadSampleMeta reads the metadata of the training sample at path (a file
-// or its shard set) from the files' footers alone, shards' counts summed.
-func ReadSampleMeta(path string) (*SampleMeta, error) {
-	files, err := datasets.Shards(path)
-	if err != nil {
-		return nil, err
-	}
-	var meta *SampleMeta
-	for _, f := range files {
-		pf, err := file.OpenParquetFile(f, false)
-		if err != nil {
-			return nil, &datasets.InputError{File: f, Err: fmt.Errorf("not a Parquet file: %w", err)}
-		}
-		m, err := sampleMeta(f, pf)
-		pf.Close()
-		if err != nil {
-			return nil, err
-		}
-		if meta == nil {
-			meta = m
-		} else if err := meta.join(m); err != nil {
-			return nil, &datasets.InputError{File: f, Err: err}
-		}
-	}
-	return meta, nil
-}
-
 // sampleMeta decodes the metadata of the sample file path.
 func sampleMeta(path string, pf *file.Reader) (*SampleMeta, error) {
 	bad := func(err error) error { return &datasets.InputError{File: path, Err: err} }

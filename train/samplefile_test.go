@@ -184,28 +184,3 @@ func writeRawSample(t *testing.T, path string, meta SampleMeta, weights []float6
 		t.Fatal(err)
 	}
 }
-
-// ReadSampleMeta reads what ReadSample reads of the metadata, from the
-// footers alone.
-func TestReadSampleMetaFromFooters(t *testing.T) {
-	dir := t.TempDir()
-	set, err := features.NewSet(features.DefaultConfig(), datasets.CustomerSchema{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := SampleMeta{Book: "book", Rule: backtest.SampleRule{NonDefaultRate: 0.5, Seed: 1}, Set: set,
-		Observations: backtest.ObservationConfig{Horizon: features.DefaultHorizon()}}
-	path := filepath.Join(dir, "s.parquet")
-	writeRawSample(t, path, meta, []float64{2, 2, 2})
-	m, err := ReadSampleMeta(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, full, err := ReadSample(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.NonDefaults != 3 || m.NonDefaults != full.NonDefaults || m.Rule != full.Rule || m.Set.Version != full.Set.Version {
-		t.Errorf("footers %+v; full read %+v", m, full)
-	}
-}
