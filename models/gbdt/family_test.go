@@ -67,8 +67,20 @@ func TestRefitKeepsTheFoldsTrees(t *testing.T) {
 	}
 	want := TrainingConfig()
 	want.Trees, want.EarlyStoppingRounds = 50, 0 // (40+61+50)/3 = 50.3
-	if c.Trees != want.Trees || c.EarlyStoppingRounds != 0 || c.Subsample != 0.8 || c.ColSample != 0.8 || c.LearningRate != want.LearningRate {
-		t.Errorf("refit config %+v; want %+v", c, want)
+	if c.Trees != want.Trees || c.EarlyStoppingRounds != 0 || c.Subsample != 0.8 || c.ColSample != 0.8 || c.LearningRate != want.LearningRate || c.Bag != refitBag {
+		t.Errorf("refit config %+v; want %+v with bag %d", c, want, refitBag)
+	}
+	// Folds fitted as bags of two count their trees per ensemble; a bag
+	// the configuration sets is kept.
+	bagged := TrainingConfig()
+	bagged.Bag = 2
+	raw, _ = json.Marshal(bagged)
+	fitted = []models.Model{&Model{trees: make([]*tree, 80), config: bagged}, &Model{trees: make([]*tree, 120), config: bagged}}
+	if out, err = Family.Refit(raw, fitted); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = decodeConfig(out); err != nil || c.Trees != 50 || c.Bag != 2 {
+		t.Errorf("refit of bags of two: %+v, %v; want 50 trees, bag 2", c, err)
 	}
 	if _, err := Family.Refit(raw, nil); err == nil {
 		t.Error("refit with no fitted model: no error")

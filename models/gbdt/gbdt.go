@@ -78,6 +78,14 @@ type Config struct {
 	// BaseScore is the PD every model starts from before its first tree
 	// (XGBoost's base_score). Zero means the training default rate.
 	BaseScore float64 `json:"base_score"`
+	// Bag boosts this many ensembles, with seeds Seed, Seed+1, …, and
+	// keeps their mean: every tree of every ensemble, its leaf values
+	// divided by Bag, which is still one sum of trees (so predictions,
+	// SHAP reasons and the XGBoost export are unchanged in kind). The
+	// sampling differs between them, and averaging takes out part of
+	// what one draw of it adds to the ranking's noise. Zero or 1: one
+	// ensemble.
+	Bag int `json:"bag,omitempty"`
 }
 
 // DefaultConfig returns the recommended settings, XGBoost's defaults for
@@ -147,6 +155,7 @@ func (c Config) resolve(names []string) (settings, error) {
 	check(s.EarlyStoppingRounds >= 0, "early stopping rounds %d is negative", s.EarlyStoppingRounds)
 	check(s.Workers > 0, "workers %d is negative", s.Workers)
 	check(s.BaseScore >= 0 && s.BaseScore < 1, "base score %v is not a PD in (0, 1) or 0", s.BaseScore)
+	check(s.Bag >= 0 && s.Bag <= 100, "bag %d is not in [0, 100]", s.Bag)
 	s.maxDepth = s.MaxDepth
 	if s.maxDepth == 0 {
 		s.maxDepth = maxTreeDepth
@@ -249,7 +258,36 @@ func (t Trainer) fit(ctx context.Context, train, valid *models.Dataset) (*Model,
 	if err := b.run(ctx); err != nil {
 		return nil, err
 	}
+	bag := max(1, s.Bag)
+	if bag == 1 {
+		return b.model(), nil
+	}
+	// The mean of Bag ensembles: each one's trees, leaves scaled.
+	trees := scaleLeaves(b.trees, 1/float64(bag))
+	for k := 1; k < bag; k++ {
+		sk := s
+		sk.Seed = s.Seed + uint64(k)
+		bk := newBooster(sk, train, valid, models.Logit(base))
+		if err := bk.run(ctx); err != nil {
+			return nil, err
+		}
+		trees = append(trees, scaleLeaves(bk.trees, 1/float64(bag))...)
+	}
+	b.trees = trees
 	return b.model(), nil
+}
+
+// scaleLeaves multiplies every leaf value of trees by f, in place.
+func scaleLeaves(trees []*tree, f float64) []*tree {
+	for _, t := range trees {
+		for i := range t.nodes {
+			if t.nodes[i].feature < 0 {
+				t.nodes[i].value *= f
+			}
+		}
+		t.prepare()
+	}
+	return trees
 }
 
 func weight(w []float64, i int) float64 {

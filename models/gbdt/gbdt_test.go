@@ -214,6 +214,50 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// A bag of three is the mean of the margins of the three ensembles fitted
+// with seeds Seed, Seed+1 and Seed+2, and its SHAP contributions still
+// add up to its margin.
+func TestBag(t *testing.T) {
+	train := benchData(3000, 10, 21)
+	test := benchData(200, 10, 22)
+	cfg := DefaultConfig()
+	cfg.Trees, cfg.Subsample, cfg.ColSample, cfg.Seed = 25, 0.7, 0.8, 9
+	var members []*Model
+	for k := range 3 {
+		c := cfg
+		c.Seed += uint64(k)
+		members = append(members, fit(t, c, train, nil))
+	}
+	cfg.Bag = 3
+	bag := fit(t, cfg, train, nil)
+	if len(bag.trees) != 75 {
+		t.Fatalf("a bag of three ensembles of 25 has %d trees", len(bag.trees))
+	}
+	dst := make([]float64, 11)
+	for i := range test.X.Rows {
+		x := test.X.Row(i)
+		var mean float64
+		for _, m := range members {
+			mean += m.Margin(x) / 3
+		}
+		if z := bag.Margin(x); math.Abs(z-mean) > 1e-12 {
+			t.Fatalf("row %d: the bag's margin %.15g; the members' mean %.15g", i, z, mean)
+		}
+		dst = bag.Contributions(x, dst)
+		var sum float64
+		for _, v := range dst {
+			sum += v
+		}
+		if z := bag.Margin(x); math.Abs(sum-z) > 1e-9 {
+			t.Fatalf("row %d: contributions sum to %.15g; margin %.15g", i, sum, z)
+		}
+	}
+	cfg.Bag = -1
+	if _, err := (Trainer{Config: cfg}).Fit(context.Background(), train, nil); err == nil {
+		t.Error("a bag of -1 was fitted")
+	}
+}
+
 // TestEarlyStopping checks that training stops EarlyStoppingRounds after
 // the best validation round and keeps the trees up to it.
 func TestEarlyStopping(t *testing.T) {

@@ -45,6 +45,7 @@ var (
 	studyRolling  = flag.Bool("study-rolling", false, "inner rounds roll over the as-of dates, as credence train's selection does on a book with several")
 	studyPatience = flag.String("study-patience", "30,60,100", "patiences of early stopping to compare")
 	studyConfig   = flag.String("study-config", "", "settings over TrainingConfig, e.g. subsample=0.8,col_sample=0.8,learning_rate=0.1")
+	studyBag      = flag.Int("study-bag", 1, "the refit averages the margins of this many models boosted with different seeds")
 )
 
 func TestStudyEarlyStopping(t *testing.T) {
@@ -253,6 +254,9 @@ func boostCurve(t *testing.T, cfg Config, train, stop, test *models.Dataset, pat
 		for i := range margin {
 			margin[i] = b.base
 		}
+		if *studyBag > 1 {
+			return baggedCurve(t, cfg, train, test, rounds, *studyBag)
+		}
 	}
 	var out []float64
 	best := 0
@@ -275,6 +279,42 @@ func boostCurve(t *testing.T, cfg Config, train, stop, test *models.Dataset, pat
 		}
 		for i := range margin {
 			margin[i] += tr.leaf(test.X.Row(i))
+		}
+		out = append(out, eval.AUC(test.Y, margin, nil))
+	}
+	return out
+}
+
+// baggedCurve is boostCurve's AUC on test at every round of the mean
+// margin of bag models boosted on train with seeds cfg.Seed+1...
+func baggedCurve(t *testing.T, cfg Config, train, test *models.Dataset, rounds, bag int) []float64 {
+	var pos float64
+	for _, y := range train.Y {
+		pos += y
+	}
+	var boosters []*booster
+	for k := range bag {
+		c := cfg
+		c.Seed = cfg.Seed + uint64(k) + 1
+		s, err := c.resolve(train.X.Names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		boosters = append(boosters, newBooster(s, train, nil, models.Logit(pos/float64(len(train.Y)))))
+	}
+	margin := make([]float64, test.X.Rows)
+	for i := range margin {
+		margin[i] = boosters[0].base
+	}
+	var out []float64
+	for range rounds {
+		for _, b := range boosters {
+			b.gradients()
+			tr := b.grow()
+			b.trees = append(b.trees, tr)
+			for i := range margin {
+				margin[i] += tr.leaf(test.X.Row(i)) / float64(bag)
+			}
 		}
 		out = append(out, eval.AUC(test.Y, margin, nil))
 	}
