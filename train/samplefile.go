@@ -73,11 +73,7 @@ func (m *SampleMeta) join(o *SampleMeta) error {
 		return fmt.Errorf("horizon %s observed until %s, not %s until %s as in the first shard",
 			o.Observations.Horizon, o.ObservedUntil, m.Observations.Horizon, m.ObservedUntil)
 	}
-	m.Counts.Customers += o.Counts.Customers
-	m.Counts.Labelled += o.Counts.Labelled
-	m.Counts.Defaults += o.Counts.Defaults
-	m.Counts.Censored += o.Counts.Censored
-	m.Counts.AlreadyDefaulted += o.Counts.AlreadyDefaulted
+	m.Counts.Add(o.Counts)
 	m.Defaults += o.Defaults
 	m.NonDefaults += o.NonDefaults
 	return nil

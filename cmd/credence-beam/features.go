@@ -293,21 +293,25 @@ func (f *featureParts) open(job *featuresJob) error {
 }
 
 // unit opens unit k of the job's book: of the book open, or of a copy of
-// its part staged in tmp.
-func (f *featureParts) unit(ctx context.Context, job *featuresJob, k int, tmp string) (*datasets.Book, error) {
+// its part staged in tmp, a new temporary folder the caller removes (also
+// after an error).
+func (f *featureParts) unit(ctx context.Context, job *featuresJob, k int) (book *datasets.Book, tmp string, err error) {
+	if tmp, err = os.MkdirTemp("", "credence-beam-unit-"); err != nil {
+		return nil, "", err
+	}
 	u := job.Units[k]
 	if job.Remote == nil {
-		return f.book.OpenUnit(u)
+		book, err = f.book.OpenUnit(u)
+		return book, tmp, err
 	}
-	book, err := job.Remote.stage(ctx, u.Part, filepath.Join(tmp, "book"))
-	if err != nil {
-		return nil, nameRemote(job.Remote, tmp, err)
+	if book, err = job.Remote.stage(ctx, u.Part, filepath.Join(tmp, "book")); err != nil {
+		return nil, tmp, nameRemote(job.Remote, tmp, err)
 	}
 	book.Tolerant = job.Tolerant
 	if !u.Range.Open() {
 		book = book.Range(u.Range)
 	}
-	return book, nil
+	return book, tmp, nil
 }
 
 // tallyPartFn counts one part's levels and dates.
@@ -319,12 +323,8 @@ type tallyPartFn struct {
 func (f *tallyPartFn) Setup() error { return f.open(&f.Job) }
 
 func (f *tallyPartFn) ProcessElement(ctx context.Context, k int, emit func([]byte)) error {
-	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
-	if err != nil {
-		return err
-	}
+	unit, tmp, err := f.unit(ctx, &f.Job, k)
 	defer os.RemoveAll(tmp)
-	unit, err := f.unit(ctx, &f.Job, k, tmp)
 	if err != nil {
 		return err
 	}
@@ -368,12 +368,8 @@ type featurePortfolioFn struct {
 func (f *featurePortfolioFn) Setup() error { return f.open(&f.Job) }
 
 func (f *featurePortfolioFn) ProcessElement(ctx context.Context, k int, tally []byte, emit func([]byte)) error {
-	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
-	if err != nil {
-		return err
-	}
+	unit, tmp, err := f.unit(ctx, &f.Job, k)
 	defer os.RemoveAll(tmp)
-	unit, err := f.unit(ctx, &f.Job, k, tmp)
 	if err != nil {
 		return err
 	}
@@ -403,12 +399,8 @@ type observePartFn struct {
 func (f *observePartFn) Setup() error { return f.open(&f.Job) }
 
 func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfolio []byte, emit func(unitCounts)) error {
-	tmp, err := os.MkdirTemp("", "credence-beam-unit-")
-	if err != nil {
-		return err
-	}
+	unit, tmp, err := f.unit(ctx, &f.Job, k)
 	defer os.RemoveAll(tmp)
-	unit, err := f.unit(ctx, &f.Job, k, tmp)
 	if err != nil {
 		return err
 	}
@@ -474,11 +466,7 @@ type unitCounts struct {
 }
 
 func addCounts(a, b unitCounts) unitCounts {
-	a.Observed.Customers += b.Observed.Customers
-	a.Observed.Labelled += b.Observed.Labelled
-	a.Observed.Defaults += b.Observed.Defaults
-	a.Observed.Censored += b.Observed.Censored
-	a.Observed.AlreadyDefaulted += b.Observed.AlreadyDefaulted
+	a.Observed.Add(b.Observed)
 	a.DrawnDefaults += b.DrawnDefaults
 	a.DrawnNonDefaults += b.DrawnNonDefaults
 	return a

@@ -344,7 +344,7 @@ func Observe(ctx context.Context, book *datasets.Book, p *Prepared, workers int,
 		}
 		return c, nil
 	}, func(c chunk) error {
-		total.add(c.cnt)
+		total.Add(c.cnt)
 		p.report("building features", total.Customers)
 		if len(c.obs) == 0 {
 			return nil
@@ -354,7 +354,8 @@ func Observe(ctx context.Context, book *datasets.Book, p *Prepared, workers int,
 	return total, err
 }
 
-func (c *Counts) add(o Counts) {
+// Add adds the counts of another pass (another part of the book) to c.
+func (c *Counts) Add(o Counts) {
 	c.Customers += o.Customers
 	c.Labelled += o.Labelled
 	c.Defaults += o.Defaults
