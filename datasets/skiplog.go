@@ -306,6 +306,24 @@ func (l *SkipLog) mergeLog(other *SkipLog) {
 	}
 }
 
+// MarshalBinary encodes the log with its counts per file and range, so
+// that the logs of a book's parts, read by other processes (a pipeline's
+// workers), merge (Merge) into the log of reading the book whole.
+func (l *SkipLog) MarshalBinary() ([]byte, error) { return json.Marshal(l.state()) }
+
+// DecodeSkipLog reads what MarshalBinary wrote.
+func DecodeSkipLog(b []byte) (*SkipLog, error) {
+	var st skipLogState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("decode skip log: %w", err)
+	}
+	return st.log(), nil
+}
+
+// Merge adds other's counts to l; a file or range both logs counted
+// counts once, as reading it twice does.
+func (l *SkipLog) Merge(other *SkipLog) { l.mergeLog(other) }
+
 // firstSkipped returns the earliest located row that was left out (not a
 // notice), by file then row; nil when none was.
 func (l *SkipLog) firstSkipped() *InputError {

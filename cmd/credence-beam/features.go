@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +44,7 @@ func init() {
 	register.DoFn4x1[context.Context, int, []byte, func([]byte), error](&featurePortfolioFn{})
 	register.Combiner1[[]byte](&mergeTalliesFn{})
 	register.Emitter1[unitCounts]()
-	register.Function2x1(addCounts)
+	register.Function2x2(addCounts)
 	register.DoFn2x1[context.Context, unitCounts, error](&writeCountsFn{})
 }
 
@@ -228,6 +229,13 @@ func (o *featuresOptions) run(ctx context.Context, stdout io.Writer) error {
 		mustShard(job.Out, 0, len(job.Units)), time.Since(t0).Round(time.Millisecond), rows, prep.Set.Len(), prep.Set.Version, len(job.Units), job.Parts)
 	if job.Rule != nil {
 		fmt.Fprintf(stdout, "sample: %s; %d defaults and %d non-defaults drawn\n", job.Rule, uc.DrawnDefaults, uc.DrawnNonDefaults)
+	}
+	if uc.Skipped != nil {
+		skipped, err := datasets.DecodeSkipLog(uc.Skipped)
+		if err != nil {
+			return err
+		}
+		skipped.WriteText(stdout)
 	}
 	fmt.Fprintf(stdout, "%d customers; %d observations labelled (%d defaults, %.2f%%), %d censored, %d after default; horizon %s, observed until %s\n",
 		c.Customers, c.Labelled, c.Defaults, 100*float64(c.Defaults)/max(1, float64(c.Labelled)),
@@ -440,6 +448,14 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 		return nameRemote(f.Job.Remote, tmp, err)
 	}
 	uc := unitCounts{Observed: c}
+	if !unit.Skipped.Empty() {
+		if uc.Skipped, err = unit.Skipped.MarshalBinary(); err != nil {
+			return err
+		}
+		if f.Job.Remote != nil { // name the book's files, not their staged copies
+			uc.Skipped = bytes.ReplaceAll(uc.Skipped, []byte(filepath.Join(tmp, "book")), []byte(f.Job.Remote.Dir))
+		}
+	}
 	if f.Job.Rule != nil {
 		err = w.Finish(c)
 		uc.DrawnDefaults, uc.DrawnNonDefaults = w.Sample().Defaults, w.Sample().NonDefaults
@@ -463,13 +479,38 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 type unitCounts struct {
 	Observed                        backtest.Counts
 	DrawnDefaults, DrawnNonDefaults int64
+	// Skipped is the unit's skip log (datasets.SkipLog.MarshalBinary):
+	// the rows --tolerant left out.
+	Skipped []byte
 }
 
-func addCounts(a, b unitCounts) unitCounts {
+func addCounts(a, b unitCounts) (unitCounts, error) {
 	a.Observed.Add(b.Observed)
 	a.DrawnDefaults += b.DrawnDefaults
 	a.DrawnNonDefaults += b.DrawnNonDefaults
-	return a
+	var err error
+	a.Skipped, err = mergeSkipLogs(a.Skipped, b.Skipped)
+	return a, err
+}
+
+// mergeSkipLogs merges two encoded skip logs (nil: empty).
+func mergeSkipLogs(a, b []byte) ([]byte, error) {
+	if b == nil {
+		return a, nil
+	}
+	if a == nil {
+		return b, nil
+	}
+	x, err := datasets.DecodeSkipLog(a)
+	if err != nil {
+		return nil, err
+	}
+	y, err := datasets.DecodeSkipLog(b)
+	if err != nil {
+		return nil, err
+	}
+	x.Merge(y)
+	return x.MarshalBinary()
 }
 
 // writeCountsFn writes the merged counts to Path.

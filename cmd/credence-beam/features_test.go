@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/train"
@@ -235,5 +237,59 @@ func TestNegativeUnitCustomersRefused(t *testing.T) {
 	}
 	if _, err := pipeline(t, "--book", f.book, "--unit-customers", "-1", "--out", out); err == nil || !strings.Contains(err.Error(), "--unit-customers -1") {
 		t.Errorf("rescore: %v; want a word on --unit-customers", err)
+	}
+}
+
+// With --tolerant a bad row is skipped and counted, as by the single
+// machine: the units' skip logs merge in the pipeline's combine and the
+// launcher prints the whole book's.
+func TestFeaturesTolerantCountsSkippedRows(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "book")
+	cfg := synth.DefaultConfig()
+	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart, cfg.Format = 300, 18, 3, 100, "csv"
+	if _, err := synth.Generate(context.Background(), cfg, book, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(book, "invoices", "part-00001.csv")
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	col := slices.Index(strings.Split(lines[0], ","), "amount")
+	for _, row := range []int{5, 9} {
+		fields := strings.Split(lines[row], ",")
+		fields[col] = "12.5x"
+		lines[row] = strings.Join(fields, ",")
+	}
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opened, err := datasets.Open(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened.Tolerant = true
+	ctx := context.Background()
+	obs := backtest.ObservationConfig{Features: features.DefaultConfig(), Horizon: features.Horizon{N: 6, Unit: features.Months}}
+	prep, err := backtest.Prepare(ctx, opened, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backtest.Observe(ctx, opened, prep, 0, false, func([]backtest.Observation) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := opened.Skipped.Skipped()
+	if want != 2 {
+		t.Fatalf("the single machine skipped %d rows; want the 2 made bad", want)
+	}
+	var stdout, stderr bytes.Buffer
+	code := runCommand(ctx, "features", []string{"--book", book, "--horizon", "6mo", "--tolerant", "--out", filepath.Join(dir, "m.csv")}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("credence-beam features --tolerant: %s", stderr.String())
+	}
+	if s := stdout.String(); !strings.Contains(s, fmt.Sprintf("skipped %d rows:", want)) || !strings.Contains(s, "part-00001.csv: row 5") {
+		t.Errorf("stdout %q does not give the %d skipped rows with the first's file and row", s, want)
 	}
 }

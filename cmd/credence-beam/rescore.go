@@ -53,7 +53,8 @@ import (
 // and written by rescore.Create, its writer.
 
 func init() {
-	register.DoFn5x1[context.Context, int, []byte, func([]byte), func(string, latestRow), error](&scorePartFn{})
+	register.DoFn6x1[context.Context, int, []byte, func([]byte), func(string, latestRow), func([]byte), error](&scorePartFn{})
+	register.Combiner1[[]byte](&mergeSkipLogsFn{})
 	register.DoFn3x1[context.Context, int, func(int32), error](&partDatesFn{})
 	register.Emitter1[int32]()
 	register.DoFn4x1[context.Context, int, func(*int32) bool, func([]byte), error](&accumulatePartFn{})
@@ -221,11 +222,15 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 		removeAll(ctx, job.Staging)
 		return err
 	}
-	sum, err := finishRescore(ctx, job, previous)
+	sum, skipped, err := finishRescore(ctx, job, previous)
 	if err != nil {
 		removeAll(ctx, job.Staging)
 		return err
 	}
+	if book.Skipped == nil {
+		book.Skipped = datasets.NewSkipLog()
+	}
+	book.Skipped.Merge(skipped)
 	elapsed := time.Since(t0)
 	base := *o.report
 	if base == "" {
@@ -248,6 +253,7 @@ func (o *rescoreOptions) run(ctx context.Context, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "rescored %d customers in %d units of %d parts with model %s in %s: %d rows to %s\n",
 		sum.Customers, len(job.Units), job.Parts, sum.ModelVersion, elapsed.Round(time.Millisecond), sum.Rows,
 		mustShard(job.Out, 0, len(job.Units))+" …")
+	book.Skipped.WriteText(stdout)
 	fmt.Fprintf(stdout, "report: %s.html\n", base)
 	return nil
 }
@@ -369,9 +375,10 @@ func rescorePipeline(job rescoreJob, art *artifact.Artifact, previous []string) 
 		counts := beam.ParDo(s, &accumulatePartFn{Job: job}, unitCol, beam.SideInput{Input: dates})
 		contexts = beam.Combine(s, &mergePortfoliosFn{Set: art.FeatureSet, Rule: rule}, counts)
 	}
-	sums, latest := beam.ParDo2(s, &scorePartFn{Job: job}, unitCol, beam.SideInput{Input: contexts})
+	sums, latest, skips := beam.ParDo3(s, &scorePartFn{Job: job}, unitCol, beam.SideInput{Input: contexts})
 	summary := beam.Combine(s, &mergeSummariesFn{}, sums)
 	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "summary.bin")}, summary)
+	beam.ParDo0(s, &writeFileFn{Path: join(job.Staging, "skipped.bin")}, beam.Combine(s, &mergeSkipLogsFn{}, skips))
 	if job.Compare {
 		shards := make([]previousShard, len(previous))
 		for i, f := range previous {
@@ -473,7 +480,7 @@ func nameRemote(remote *remoteBook, tmp string, err error) error {
 	return errors.New(strings.ReplaceAll(err.Error(), filepath.Join(tmp, "book"), remote.Dir))
 }
 
-func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byte, emitSummary func([]byte), emitLatest func(string, latestRow)) error {
+func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byte, emitSummary func([]byte), emitLatest func(string, latestRow), emitSkips func([]byte)) error {
 	job := &f.Job
 	tmp, err := os.MkdirTemp("", "credence-beam-part-")
 	if err != nil {
@@ -526,6 +533,14 @@ func (f *scorePartFn) ProcessElement(ctx context.Context, k int, portfolio []byt
 		return err
 	}
 	emitSummary(b)
+	skips, err := book.Skipped.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if job.Remote != nil { // name the book's files, not their staged copies
+		skips = bytes.ReplaceAll(skips, []byte(filepath.Join(tmp, "book")), []byte(job.Remote.Dir))
+	}
+	emitSkips(skips)
 	return nil
 }
 
@@ -746,6 +761,11 @@ func (movesFn) MergeAccumulators(a, b movesAcc) movesAcc {
 func (movesFn) ExtractOutput(a movesAcc) ([]byte, error) { return encodeMoves(a) }
 
 // mergeSummariesFn merges the units' encoded summaries.
+// mergeSkipLogsFn merges the units' skip logs (datasets.SkipLog.MarshalBinary).
+type mergeSkipLogsFn struct{}
+
+func (mergeSkipLogsFn) MergeAccumulators(a, b []byte) ([]byte, error) { return mergeSkipLogs(a, b) }
+
 type mergeSummariesFn struct{}
 
 func (mergeSummariesFn) MergeAccumulators(a, b []byte) ([]byte, error) {
@@ -771,35 +791,43 @@ func (f *writeFileFn) ProcessElement(ctx context.Context, data []byte) error {
 // place, replacing an earlier output of the same name, and returns the
 // finished summary. Until the last shard is in place the set is
 // incomplete, and readers refuse it.
-func finishRescore(ctx context.Context, job rescoreJob, previous []string) (*rescore.Summary, error) {
+func finishRescore(ctx context.Context, job rescoreJob, previous []string) (*rescore.Summary, *datasets.SkipLog, error) {
 	b, err := readFile(ctx, join(job.Staging, "summary.bin"))
 	if err != nil {
-		return nil, fmt.Errorf("the pipeline left no summary: %w", err)
+		return nil, nil, fmt.Errorf("the pipeline left no summary: %w", err)
 	}
 	var sum rescore.Summary
 	if err := sum.UnmarshalBinary(b); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sum.Finish()
+	b, err = readFile(ctx, join(job.Staging, "skipped.bin"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the pipeline left no skip log: %w", err)
+	}
+	skipped, err := datasets.DecodeSkipLog(b)
+	if err != nil {
+		return nil, nil, err
+	}
 	if job.Compare {
 		mv := rescore.NewMoves()
 		if b, err := readFile(ctx, join(job.Staging, "moves.bin")); err == nil {
 			if mv, err = decodeMovesBytes(b); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, nil, err
 		}
 		model, err := firstModel(ctx, previous)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sum.Migration = mv.Finish(job.Previous, model)
 	}
 	if err := publishShards(ctx, job.Staging, job.Out, len(job.Units)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &sum, nil
+	return &sum, skipped, nil
 }
 
 // publishShards moves the n staged shards of out into place, replacing an
