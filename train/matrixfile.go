@@ -99,7 +99,7 @@ func newMatrixWriter(path string, names []string, sample *SampleMeta) (*MatrixWr
 			fields = append(fields, arrow.Field{Name: n, Type: arrow.PrimitiveTypes.Float64, Nullable: true})
 		}
 		sc := arrow.NewSchema(fields, nil)
-		props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(datasets.RowGroupRows),
+		props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(datasets.RowGroupRows), parquet.WithDictionaryDefault(false),
 			parquet.WithCompression(compress.Codecs.Snappy), parquet.WithCreatedBy("credence"))
 		if w.pq, err = pqarrow.NewFileWriter(sc, w.buf, props, pqarrow.DefaultWriterProps()); err != nil {
 			w.Abort()
