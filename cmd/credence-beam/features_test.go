@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
 
 	"github.com/credence-risk/credence/datasets"
-	"github.com/credence-risk/credence/datasets/synth"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/train"
@@ -245,27 +243,7 @@ func TestNegativeUnitCustomersRefused(t *testing.T) {
 // launcher prints the whole book's.
 func TestFeaturesTolerantCountsSkippedRows(t *testing.T) {
 	dir := t.TempDir()
-	book := filepath.Join(dir, "book")
-	cfg := synth.DefaultConfig()
-	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart, cfg.Format = 300, 18, 3, 100, "csv"
-	if _, err := synth.Generate(context.Background(), cfg, book, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(book, "invoices", "part-00001.csv")
-	b, err := os.ReadFile(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
-	col := slices.Index(strings.Split(lines[0], ","), "amount")
-	for _, row := range []int{5, 9} {
-		fields := strings.Split(lines[row], ",")
-		fields[col] = "12.5x"
-		lines[row] = strings.Join(fields, ",")
-	}
-	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	book := bookWithBadAmounts(t, dir, 18, 5, 9)
 	opened, err := datasets.Open(book)
 	if err != nil {
 		t.Fatal(err)

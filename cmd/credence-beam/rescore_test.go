@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -295,34 +296,7 @@ func TestRescoreMatchesSingleMachine(t *testing.T) {
 func TestRescoreBadRowStops(t *testing.T) {
 	f := testFixture(t)
 	dir := t.TempDir()
-	book := filepath.Join(dir, "book")
-	cfg := synth.DefaultConfig()
-	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart, cfg.Format = 300, 12, 3, 100, "csv"
-	if _, err := synth.Generate(context.Background(), cfg, book, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(book, "invoices", "part-00001.csv")
-	b, err := os.ReadFile(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
-	header := strings.Split(lines[0], ",")
-	col := -1
-	for i, h := range header {
-		if h == "amount" {
-			col = i
-		}
-	}
-	if col < 0 {
-		t.Fatalf("no amount column in %q", lines[0])
-	}
-	fields := strings.Split(lines[5], ",")
-	fields[col] = "12.5x"
-	lines[5] = strings.Join(fields, ",")
-	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	book := bookWithBadAmounts(t, dir, 12, 5)
 	opened, err := datasets.Open(book)
 	if err != nil {
 		t.Fatal(err)
@@ -345,6 +319,38 @@ func TestRescoreBadRowStops(t *testing.T) {
 	if len(left)+len(hidden) > 0 {
 		t.Errorf("a failed run left %v %v", left, hidden)
 	}
+}
+
+// bookWithBadAmounts writes a 300-customer CSV book of months months in
+// 3 parts under dir, whose invoices of part 1 have an amount that is not
+// a number at the given data rows, and returns its directory.
+func bookWithBadAmounts(t *testing.T, dir string, months int, rows ...int) string {
+	t.Helper()
+	book := filepath.Join(dir, "book")
+	cfg := synth.DefaultConfig()
+	cfg.Customers, cfg.Months, cfg.Seed, cfg.CustomersPerPart, cfg.Format = 300, months, 3, 100, "csv"
+	if _, err := synth.Generate(context.Background(), cfg, book, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(book, "invoices", "part-00001.csv")
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	col := slices.Index(strings.Split(lines[0], ","), "amount")
+	if col < 0 {
+		t.Fatalf("no amount column in %q", lines[0])
+	}
+	for _, row := range rows {
+		fields := strings.Split(lines[row], ",")
+		fields[col] = "12.5x"
+		lines[row] = strings.Join(fields, ",")
+	}
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return book
 }
 
 // A book and an output on a Beam filesystem (memfs://, in this process,
