@@ -6,13 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
@@ -124,22 +120,16 @@ func sampleMeta(path string, pf *file.Reader) (*SampleMeta, error) {
 }
 
 // readSampleFile appends the rows of one sample file to *s (created from
-// the file's feature set when nil) and returns its metadata.
+// the file's feature set when nil) and returns its metadata, read from
+// the footer; the rows are read by datasets.OpenTable, the reader of every
+// table file.
 func readSampleFile(ctx context.Context, path string, s **backtest.Sample) (*SampleMeta, error) {
-	bad := func(row int64, column string, err error) error {
-		return &datasets.InputError{File: path, Row: row, Column: column, Err: err}
-	}
-	osf, err := os.Open(path)
+	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return nil, err
+		return nil, &datasets.InputError{File: path, Err: fmt.Errorf("not a Parquet file: %w", err)}
 	}
-	defer osf.Close()
-	pf, err := file.NewParquetReader(osf)
-	if err != nil {
-		return nil, bad(0, "", fmt.Errorf("not a Parquet file: %w", err))
-	}
-	defer pf.Close()
 	meta, err := sampleMeta(path, pf)
+	pf.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -147,76 +137,61 @@ func readSampleFile(ctx context.Context, path string, s **backtest.Sample) (*Sam
 	if *s == nil {
 		*s = &backtest.Sample{Dataset: models.Dataset{X: &models.Matrix{Cols: len(names), Names: names}, W: []float64{}}}
 	} else if !slices.Equal((*s).X.Names, names) {
-		return nil, bad(0, "", errors.New("its features differ from the first shard's"))
+		return nil, &datasets.InputError{File: path, Err: errors.New("its features differ from the first shard's")}
 	}
 	out := *s
-	rd, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 * 1024}, memory.DefaultAllocator)
+	const id, asOf, label, weight, first = 0, 1, 2, 3, 4
+	t, err := datasets.OpenTable(ctx, path, append([]string{"customer_id", "as_of", "label", "weight"}, names...))
 	if err != nil {
-		return nil, bad(0, "", err)
+		return nil, err
 	}
-	sc, err := rd.Schema()
-	if err != nil {
-		return nil, bad(0, "", err)
+	defer t.Close()
+	if err := t.Require(len(t.Columns())); err != nil {
+		return nil, err
 	}
-	want := append([]string{"customer_id", "as_of", "label", "weight"}, names...)
-	if sc.NumFields() != len(want) {
-		return nil, bad(0, "", fmt.Errorf("%d columns, want %d (customer_id, as_of, label, weight and the feature set's %d features)", sc.NumFields(), len(want), len(names)))
-	}
-	for j, n := range want {
-		if got := sc.Field(j).Name; got != n {
-			return nil, bad(0, "", fmt.Errorf("column %d is %s, want %s", j+1, got, n))
+	for t.Next() {
+		switch {
+		case t.Null(id):
+			return nil, t.Errorf(id, "%w", datasets.ErrNull)
+		case t.Null(asOf):
+			return nil, t.Errorf(asOf, "%w", datasets.ErrNull)
 		}
-	}
-	rr, err := rd.GetRecordReader(ctx, nil, nil)
-	if err != nil {
-		return nil, bad(0, "", err)
-	}
-	defer rr.Release()
-	var row int64
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		ids, ok1 := rec.Column(0).(*array.String)
-		asOf, ok2 := rec.Column(1).(*array.Date32)
-		label, ok3 := rec.Column(2).(*array.Int8)
-		weight, ok4 := rec.Column(3).(*array.Float64)
-		if !ok1 || !ok2 || !ok3 || !ok4 {
-			return nil, bad(0, "", errors.New("customer_id, as_of, label and weight must be STRING, DATE, INT8 and DOUBLE"))
+		cid, err := t.String(id)
+		if err != nil {
+			return nil, err
 		}
-		cols := make([]*array.Float64, len(names))
-		for j := range cols {
-			if cols[j], ok1 = rec.Column(4 + j).(*array.Float64); !ok1 {
-				return nil, bad(0, names[j], errors.New("feature columns must be DOUBLE"))
+		d, err := t.Date(asOf)
+		if err != nil {
+			return nil, err
+		}
+		y, err := t.Float(label)
+		if err != nil {
+			return nil, err
+		}
+		if y != 0 && y != 1 {
+			return nil, t.Errorf(label, "a training sample's label must be 0 or 1")
+		}
+		w, err := t.Float(weight)
+		if err != nil {
+			return nil, err
+		}
+		if !(w > 0) || math.IsInf(w, 1) {
+			return nil, t.Errorf(weight, "weight must be a finite number > 0")
+		}
+		out.CustomerIDs, out.AsOf, out.Y, out.W = append(out.CustomerIDs, cid), append(out.AsOf, d), append(out.Y, y), append(out.W, w)
+		for j := range names {
+			x, err := t.Float(first + j)
+			if err != nil {
+				return nil, err
 			}
-		}
-		for i := range int(rec.NumRows()) {
-			row++
-			switch {
-			case ids.IsNull(i):
-				return nil, bad(row, "customer_id", datasets.ErrNull)
-			case asOf.IsNull(i):
-				return nil, bad(row, "as_of", datasets.ErrNull)
-			case label.IsNull(i) || (label.Value(i) != 0 && label.Value(i) != 1):
-				return nil, bad(row, "label", errors.New("a training sample's label must be 0 or 1"))
-			case weight.IsNull(i) || !(weight.Value(i) > 0) || math.IsInf(weight.Value(i), 1):
-				return nil, bad(row, "weight", errors.New("weight must be a finite number > 0"))
+			if math.IsInf(x, 0) {
+				return nil, t.Errorf(first+j, "%w", datasets.ErrNotFinite)
 			}
-			out.CustomerIDs = append(out.CustomerIDs, ids.Value(i))
-			out.AsOf = append(out.AsOf, datasets.Date(asOf.Value(i)))
-			out.Y = append(out.Y, float64(label.Value(i)))
-			out.W = append(out.W, weight.Value(i))
-			for j, c := range cols {
-				x := math.NaN()
-				if !c.IsNull(i) {
-					if x = c.Value(i); math.IsInf(x, 0) {
-						return nil, bad(row, names[j], datasets.ErrNotFinite)
-					}
-				}
-				out.X.Data = append(out.X.Data, x)
-			}
+			out.X.Data = append(out.X.Data, x)
 		}
 	}
-	if err := rr.Err(); err != nil {
-		return nil, bad(0, "", err)
+	if err := t.Err(); err != nil {
+		return nil, err
 	}
 	out.X.Rows = len(out.Y)
 	return meta, nil
