@@ -20,7 +20,6 @@ import (
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
-	"github.com/credence-risk/credence/models/scoring"
 	"github.com/credence-risk/credence/train"
 )
 
@@ -300,26 +299,14 @@ func (f *featureParts) open(job *featuresJob) error {
 	return nil
 }
 
-// unit opens unit k of the job's book: of the book open, or of a copy of
-// its part staged in tmp, a new temporary folder the caller removes (also
-// after an error).
+// unit opens unit k of the job's book (openUnit) and the temporary folder
+// a staged copy goes in, which the caller removes (also after an error).
 func (f *featureParts) unit(ctx context.Context, job *featuresJob, k int) (book *datasets.Book, tmp string, err error) {
 	if tmp, err = os.MkdirTemp("", "credence-beam-unit-"); err != nil {
 		return nil, "", err
 	}
-	u := job.Units[k]
-	if job.Remote == nil {
-		book, err = f.book.OpenUnit(u)
-		return book, tmp, err
-	}
-	if book, err = job.Remote.stage(ctx, u.Part, filepath.Join(tmp, "book")); err != nil {
-		return nil, tmp, nameRemote(job.Remote, tmp, err)
-	}
-	book.Tolerant = job.Tolerant
-	if !u.Range.Open() {
-		book = book.Range(u.Range)
-	}
-	return book, tmp, nil
+	book, err = openUnit(ctx, f.book, job.Remote, job.Units[k], job.Tolerant, tmp)
+	return book, tmp, err
 }
 
 // tallyPartFn counts one part's levels and dates.
@@ -385,14 +372,9 @@ func (f *featurePortfolioFn) ProcessElement(ctx context.Context, k int, tally []
 	if err != nil {
 		return err
 	}
-	rule := features.DefaultRule{DPDThreshold: prep.DPDThreshold}
-	acc, err := scoring.AccumulatePortfolios(ctx, unit, prep.Set, rule, f.Job.Workers, prep.PortfolioDates(), nil)
+	b, err := accumulatePortfolios(ctx, unit, prep.Set, features.DefaultRule{DPDThreshold: prep.DPDThreshold}, f.Job.Workers, prep.PortfolioDates())
 	if err != nil {
 		return nameRemote(f.Job.Remote, tmp, err)
-	}
-	b, err := acc.MarshalBinary()
-	if err != nil {
-		return err
 	}
 	emit(b)
 	return nil

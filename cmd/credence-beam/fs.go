@@ -15,6 +15,8 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/datasets/atomicfile"
+	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/scoring"
 )
 
 // Books and outputs live on local disk or on any filesystem Beam has
@@ -418,4 +420,32 @@ func openLaunched(dir string) (*datasets.Book, error) {
 // since still stops its reader with datasets.ErrUnsorted.
 func openOnWorker(dir string) (*datasets.Book, error) {
 	return datasets.OpenWith(dir, datasets.Options{KeepOrder: true, Notices: io.Discard})
+}
+
+// openUnit opens unit u of the job's book: of local, the book open on
+// this worker, or, for a book on a Beam filesystem (remote), of a copy of
+// its part staged in tmp/book.
+func openUnit(ctx context.Context, local *datasets.Book, remote *remoteBook, u datasets.Unit, tolerant bool, tmp string) (*datasets.Book, error) {
+	if remote == nil {
+		return local.OpenUnit(u)
+	}
+	book, err := remote.stage(ctx, u.Part, filepath.Join(tmp, "book"))
+	if err != nil {
+		return nil, nameRemote(remote, tmp, err)
+	}
+	book.Tolerant = tolerant
+	if !u.Range.Open() {
+		book = book.Range(u.Range)
+	}
+	return book, nil
+}
+
+// accumulatePortfolios counts the customers of book into the portfolio
+// contexts at asOfs, encoded for the combine that merges the units'.
+func accumulatePortfolios(ctx context.Context, book *datasets.Book, set *features.Set, rule features.DefaultRule, workers int, asOfs []datasets.Date) ([]byte, error) {
+	acc, err := scoring.AccumulatePortfolios(ctx, book, set, rule, workers, asOfs, nil)
+	if err != nil {
+		return nil, err
+	}
+	return acc.MarshalBinary()
 }

@@ -455,17 +455,9 @@ func (p *partScorer) setup(job *rescoreJob) error {
 // disk, of the book setup opened; on a Beam filesystem, of a copy of its
 // part staged in tmp.
 func (p *partScorer) open(ctx context.Context, job *rescoreJob, k int, tmp string) (*datasets.Book, *scoring.Scorer, error) {
-	unit := job.Units[k]
-	if job.Remote == nil {
-		book, err := p.book.OpenUnit(unit)
+	book, err := openUnit(ctx, p.book, job.Remote, job.Units[k], false, tmp)
+	if err != nil || job.Remote == nil {
 		return book, p.scorer, err
-	}
-	book, err := job.Remote.stage(ctx, unit.Part, filepath.Join(tmp, "book"))
-	if err != nil {
-		return nil, nil, err
-	}
-	if !unit.Range.Open() {
-		book = book.Range(unit.Range)
 	}
 	scorer, err := scoring.New(p.art, book.Schema)
 	return book, scorer, err
@@ -615,13 +607,9 @@ func (f *accumulatePartFn) ProcessElement(ctx context.Context, k int, dates func
 	if err != nil {
 		return err
 	}
-	acc, err := scoring.AccumulatePortfolios(ctx, book, scorer.Set, scorer.Rule, f.Job.Workers, asOfs, nil)
+	b, err := accumulatePortfolios(ctx, book, scorer.Set, scorer.Rule, f.Job.Workers, asOfs)
 	if err != nil {
 		return nameRemote(f.Job.Remote, tmp, err)
-	}
-	b, err := acc.MarshalBinary()
-	if err != nil {
-		return err
 	}
 	emit(b)
 	return nil
