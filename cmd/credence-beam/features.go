@@ -417,6 +417,7 @@ func (f *observePartFn) ProcessElement(ctx context.Context, k int, tally, portfo
 	}
 	var w *train.MatrixWriter
 	if f.Job.Rule != nil {
+		prep.Draw = f.Job.Rule
 		w, err = train.NewSampleWriter(local, train.NewSampleMeta(f.Job.Book, prep, f.cfg, *f.Job.Rule))
 	} else {
 		w, err = train.NewMatrixWriter(local, prep.Set.Names())

@@ -89,6 +89,7 @@ func (a *app) writeObservations(cmd *cobra.Command, rule *backtest.SampleRule) e
 	var w *train.MatrixWriter
 	var meta train.SampleMeta
 	if rule != nil {
+		prep.Draw = rule
 		meta = train.NewSampleMeta(book.Dir, prep, cfg, *rule)
 		w, err = train.NewSampleWriter(out, meta)
 	} else {

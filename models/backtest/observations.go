@@ -44,6 +44,10 @@ type Prepared struct {
 	ObservedUntil datasets.Date
 	DPDThreshold  int // 0 when defaults come from the defaults table alone
 	First, Last   datasets.Date
+	// Draw, when set, is a training sample's rule: Observe builds the
+	// features of the observations it draws only (the counts are of all),
+	// since a sample keeps a small share of them.
+	Draw *SampleRule
 	// Portfolios are the portfolio contexts of the book at every as-of
 	// date observed, by context date, when Set reads them.
 	Portfolios map[datasets.Date]*features.Portfolio
@@ -385,8 +389,12 @@ func buildObservations(p *Prepared, h *datasets.History, keepUnlabelled bool, ou
 		if status != features.Labelled && !keepUnlabelled {
 			continue
 		}
-		out = append(out, Observation{CustomerID: h.CustomerID, AsOf: asOf, Label: int8(y), Status: status,
-			X: p.Set.BuildIn(h, asOf, p.Portfolio(asOf), make([]float64, 0, p.Set.Len()))})
+		o := Observation{CustomerID: h.CustomerID, AsOf: asOf, Label: int8(y), Status: status}
+		if p.Draw != nil && p.Draw.Weight(&o) == 0 {
+			continue
+		}
+		o.X = p.Set.BuildIn(h, asOf, p.Portfolio(asOf), make([]float64, 0, p.Set.Len()))
+		out = append(out, o)
 	}
 	return out
 }

@@ -64,6 +64,26 @@ func TestObserveIsDeterministicAndMatchesBuild(t *testing.T) {
 			t.Fatalf("row %d differs between 1 and 3 workers", i)
 		}
 	}
+	// With a sample's rule, only the drawn rows are built, the same rows
+	// with the same features, and the counts are still of every row.
+	rule := SampleRule{NonDefaultRate: 0.2, Seed: 4}
+	var drawn []Observation
+	for _, o := range one {
+		if rule.Weight(&o) > 0 {
+			drawn = append(drawn, o)
+		}
+	}
+	prep.Draw = &rule
+	sampled, cs := collect(2)
+	prep.Draw = nil
+	if cs != c1 || len(sampled) != len(drawn) || len(sampled) >= len(one) {
+		t.Fatalf("with a draw: %d rows, counts %+v; want the %d of %d drawn, counts %+v", len(sampled), cs, len(drawn), len(one), c1)
+	}
+	for i := range sampled {
+		if sampled[i].CustomerID != drawn[i].CustomerID || sampled[i].AsOf != drawn[i].AsOf || !slices.EqualFunc(sampled[i].X, drawn[i].X, func(a, b float64) bool { return a == b || a != a && b != b }) {
+			t.Fatalf("drawn row %d differs from the full pass's", i)
+		}
+	}
 	hs, err := b.ReadAll(ctx)
 	if err != nil {
 		t.Fatal(err)
