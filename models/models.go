@@ -114,6 +114,46 @@ type BlockReasoner interface {
 	ReasonsBlock(X []float64, n int) [][]Reason
 }
 
+// Contributor is a Model whose log-odds of default is a sum of one effect
+// per feature and a bias: a linear model, or a GBDT through TreeSHAP. A
+// blend of such models explains itself by the weighted sum of theirs.
+type Contributor interface {
+	// Contributions returns the effect of each feature of x on its
+	// log-odds of default, in Features order, then the bias in the last
+	// slot; they sum to the log-odds. dst is reused when it has room for
+	// len(Features())+1 values.
+	Contributions(x, dst []float64) []float64
+}
+
+// TopReasons returns up to n of the features whose effect raised the
+// log-odds of x, largest first (ties in feature order): effects holds one
+// per feature, in features order (a trailing bias is ignored).
+func TopReasons(features []string, x, effects []float64, n int) []Reason {
+	if n <= 0 {
+		return nil
+	}
+	// The n largest by insertion: n is a few, the features many.
+	top := make([]Reason, 0, n)
+	for j, e := range effects[:len(features)] {
+		if e <= 0 || len(top) == n && e <= top[n-1].Effect {
+			continue
+		}
+		k := len(top)
+		for k > 0 && top[k-1].Effect < e {
+			k--
+		}
+		if len(top) < n {
+			top = append(top, Reason{})
+		}
+		copy(top[k+1:], top[k:len(top)-1])
+		top[k] = Reason{Feature: features[j], Value: x[j], Effect: e}
+	}
+	if len(top) == 0 {
+		return nil
+	}
+	return top
+}
+
 // Trainer fits one model family. valid, when not nil, is for early
 // stopping and must not be the data the model is judged on.
 type Trainer interface {

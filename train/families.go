@@ -10,6 +10,7 @@ import (
 
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/catalog"
 )
 
@@ -49,8 +50,16 @@ func lookupFamily(name string) (models.Family, error) {
 	return f, nil
 }
 
-// marshalHyper returns the champion family's configuration.
+// marshalHyper returns the champion family's configuration; a blend's
+// is its members' by family.
 func marshalHyper(family string, cfg Config) ([]byte, error) {
+	if family == blend.Name {
+		members := map[string]json.RawMessage{}
+		for _, fam := range blendFamilies {
+			members[fam] = familyConfig(cfg, fam)
+		}
+		return json.Marshal(members)
+	}
 	return familyConfig(cfg, family), nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/artifact"
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/eval"
@@ -50,6 +51,11 @@ type Config struct {
 	// rows and calibrated on its out-of-fold PDs. Below 2: the champion is
 	// the best on the test part, as fitted on the train part.
 	SelectionFolds int `json:"selection_folds"`
+	// ChampionRule is how cross-validation chooses the champion among the
+	// candidates whose calibration passes: RuleBest (the default, also
+	// for "") takes the highest mean AUC; RuleOneSE the least complex
+	// candidate within one standard error of it.
+	ChampionRule string `json:"champion_rule"`
 	// ValidShare and TestShare are the shares of rows held out for
 	// early stopping and calibration (valid) and for the reported
 	// metrics (test).
@@ -84,6 +90,7 @@ func DefaultConfig() Config {
 		ValidShare:     0.2,
 		TestShare:      0.2,
 		SelectionFolds: 5,
+		ChampionRule:   RuleBest,
 		Seed:           1,
 		TuneBudget:     TuneAuto,
 	}
@@ -273,6 +280,11 @@ func resolveConfig(cfg *Config) ([]string, error) {
 	if _, err := ParseTuneBudget(cfg.TuneBudget, 0); err != nil {
 		return nil, err
 	}
+	switch cfg.ChampionRule {
+	case "", RuleBest, RuleOneSE:
+	default:
+		return nil, fmt.Errorf("champion rule %q: want %s or %s", cfg.ChampionRule, RuleBest, RuleOneSE)
+	}
 	families := cfg.Families
 	if len(families) == 0 {
 		families = Families
@@ -329,6 +341,13 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		c, err := fitCandidate(ctx, fam, cfg, trainS, validS, testS)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", fam, err)
+		}
+		cands = append(cands, c)
+	}
+	if members := blendMembers(cands); members != nil {
+		c, err := blendCandidate(members, cfg, validS, testS)
+		if err != nil {
+			return nil, err
 		}
 		cands = append(cands, c)
 	}
@@ -420,7 +439,14 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	if err != nil {
 		return nil, err
 	}
-	c := &CandidateResult{Family: fam, Model: m, FitSeconds: time.Since(t0).Seconds()}
+	return judgeCandidate(fam, m, time.Since(t0).Seconds(), cfg, validS, testS)
+}
+
+// judgeCandidate calibrates m, fitted on the train part, on the
+// validation part and tests it on the test part.
+func judgeCandidate(fam string, m models.Model, fitSeconds float64, cfg Config, validS, testS *backtest.Sample) (*CandidateResult, error) {
+	c := &CandidateResult{Family: fam, Model: m, FitSeconds: fitSeconds}
+	var err error
 	validRaw := make([]float64, validS.X.Rows)
 	m.PDs(validS.X, validRaw)
 	c.Calibrator, err = calibrate.Fit(cfg.Calibration, validRaw, validS.Y, validS.W, cfg.PDFloor)
@@ -451,8 +477,19 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 	return c, nil
 }
 
+// Champion rules (Config.ChampionRule).
+const (
+	// RuleBest takes the candidate with the highest mean cross-validated
+	// AUC.
+	RuleBest = "best"
+	// RuleOneSE takes the least complex candidate whose mean AUC is within
+	// one standard error of the highest.
+	RuleOneSE = "one-se"
+)
+
 // chooseChampion applies the champion rule. Among the candidates whose
-// calibration passes (all of them when none does): with cross-validation,
+// calibration passes (all of them when none does): with cross-validation
+// and RuleBest, the highest mean AUC; with RuleOneSE,
 // the one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements
 // of Statistical Learning, §7.10), on paired differences: the least complex
 // family (models.Family Complexity) whose mean AUC is below the best mean
@@ -462,7 +499,7 @@ func fitCandidate(ctx context.Context, fam string, cfg Config, trainS, validS, t
 // time) widens each family's own interval but not the difference. Without
 // cross-validation, the highest test AUC. Remaining ties go to the higher
 // AUC, then to the family listed first.
-func chooseChampion(cands []*CandidateResult) *CandidateResult {
+func chooseChampion(cands []*CandidateResult, rule string) *CandidateResult {
 	pool := slices.DeleteFunc(slices.Clone(cands), func(c *CandidateResult) bool { return !c.calibrationPasses() })
 	if len(pool) == 0 {
 		pool = slices.Clone(cands)
@@ -473,7 +510,7 @@ func chooseChampion(cands []*CandidateResult) *CandidateResult {
 			best = c
 		}
 	}
-	if best.CV == nil {
+	if best.CV == nil || rule != RuleOneSE {
 		return best
 	}
 	champ := best
@@ -528,6 +565,9 @@ func bestCV(cands []*CandidateResult, champ *CandidateResult) *CandidateResult {
 
 // complexity is a family's Complexity; unknown families rank last.
 func complexity(family string) int {
+	if family == blend.Name {
+		return blend.Complexity
+	}
 	if f, ok := catalog.Lookup(family); ok && f.Complexity > 0 {
 		return f.Complexity
 	}
@@ -559,13 +599,18 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 		for _, c := range cands {
 			c.CV, c.CVCalibration = nil, nil
 		}
-		res.Champion = chooseChampion(cands)
+		res.Champion = chooseChampion(cands, cfg.ChampionRule)
 		return res.Champion.Model, res.Champion.Calibrator, nil
 	}
 	if cfg.SelectionFolds < 2 {
 		return heldOut()
 	}
+	var blended *CandidateResult
 	for _, c := range cands {
+		if c.Family == blend.Name {
+			blended = c
+			continue
+		}
 		if sel, ok := tunedCV[c.Family]; ok {
 			c.CV = sel
 			continue
@@ -580,6 +625,17 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 			return heldOut()
 		}
 		c.CV = sel
+	}
+	if blended != nil {
+		var members []*Selection
+		for _, c := range blendMembers(cands) {
+			members = append(members, c.CV)
+		}
+		sel, err := blendSelection(members, sample.Y, sample.W)
+		if err != nil {
+			return nil, nil, err
+		}
+		blended.CV = sel
 	}
 	// The calibration the registered model gets, tested on rows it was
 	// not fitted on: the test part's model is not the one registered, and
@@ -599,7 +655,7 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	if len(notFitted) > 0 {
 		res.SelectionNote = fmt.Sprintf("the calibration on out-of-fold PDs could not be tested for %s: the test part's calibration decides there", strings.Join(notFitted, ", "))
 	}
-	champ := chooseChampion(cands)
+	champ := chooseChampion(cands, cfg.ChampionRule)
 	res.Champion = champ
 	if best := bestCV(cands, champ); best != champ {
 		res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf(

@@ -30,7 +30,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Split.Method != "out-of-time" || len(res.Candidates) != 3 {
+	if res.Split.Method != "out-of-time" || len(res.Candidates) != 4 || res.Candidates[3].Family != "blend" {
 		t.Fatalf("split %s with %d candidates", res.Split.Method, len(res.Candidates))
 	}
 	for _, c := range res.Candidates {
@@ -51,7 +51,7 @@ func TestRunOnSyntheticBook(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Candidates) != 3 || len(back.Calibration) == 0 || back.ScorePSI == nil || len(back.IV) == 0 {
+	if len(back.Candidates) != 4 || len(back.Calibration) == 0 || back.ScorePSI == nil || len(back.IV) == 0 {
 		t.Errorf("report lacks sections: %d candidates, %d grades, psi %v, %d IVs", len(back.Candidates), len(back.Calibration), back.ScorePSI, len(back.IV))
 	}
 	dom := reporttest.Render(t, "training", html.Bytes())

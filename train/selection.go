@@ -103,6 +103,8 @@ type Selection struct {
 	Round []int
 	// Fitted are the rounds' models.
 	Fitted []models.Model
+	// Members are the blended families' cross-validations, for a blend.
+	Members []*Selection
 }
 
 // crossValidate fits family fam on every fold of s.
@@ -168,6 +170,9 @@ func reweigh(w, by []float64) []float64 {
 // rounds its folds found), and calibrates it on the out-of-fold PDs of
 // its cross-validation, so that no row calibrates its own fit.
 func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) (models.Model, error) {
+	if sel.Members != nil {
+		return refitBlend(ctx, s, sel, cfg)
+	}
 	f, err := lookupFamily(sel.Family)
 	if err != nil {
 		return nil, err

@@ -186,9 +186,10 @@ func (a *app) trainCmd() *cobra.Command {
 	f.String("registry", "", "model registry directory")
 	f.String("sample", "", "train on a training sample (credence sample, or its shard set from credence-beam sample) instead of a book: every default and a weighted share of the non-defaults, fitted and calibrated with their weights")
 	f.Uint64("seed", 1, "seed of the split and of subsampling: the same seed and data give the same model")
-	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", "))
+	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", ")+"; with logistic and gbdt, their blend (the mean of their log-odds) is a candidate too")
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
 	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
+	f.String("champion-rule", train.RuleBest, "how cross-validation chooses the champion: best (highest mean AUC) or one-se (the least complex family within one standard error of the best)")
 	f.String("tune-budget", train.TuneAuto, "hyperparameter tuning before selection, by successive halving on the selection folds: auto (scaled to the book: a few seconds on 5,000 customers, about two minutes on a million observations), 0 (off) or a duration such as 90s; the same seed, data and budget give the same configuration")
 	f.Bool("portfolio", train.DefaultConfig().Observations.Features.Portfolio != nil, "features that see the portfolio: the 12-month default rate and median days beyond terms of the book and of the customer's industry, country and segment at each as-of date, and the trends of overdue balance and limit use")
 	jsonFlag(cmd)
@@ -256,6 +257,9 @@ func (a *app) trainConfig() (train.Config, error) {
 	}
 	if a.explicit("calibration") || section == nil {
 		cfg.Calibration = a.v.GetString("calibration")
+	}
+	if a.explicit("champion-rule") || section == nil {
+		cfg.ChampionRule = a.v.GetString("champion-rule")
 	}
 	if a.explicit("tune-budget") || section == nil {
 		cfg.TuneBudget = a.v.GetString("tune-budget")

@@ -4,10 +4,12 @@
 package catalog
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/gbdt"
 	"github.com/credence-risk/credence/models/logistic"
@@ -46,12 +48,14 @@ func Lookup(name string) (models.Family, bool) {
 	return models.Family{}, false
 }
 
-// Decoders decodes every registered model family.
+// Decoders decodes every registered model family, and blends of them.
 func Decoders() artifact.Decoders {
 	d := artifact.Decoders{}
 	for _, f := range families {
 		d[f.Name] = f.Decode
 	}
+	members := maps.Clone(d)
+	d[blend.Name] = func(b []byte) (models.Model, error) { return blend.Decode(b, members) }
 	return d
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/artifact"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/calibrate"
 	"github.com/credence-risk/credence/models/catalog"
 )
@@ -113,11 +114,11 @@ func TestFamilyTrainerRejectsUnknownFields(t *testing.T) {
 	}
 }
 
-// TestDecodersCoverFamilies: artifact decoding knows every family and no
-// other.
+// TestDecodersCoverFamilies: artifact decoding knows every family and
+// their blend, and no other.
 func TestDecodersCoverFamilies(t *testing.T) {
 	dec := catalog.Decoders()
-	names := catalog.Names()
+	names := append(catalog.Names(), blend.Name)
 	if len(dec) != len(names) {
 		t.Errorf("got %d decoders for %d families", len(dec), len(names))
 	}

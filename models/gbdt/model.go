@@ -284,7 +284,7 @@ func (m *Model) Reasons(x []float64, n int) []models.Reason {
 	}
 	s := m.scratch.Get().(*shapScratch)
 	defer m.scratch.Put(s)
-	return m.topReasons(x, m.contributions(x, s.phi, s), n)
+	return models.TopReasons(m.features, x, m.contributions(x, s.phi, s), n)
 }
 
 // ReasonsBlock returns Reasons(x, n) for every row x of X, from the
@@ -297,34 +297,9 @@ func (m *Model) ReasonsBlock(X []float64, n int) [][]models.Reason {
 	}
 	phi := m.ContributionsBlock(X, nil)
 	for r := range out {
-		out[r] = m.topReasons(X[r*p:(r+1)*p], phi[r*(p+1):(r+1)*(p+1)], n)
+		out[r] = models.TopReasons(m.features, X[r*p:(r+1)*p], phi[r*(p+1):(r+1)*(p+1)], n)
 	}
 	return out
-}
-
-// topReasons picks the n largest positive contributions of phi, largest
-// first; of equal contributions, the feature listed first.
-func (m *Model) topReasons(x, phi []float64, n int) []models.Reason {
-	// The n largest by insertion: n is a few, the features many.
-	top := make([]models.Reason, 0, n)
-	for j, e := range phi[:len(m.features)] {
-		if e <= 0 || len(top) == n && e <= top[n-1].Effect {
-			continue
-		}
-		k := len(top)
-		for k > 0 && top[k-1].Effect < e {
-			k--
-		}
-		if len(top) < n {
-			top = append(top, models.Reason{})
-		}
-		copy(top[k+1:], top[k:len(top)-1])
-		top[k] = models.Reason{Feature: m.features[j], Value: x[j], Effect: e}
-	}
-	if len(top) == 0 {
-		return nil
-	}
-	return top
 }
 
 // Importance returns every feature's total split gain over the trees

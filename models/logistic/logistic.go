@@ -11,7 +11,6 @@
 package logistic
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -203,21 +202,28 @@ func (m *Model) PDs(X *models.Matrix, out []float64) {
 // raised the log-odds of default the most; a missing value (imputed with
 // the mean) is never a reason.
 func (m *Model) Reasons(x []float64, n int) []models.Reason {
+	return models.TopReasons(m.features, x, m.Contributions(x, nil), n)
+}
+
+// Contributions returns each feature's coefficient × standardised value
+// (0 for a missing value, imputed with the mean), then the intercept in
+// the last slot: they sum to LogOdds(x). dst is reused when it has room
+// for len(Features())+1 values.
+func (m *Model) Contributions(x, dst []float64) []float64 {
 	m.checkLen(x)
-	var rs []models.Reason
+	p := len(m.features)
+	if cap(dst) < p+1 {
+		dst = make([]float64, p+1)
+	}
+	dst = dst[:p+1]
 	for j, v := range x {
-		if math.IsNaN(v) {
-			continue
-		}
-		if e := m.coef[j] * ((v - m.mean[j]) / m.scale[j]); e > 0 {
-			rs = append(rs, models.Reason{Feature: m.features[j], Value: v, Effect: e})
+		dst[j] = 0
+		if !math.IsNaN(v) {
+			dst[j] = m.coef[j] * ((v - m.mean[j]) / m.scale[j])
 		}
 	}
-	slices.SortStableFunc(rs, func(a, b models.Reason) int { return cmp.Compare(b.Effect, a.Effect) })
-	if len(rs) > n {
-		rs = rs[:max(n, 0)]
-	}
-	return rs
+	dst[p] = m.intercept
+	return dst
 }
 
 // checkLayout panics when X is not laid out as the model expects: scoring

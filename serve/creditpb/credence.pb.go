@@ -1620,7 +1620,8 @@ type ModelInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The registry version, e.g. "v0007".
 	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
-	// The model family: "scorecard", "gbdt" or "logistic".
+	// The model family: "scorecard", "gbdt", "logistic", or "blend" (the mean
+	// of the logistic regression's and the GBDT's log-odds).
 	Family string `protobuf:"bytes,2,opt,name=family,proto3" json:"family,omitempty"`
 	// When the model was registered.
 	Created *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created,proto3" json:"created,omitempty"`
