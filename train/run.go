@@ -64,7 +64,7 @@ type Config struct {
 	Seed       uint64  `json:"seed"`
 	// TuneBudget bounds the hyperparameter tuning that precedes selection:
 	// TuneAuto (DefaultConfig) scales it to the book, about 120 µs per
-	// labelled observation and at least 5 s; a duration ("90s") sets it;
+	// labelled observation and at least 15 s; a duration ("90s") sets it;
 	// "0" or "" turns tuning off. It is not a deadline: before any fit
 	// it is turned, through each family's cost model, into a number of
 	// candidate configurations and the rows they are fitted on, so the
