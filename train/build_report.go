@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/eval"
 	"github.com/credence-risk/credence/models/grade"
 	"github.com/credence-risk/credence/models/report"
@@ -50,6 +52,10 @@ func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, 
 	}
 	if res.SelectionNote != "" {
 		r.Notes = append(r.Notes, res.SelectionNote)
+	}
+	if champ.Family == blend.Name {
+		r.Notes = append(r.Notes, fmt.Sprintf("The champion blends the %s: its log-odds of default is the mean of theirs, each configured as the hyperparameters below say; "+
+			"a reason's effect is the mean of the two models' effects of the feature (coefficient × standardised value, TreeSHAP).", strings.Join(blendFamilies, " and ")))
 	}
 	r.SkippedRows = src.skipped.Reasons()
 	r.Notes = append(r.Notes, src.skipped.Lines()...)
