@@ -11,6 +11,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models/blend"
 	"github.com/credence-risk/credence/models/catalog"
 	"github.com/credence-risk/credence/models/registry"
 	"github.com/credence-risk/credence/models/scoring"
@@ -73,26 +74,46 @@ func TestOnlineEqualsBatch(t *testing.T) {
 		"defaults table":    withTable,
 		"no defaults table": withoutDefaults(t, withTable, filepath.Join(fixtureDir, "parity-book-ledger")),
 	}
-	families := map[string]string{"defaults table": "gbdt", "no defaults table": "scorecard"}
+	// The GBDT, the scorecard, and the blend of the logistic regression
+	// and the GBDT (registered as the blend candidate, as fitted on the
+	// train part).
+	specs := []struct {
+		name, book string
+		families   []string
+		blend      bool
+	}{
+		{"defaults table", "defaults table", []string{"gbdt"}, false},
+		{"no defaults table", "no defaults table", []string{"scorecard"}, false},
+		{"defaults table, blended", "defaults table", []string{"logistic", "gbdt"}, true},
+	}
 	models := map[string]*registry.Registry{}
-	for name, book := range books {
+	for _, spec := range specs {
+		name, book := spec.name, books[spec.book]
 		tc := train.DefaultConfig()
-		tc.Families = []string{families[name]}
+		tc.Families = spec.families
+		tc.TuneBudget = "0"
 		tc.Observations.Horizon = features.Horizon{N: 12, Unit: features.Months}
 		// One model reads the portfolio context, the other does not.
 		tc.Observations.Features.Portfolio = nil
-		if name == "defaults table" {
+		if spec.book == "defaults table" {
 			tc.Observations.Features.Portfolio = &features.PortfolioConfig{}
 		}
 		res, err := train.Run(ctx, book, tc, nil)
 		if err != nil {
 			t.Fatalf("train on the book with %s: %v", name, err)
 		}
+		if spec.blend {
+			c := res.Candidates[len(res.Candidates)-1]
+			if c.Family != blend.Name {
+				t.Fatalf("candidates end with %s; want the blend", c.Family)
+			}
+			res.Artifact.Family, res.Artifact.Model, res.Artifact.Calibrator = c.Family, c.Model, c.Calibrator
+		}
 		reg, err := registry.Open(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := res.Artifact.FeatureSet.HasPortfolio(), name == "defaults table"; got != want ||
+		if got, want := res.Artifact.FeatureSet.HasPortfolio(), spec.book == "defaults table"; got != want ||
 			want && res.Artifact.FeatureSet.Index("port_industry_default_rate_12m") < 0 {
 			t.Fatalf("model of the book with %s: portfolio block %v; want %v, by industry", name, got, want)
 		}
