@@ -26,7 +26,7 @@ func TestLiveBookCommands(t *testing.T) {
 	book, reg, delta := filepath.Join(dir, "book"), filepath.Join(dir, "registry"), filepath.Join(dir, "delta")
 	steps := [][]string{
 		{"synth", "--customers", "600", "--months", "24", "--seed", "3", "--out", book},
-		{"train", "--book", book, "--registry", reg, "--horizon", "12mo", "--seed", "1"},
+		{"train", "--book", book, "--registry", reg, "--horizon", "12mo", "--seed", "1", "--tune-budget", "0"},
 		{"synth", "delta", "--book", book, "--out", delta, "--seed", "2", "--format", "csv"},
 	}
 	for _, args := range steps {
