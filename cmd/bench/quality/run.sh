@@ -14,6 +14,7 @@
 #   cmd/bench/quality/run.sh german ibm-ar      # some of them
 #   DEV_KEEP=0.5 cmd/bench/quality/run.sh credit-card-approval   # keep half the development customers
 #   EXTRA=--portfolio cmd/bench/quality/run.sh uci-taiwan       # more flags for train and features
+#   TRAIN_EXTRA="--champion-rule one-se" cmd/bench/quality/run.sh german   # more flags for train only
 #
 # ibm-ar has no invoice paid 90 or more days late, so under the product's default rule (90 days
 # past due) it has no defaults; IBM_DPD (default 15) is the days-late threshold the run uses for it,
@@ -27,6 +28,7 @@ SEED=${SEED:-1}
 DEV_KEEP=${DEV_KEEP:-1}
 IBM_DPD=${IBM_DPD:-15}
 EXTRA=${EXTRA:-}
+TRAIN_EXTRA=${TRAIN_EXTRA:-}
 # Threads of the peers (OpenMP and XGBoost). On the shared 2-core machine, under another job's load,
 # two OpenMP threads made HistGradientBoosting 12x slower than one (spinning at barriers), so the
 # recorded runs use one; on a quiet machine set THREADS=2.
@@ -49,7 +51,7 @@ one() {
   $BIN import "$name" --in "$in" --out "$dir/book"
   $Q split -book "$dir/book" -dev "$dir/dev" -held "$dir/held" -seed "$SEED" -held-share 0.2 -dev-keep "$keep"
   echo "-- credence train (defaults) on the development book; $(uptime)"
-  t $BIN train --book "$dir/dev" --registry "$dir/registry" $EXTRA "$@"
+  t $BIN train --book "$dir/dev" --registry "$dir/registry" $EXTRA $TRAIN_EXTRA "$@"
   echo "-- $(uptime)"
   $BIN features --book "$dir/dev" --out "$dir/dev.csv" $EXTRA "$@"
   $BIN features --book "$dir/held" --out "$dir/held.csv" $EXTRA "$@"
