@@ -14,7 +14,7 @@ import (
 // CrossValidate cross-validates every configured family in k rounds
 // (selectionFolds: grouped by customer, rolling over time where the book
 // has several as-of dates) and reports each round's held-out AUC of the
-// uncalibrated model.
+// uncalibrated model; with the blend's members, the blend's too.
 func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) ([]*Selection, backtest.Counts, error) {
 	if k < 2 {
 		return nil, backtest.Counts{}, fmt.Errorf("cross-validation needs at least 2 folds, got %d", k)
@@ -37,6 +37,19 @@ func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) 
 	var out []*Selection
 	for _, fam := range families {
 		sel, err := crossValidate(ctx, sample, fam, cfg, k)
+		if err != nil {
+			return nil, counts, err
+		}
+		out = append(out, sel)
+	}
+	var members []*Selection
+	for _, fam := range blendFamilies {
+		if i := slices.IndexFunc(out, func(s *Selection) bool { return s.Family == fam }); i >= 0 {
+			members = append(members, out[i])
+		}
+	}
+	if len(members) == len(blendFamilies) {
+		sel, err := blendSelection(members, sample.Y, sample.W)
 		if err != nil {
 			return nil, counts, err
 		}

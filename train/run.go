@@ -374,7 +374,7 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		learnt = sample
 	}
 	refPD := calibratedPDs(model, calibrator, learnt)
-	stored := artifactMetrics(champ, cands)
+	stored := artifactMetrics(champ, res.Candidates)
 	stored["reference"] = backtest.NewReference(learnt, refPD)
 	// The report compares like with like: the candidate judged on the test
 	// part, on its own train part.
@@ -633,9 +633,13 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 		}
 		sel, err := blendSelection(members, sample.Y, sample.W)
 		if err != nil {
-			return nil, nil, err
+			// Not a candidate without a cross-validation to judge it by.
+			cands = slices.DeleteFunc(slices.Clone(cands), func(c *CandidateResult) bool { return c == blended })
+			res.Candidates = cands
+			res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf("the blend is not a candidate: %v", err)
+		} else {
+			blended.CV = sel
 		}
-		blended.CV = sel
 	}
 	// The calibration the registered model gets, tested on rows it was
 	// not fitted on: the test part's model is not the one registered, and
