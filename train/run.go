@@ -489,9 +489,17 @@ const (
 
 // chooseChampion applies the champion rule. Among the candidates whose
 // calibration passes (all of them when none does): with cross-validation
-// and RuleBest, the highest mean AUC; with RuleOneSE,
-// the one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements
-// of Statistical Learning, §7.10), on paired differences: the least complex
+// and RuleBest, the highest mean AUC, except that on rolling-origin folds
+// the blend, made of two of the others, must lead each of its members by
+// more than the standard error of their per-fold differences. The early
+// rounds there fit on the earliest dates alone, where members are weak
+// and a blend gains the most, so the mean over rounds favours the blend
+// more than the refit on every date bears out (on credit-card-approval
+// the blend led the GBDT by 0.0031 ± 0.0052, from the first round, and
+// ranked the held-out customers 0.0054 worse); rounds by customer each fit
+// on most of the book, as the refit does. With RuleOneSE, the
+// one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements of
+// Statistical Learning, §7.10), on paired differences: the least complex
 // family (models.Family Complexity) whose mean AUC is below the best mean
 // by no more than the standard error of their per-fold differences. The
 // folds are the same for every family, so the difference is judged on
@@ -504,13 +512,23 @@ func chooseChampion(cands []*CandidateResult, rule string) *CandidateResult {
 	if len(pool) == 0 {
 		pool = slices.Clone(cands)
 	}
-	best := pool[0]
-	for _, c := range pool[1:] {
-		if auc(c) > auc(best) {
-			best = c
+	highest := func(pool []*CandidateResult) *CandidateResult {
+		best := pool[0]
+		for _, c := range pool[1:] {
+			if auc(c) > auc(best) {
+				best = c
+			}
 		}
+		return best
 	}
-	if best.CV == nil || rule != RuleOneSE {
+	best := highest(pool)
+	if best.CV == nil {
+		return best
+	}
+	if rule != RuleOneSE {
+		if best.Family == blend.Name && best.CV.Folds == FoldsRollingOrigin && !blendLeads(best, pool) && len(pool) > 1 {
+			best = highest(slices.DeleteFunc(slices.Clone(pool), func(c *CandidateResult) bool { return c == best }))
+		}
 		return best
 	}
 	champ := best
@@ -523,6 +541,20 @@ func chooseChampion(cands []*CandidateResult, rule string) *CandidateResult {
 		}
 	}
 	return champ
+}
+
+// blendLeads reports whether the blend b leads each of its members in
+// pool by more than the standard error of their per-fold differences.
+func blendLeads(b *CandidateResult, pool []*CandidateResult) bool {
+	for _, c := range pool {
+		if c.CV == nil || !slices.ContainsFunc(b.CV.Members, func(m *Selection) bool { return m == c.CV }) {
+			continue
+		}
+		if se := pairedSE(b.CV, c.CV); !(b.CV.MeanAUC-c.CV.MeanAUC > se) {
+			return false
+		}
+	}
+	return true
 }
 
 // withinOneSE reports whether c's mean AUC is below best's by no more than
@@ -661,7 +693,11 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 	}
 	champ := chooseChampion(cands, cfg.ChampionRule)
 	res.Champion = champ
-	if best := bestCV(cands, champ); best != champ {
+	if best := bestCV(cands, champ); best != champ && best.Family == blend.Name && cfg.ChampionRule != RuleOneSE {
+		res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf(
+			"the blend's cross-validated AUC %.4f is the highest, but it does not lead each of its members by more than the standard error of their per-fold differences, as a blend must on rolling-origin rounds: %s, the best of the others (%.4f), is the champion",
+			auc(best), champ.Family, auc(champ))
+	} else if best != champ {
 		res.SelectionNote = strings.TrimPrefix(res.SelectionNote+"; ", "; ") + fmt.Sprintf(
 			"%s is the champion by the one-standard-error rule: its cross-validated AUC %.4f is below %s's %.4f by less than the standard error of their per-fold differences (%.4f), and it is the simpler model",
 			champ.Family, auc(champ), best.Family, auc(best), pairedSE(best.CV, champ.CV))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
@@ -89,9 +90,16 @@ func TestRunRefitsTheChampion(t *testing.T) {
 			t.Fatalf("%s: cross-validation %+v", c.Family, c.CV)
 		}
 		// The best mean AUC among candidates whose calibration passes as
-		// the champion's does.
+		// the champion's does; a blend on rolling-origin rounds must lead
+		// its members by more than the paired standard error, and the
+		// note says when it did not.
 		if c.CV.MeanAUC > res.Champion.CV.MeanAUC && c.calibrationPasses() == res.Champion.calibrationPasses() {
-			t.Errorf("%s has the better CV AUC (%.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, res.Champion.CV.MeanAUC, res.Champion.Family)
+			passedOver := c.Family == "blend" && c.CV.Folds == FoldsRollingOrigin && !blendLeads(c, res.Candidates)
+			if !passedOver {
+				t.Errorf("%s has the better CV AUC (%.4f > %.4f) but %s is champion", c.Family, c.CV.MeanAUC, res.Champion.CV.MeanAUC, res.Champion.Family)
+			} else if !strings.Contains(res.SelectionNote, "as a blend must") {
+				t.Errorf("the blend was passed over without a note: %q", res.SelectionNote)
+			}
 		}
 	}
 	if res.Artifact.Model == res.Champion.Model {
@@ -202,5 +210,35 @@ func TestChampionGoesByTheRegisteredModelsCalibration(t *testing.T) {
 	better.Test.AUC, worse.Test.AUC, better.CalibrationPasses = 0.78, 0.77, false
 	if got := chooseChampion([]*CandidateResult{worse, better}, RuleBest); got != worse {
 		t.Errorf("champion %s; want scorecard, the only one whose test part's calibration passes", got.Family)
+	}
+}
+
+// By the best mean on rolling-origin rounds, the blend must lead each of
+// its members by more than the standard error of their per-fold
+// differences; on rounds by customer the highest mean is enough.
+func TestBlendMustLeadItsMembers(t *testing.T) {
+	cand := func(family string, aucs ...float64) *CandidateResult {
+		mean, _ := meanSD(aucs)
+		return &CandidateResult{Family: family, CalibrationPasses: true, CV: &Selection{Family: family, AUC: aucs, MeanAUC: mean},
+			CVCalibration: &CalibrationCheck{Passes: true}}
+	}
+	logistic := cand("logistic", 0.78, 0.80, 0.82)
+	gbdt := cand("gbdt", 0.80, 0.82, 0.84)
+	scorecard := cand("scorecard", 0.79, 0.81, 0.83)
+	// Ahead of the GBDT by 0.01 on every round: it leads.
+	mixed := cand("blend", 0.81, 0.83, 0.85)
+	mixed.CV.Folds = FoldsRollingOrigin
+	mixed.CV.Members = []*Selection{logistic.CV, gbdt.CV}
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic, mixed}, RuleBest); got != mixed {
+		t.Errorf("champion %s; want the blend, ahead of both members on every round", got.Family)
+	}
+	// Ahead by 0.005 on average, behind on one round: the GBDT.
+	mixed.CV.AUC, mixed.CV.MeanAUC = []float64{0.825, 0.815, 0.845}, 0.8283
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic, mixed}, RuleBest); got != gbdt {
+		t.Errorf("champion %s; want gbdt: the blend's lead is within the paired standard error", got.Family)
+	}
+	mixed.CV.Folds = FoldsByCustomer
+	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic, mixed}, RuleBest); got != mixed {
+		t.Errorf("champion %s; want the blend, the highest mean on rounds by customer", got.Family)
 	}
 }
