@@ -8,7 +8,10 @@
 package models
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 )
@@ -158,6 +161,21 @@ func TopReasons(features []string, x, effects []float64, n int) []Reason {
 // stopping and must not be the data the model is judged on.
 type Trainer interface {
 	Fit(ctx context.Context, train, valid *Dataset) (Model, error)
+}
+
+// DecodeStrict decodes the one JSON value b holds into v, refusing
+// unknown fields and anything after the value: a saved model or
+// calibrator that does not read back exactly is not loaded.
+func DecodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
+		return errors.New("data after the JSON value")
+	}
+	return nil
 }
 
 // Logit is log(p / (1 − p)), clamped away from ±Inf.

@@ -7,9 +7,7 @@
 package blend
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -223,13 +221,8 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 // by its family's name.
 func Decode(b []byte, decoders map[string]func([]byte) (models.Model, error)) (models.Model, error) {
 	var j modelJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
+	if err := models.DecodeStrict(b, &j); err != nil {
 		return nil, fmt.Errorf("blend: decode: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("blend: decode: data after the model")
 	}
 	if j.Family != Name {
 		return nil, fmt.Errorf("blend: decode: family %q; want %q", j.Family, Name)

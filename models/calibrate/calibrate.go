@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/credence-risk/credence/models"
 )
 
 // Calibrator maps a raw PD to a calibrated PD. Calibrate returns NaN for a
@@ -80,7 +82,7 @@ func Decode(b []byte) (Calibrator, error) {
 	switch env.Method {
 	case MethodPlatt:
 		var p Platt
-		if err := strictUnmarshal(b, &p); err != nil {
+		if err := models.DecodeStrict(b, &p); err != nil {
 			return nil, fmt.Errorf("decode platt calibrator: %w", err)
 		}
 		if err := p.check(); err != nil {
@@ -89,7 +91,7 @@ func Decode(b []byte) (Calibrator, error) {
 		return &p, nil
 	case MethodIsotonic:
 		var iso Isotonic
-		if err := strictUnmarshal(b, &iso); err != nil {
+		if err := models.DecodeStrict(b, &iso); err != nil {
 			return nil, fmt.Errorf("decode isotonic calibrator: %w", err)
 		}
 		if err := iso.check(); err != nil {
@@ -98,7 +100,7 @@ func Decode(b []byte) (Calibrator, error) {
 		return &iso, nil
 	case MethodInterpolated:
 		var c Interpolated
-		if err := strictUnmarshal(b, &c); err != nil {
+		if err := models.DecodeStrict(b, &c); err != nil {
 			return nil, fmt.Errorf("decode interpolated calibrator: %w", err)
 		}
 		if err := c.check(); err != nil {
@@ -107,7 +109,7 @@ func Decode(b []byte) (Calibrator, error) {
 		return &c, nil
 	case MethodIdentity:
 		var e envelope
-		if err := strictUnmarshal(b, &e); err != nil {
+		if err := models.DecodeStrict(b, &e); err != nil {
 			return nil, fmt.Errorf("decode identity calibrator: %w", err)
 		}
 		return Identity{}, nil

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/credence-risk/credence/models"
 )
 
 // MethodInterpolated names the Interpolated calibrator.
@@ -151,7 +153,7 @@ func (c Interpolated) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON writes.
 func (c *Interpolated) UnmarshalJSON(b []byte) error {
 	var v interpolatedJSON
-	if err := strictUnmarshal(b, &v); err != nil {
+	if err := models.DecodeStrict(b, &v); err != nil {
 		return err
 	}
 	if v.Method != MethodInterpolated {

@@ -1,13 +1,13 @@
 package calibrate
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/credence-risk/credence/models"
 )
 
 // Calibrated PDs from isotonic regression are kept this far from 0 and 1:
@@ -210,7 +210,7 @@ func (c Isotonic) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON writes.
 func (c *Isotonic) UnmarshalJSON(b []byte) error {
 	var v isotonicJSON
-	if err := strictUnmarshal(b, &v); err != nil {
+	if err := models.DecodeStrict(b, &v); err != nil {
 		return err
 	}
 	if v.Method != MethodIsotonic {
@@ -236,20 +236,6 @@ func (c Isotonic) check() error {
 		if i > 0 && c.Y[i] < c.Y[i-1] {
 			return fmt.Errorf("knot %d: calibrated PDs decrease", i+1)
 		}
-	}
-	return nil
-}
-
-// strictUnmarshal decodes one JSON value into v, refusing unknown fields
-// and trailing data.
-func strictUnmarshal(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
-		return errors.New("trailing data after the JSON value")
 	}
 	return nil
 }

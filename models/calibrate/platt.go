@@ -179,7 +179,7 @@ func (p Platt) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON writes.
 func (p *Platt) UnmarshalJSON(b []byte) error {
 	var v plattJSON
-	if err := strictUnmarshal(b, &v); err != nil {
+	if err := models.DecodeStrict(b, &v); err != nil {
 		return err
 	}
 	if v.Method != MethodPlatt {

@@ -1,7 +1,6 @@
 package gbdt
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,13 +72,8 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 // value that is not finite.
 func Decode(b []byte) (models.Model, error) {
 	var j modelJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
+	if err := models.DecodeStrict(b, &j); err != nil {
 		return nil, fmt.Errorf("gbdt: decode: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("gbdt: decode: data after the model")
 	}
 	if j.Family != Name {
 		return nil, fmt.Errorf("gbdt: decode: family %q; want %q", j.Family, Name)

@@ -1,9 +1,7 @@
 package logistic
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 
@@ -48,13 +46,8 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 // Decode reads a model written by MarshalJSON.
 func Decode(b []byte) (models.Model, error) {
 	var j modelJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
+	if err := models.DecodeStrict(b, &j); err != nil {
 		return nil, fmt.Errorf("logistic: decode: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("logistic: decode: data after the model")
 	}
 	if j.Family != Name {
 		return nil, fmt.Errorf("logistic: decode: family %q; want %q", j.Family, Name)

@@ -1,7 +1,6 @@
 package scorecard
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,7 +87,7 @@ func (b Bin) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a bin written by MarshalJSON.
 func (b *Bin) UnmarshalJSON(data []byte) error {
 	var j binJSON
-	if err := strictUnmarshal(data, &j); err != nil {
+	if err := models.DecodeStrict(data, &j); err != nil {
 		return err
 	}
 	*b = Bin{Kind: j.Kind, Count: j.Count, Events: j.Events, EventRate: j.EventRate,
@@ -120,23 +119,11 @@ func (b *Bin) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the value")
-	}
-	return nil
-}
-
 // Decode reads a scorecard written by MarshalJSON and checks that its
 // bins cover every value exactly once.
 func Decode(b []byte) (models.Model, error) {
 	var j modelJSON
-	if err := strictUnmarshal(b, &j); err != nil {
+	if err := models.DecodeStrict(b, &j); err != nil {
 		return nil, fmt.Errorf("scorecard: decode: %w", err)
 	}
 	if err := j.check(); err != nil {
