@@ -167,7 +167,7 @@ func reweigh(w, by []float64) []float64 {
 
 // refit fits the champion's family on every row of s with the settings
 // selection chose (a family that stops early refits with the number of
-// rounds its folds found), and calibrates it on the out-of-fold PDs of
+// rounds its folds found, refitFrom), and calibrates it on the out-of-fold PDs of
 // its cross-validation, so that no row calibrates its own fit.
 func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) (models.Model, error) {
 	if sel.Members != nil {
@@ -179,7 +179,7 @@ func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) 
 	}
 	config := familyConfig(cfg, sel.Family)
 	if f.Refit != nil {
-		if config, err = f.Refit(config, sel.Fitted); err != nil {
+		if config, err = f.Refit(config, refitFrom(sel)); err != nil {
 			return nil, err
 		}
 	}
@@ -188,6 +188,21 @@ func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) 
 		return nil, err
 	}
 	return tr.Fit(ctx, &s.Dataset, nil)
+}
+
+// refitFrom is the rounds' models whose settings the refit takes (the
+// number of trees its early stopping found): every round's when each was
+// fitted on as many rows (by customer), the last round's on rolling-origin
+// folds, which alone was fitted on every date but the last block; earlier
+// rounds, fitted on the first dates alone, stop sooner than a model of the
+// whole book should (on credit-card-approval 122 trees on average against
+// 238 in the last round, whose count ranked held-out customers 0.0063
+// better).
+func refitFrom(sel *Selection) []models.Model {
+	if sel.Folds == FoldsRollingOrigin && len(sel.Fitted) > 0 {
+		return sel.Fitted[len(sel.Fitted)-1:]
+	}
+	return sel.Fitted
 }
 
 // outOfFold returns the rows of sel.OOF that a round held out, their

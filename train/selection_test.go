@@ -10,6 +10,7 @@ import (
 
 	"github.com/credence-risk/credence/datasets"
 	"github.com/credence-risk/credence/features"
+	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/backtest"
 	"github.com/credence-risk/credence/models/calibrate"
 )
@@ -240,5 +241,19 @@ func TestBlendMustLeadItsMembers(t *testing.T) {
 	mixed.CV.Folds = FoldsByCustomer
 	if got := chooseChampion([]*CandidateResult{scorecard, gbdt, logistic, mixed}, RuleBest); got != mixed {
 		t.Errorf("champion %s; want the blend, the highest mean on rounds by customer", got.Family)
+	}
+}
+
+// The refit takes its settings from every round by customer, from the last
+// round on rolling-origin folds, the one fitted on the most dates.
+func TestRefitFrom(t *testing.T) {
+	fitted := []models.Model{nil, nil, nil}
+	byCustomer := &Selection{Folds: FoldsByCustomer, Fitted: fitted}
+	if got := refitFrom(byCustomer); len(got) != 3 {
+		t.Errorf("by customer: %d rounds; want all 3", len(got))
+	}
+	rolling := &Selection{Folds: FoldsRollingOrigin, Fitted: fitted}
+	if got := refitFrom(rolling); len(got) != 1 || &got[0] != &fitted[2] {
+		t.Errorf("rolling origin: %d rounds; want the last", len(got))
 	}
 }
