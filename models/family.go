@@ -26,10 +26,11 @@ type Family struct {
 	// Decode reads a model the family wrote with json.Marshal.
 	Decode func(b []byte) (Model, error)
 	// Refit, when set, returns the configuration to refit with on all the
-	// data once cross-validation fitted models with config: a family that
-	// stops early fixes what its rounds found (the number of trees), as
-	// the refit has no rows left to stop on. Nil: config as it is.
-	Refit func(config json.RawMessage, fitted []Model) (json.RawMessage, error)
+	// data (rows observations) once cross-validation fitted models with
+	// config: a family that stops early fixes what its rounds found (the
+	// number of trees), as the refit has no rows left to stop on. Nil:
+	// config as it is.
+	Refit func(config json.RawMessage, fitted []Model, rows int) (json.RawMessage, error)
 	// Tuning, when set, is the family's hyperparameter search space and
 	// the cost model that sizes it; nil: training never tunes the family.
 	Tuning *Tuning

@@ -179,7 +179,7 @@ func refit(ctx context.Context, s *backtest.Sample, sel *Selection, cfg Config) 
 	}
 	config := familyConfig(cfg, sel.Family)
 	if f.Refit != nil {
-		if config, err = f.Refit(config, refitFrom(sel)); err != nil {
+		if config, err = f.Refit(config, refitFrom(sel), s.X.Rows); err != nil {
 			return nil, err
 		}
 	}

@@ -89,9 +89,10 @@ func fitCost(config json.RawMessage, rows, stop, cols int) float64 {
 }
 
 // refitConfig fixes the number of trees at the mean that early stopping
-// found in the fitted models (per ensemble), turns early stopping off and
-// averages refitBag ensembles.
-func refitConfig(config json.RawMessage, fitted []models.Model) (json.RawMessage, error) {
+// found in the fitted models (per ensemble), turns early stopping off and,
+// on a book of fewer than bagMaxRows observations, averages refitBag
+// ensembles.
+func refitConfig(config json.RawMessage, fitted []models.Model, rows int) (json.RawMessage, error) {
 	c, err := decodeConfig(config)
 	if err != nil {
 		return nil, err
@@ -110,7 +111,10 @@ func refitConfig(config json.RawMessage, fitted []models.Model) (json.RawMessage
 	c.Trees = max(1, int(math.Round(float64(trees)/float64(len(fitted)))))
 	c.EarlyStoppingRounds = 0
 	if c.Bag == 0 {
-		c.Bag = refitBag
+		c.Bag = 1
+		if rows < bagMaxRows {
+			c.Bag = refitBag
+		}
 	}
 	return json.Marshal(c)
 }
@@ -123,6 +127,15 @@ func refitConfig(config json.RawMessage, fitted []models.Model) (json.RawMessage
 // cross-validated AUC they report does not include the gain; the refit
 // costs three fits.
 const refitBag = 3
+
+// bagMaxRows is the most observations a refit averages refitBag ensembles
+// on. Averaging tames the variance of trees fitted on few rows (+0.005
+// AUC on german's 800 observations in the study) but triples the trees
+// every score and reason code walks, and a large book is scored in large
+// volumes: on credit-card-approval's 570,898 observations one ensemble
+// ranked held-out customers 0.0010 below three, with a third of the
+// trees.
+const bagMaxRows = 100_000
 
 // TrainingConfig is the configuration credence train starts from:
 // DefaultConfig, but up to 500 rounds, stopped when 30 rounds have not

@@ -57,7 +57,7 @@ func TestTuneCandidatesKeepConstraints(t *testing.T) {
 func TestRefitKeepsTheFoldsTrees(t *testing.T) {
 	raw, _ := json.Marshal(TrainingConfig())
 	fitted := []models.Model{&Model{trees: make([]*tree, 40)}, &Model{trees: make([]*tree, 61)}, &Model{trees: make([]*tree, 50)}}
-	out, err := Family.Refit(raw, fitted)
+	out, err := Family.Refit(raw, fitted, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +76,21 @@ func TestRefitKeepsTheFoldsTrees(t *testing.T) {
 	bagged.Bag = 2
 	raw, _ = json.Marshal(bagged)
 	fitted = []models.Model{&Model{trees: make([]*tree, 80), config: bagged}, &Model{trees: make([]*tree, 120), config: bagged}}
-	if out, err = Family.Refit(raw, fitted); err != nil {
+	if out, err = Family.Refit(raw, fitted, 1_000_000); err != nil {
 		t.Fatal(err)
 	}
 	if c, err = decodeConfig(out); err != nil || c.Trees != 50 || c.Bag != 2 {
 		t.Errorf("refit of bags of two: %+v, %v; want 50 trees, bag 2", c, err)
 	}
-	if _, err := Family.Refit(raw, nil); err == nil {
+	// A large book is refit as one ensemble.
+	raw, _ = json.Marshal(TrainingConfig())
+	if out, err = Family.Refit(raw, fitted, bagMaxRows); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = decodeConfig(out); err != nil || c.Bag != 1 {
+		t.Errorf("refit on %d rows: %+v, %v; want one ensemble", bagMaxRows, c, err)
+	}
+	if _, err := Family.Refit(raw, nil, 1000); err == nil {
 		t.Error("refit with no fitted model: no error")
 	}
 }
