@@ -189,7 +189,7 @@ func (a *app) trainCmd() *cobra.Command {
 	f.String("families", strings.Join(catalog.Names(), ","), "model families to fit, comma-separated: "+strings.Join(catalog.Names(), ", ")+"; with logistic and gbdt, their blend (the mean of their log-odds) is a candidate too")
 	f.Int("cv", 0, "instead of training, report k-round cross-validated AUC per family (by customer, rolling over time); nothing is registered")
 	f.Int("selection-folds", train.DefaultConfig().SelectionFolds, "cross-validation rounds that choose the champion, refit on all observations (below 2: choose on the test part, no refit)")
-	f.String("champion-rule", train.RuleBest, "how cross-validation chooses the champion: best (highest mean AUC) or one-se (the least complex family within one standard error of the best)")
+	f.String("champion-rule", train.RuleBest, "how cross-validation chooses the champion: best (highest mean AUC; on rolling-origin rounds the blend must lead both its members by more than the paired standard error) or one-se (the least complex family within one standard error of the best)")
 	f.String("tune-budget", train.TuneAuto, "hyperparameter tuning before selection, by successive halving on the selection folds: auto (scaled to the book: a few seconds on 5,000 customers, about two minutes on a million observations), 0 (off) or a duration such as 90s; the same seed, data and budget give the same configuration")
 	f.Bool("portfolio", train.DefaultConfig().Observations.Features.Portfolio != nil, "features that see the portfolio: the 12-month default rate and median days beyond terms of the book and of the customer's industry, country and segment at each as-of date, and the trends of overdue balance and limit use")
 	jsonFlag(cmd)
