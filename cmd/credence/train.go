@@ -23,11 +23,14 @@ func (a *app) trainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train (--book BOOK | --sample FILE) --registry DIR [--config FILE] [--horizon 12mo] [--seed N]",
 		Short: "Fit, calibrate and validate PD models and register the champion with its report",
-		Long: fmt.Sprintf("Build point-in-time observations and features from the book, split them (out of time when the\n"+
-			"book spans several as-of dates, stratified otherwise), fit every family (%s),\n"+
-			"calibrate each on the validation part and measure it on the test part. The champion is the best\n"+
-			"test AUC among the families whose calibration passes; it is registered as a new version with its\n"+
-			"report (report.html, report.json) and labelled champion when it passes.\n\n"+
+		Long: fmt.Sprintf("Build point-in-time observations and features from the book and fit every family (%s)\n"+
+			"and, with logistic and gbdt, their blend. Each candidate is judged twice: by cross-validation on\n"+
+			"every observation (--selection-folds rounds, grouped by customer, rolling over time where the book\n"+
+			"spans several as-of dates), which chooses the champion under --champion-rule among those whose\n"+
+			"calibration passes; and on a test part held out (out of time when the book spans several as-of\n"+
+			"dates, stratified otherwise), fitted on the train part and calibrated on the validation part. The\n"+
+			"champion is then refit on every observation, calibrated on its out-of-fold PDs, and registered as\n"+
+			"a new version with its report (report.html, report.json), labelled champion when it passes.\n\n"+
 			"Before that, --tune-budget tunes each family's hyperparameters by successive halving on the\n"+
 			"selection folds; the budget is turned into candidates and rows by a cost model, so the same seed,\n"+
 			"data and budget give the same configuration, stored in the model's training configuration.\n\n"+
