@@ -64,7 +64,8 @@ type Config struct {
 	Seed       uint64  `json:"seed"`
 	// TuneBudget bounds the hyperparameter tuning that precedes selection:
 	// TuneAuto (DefaultConfig) scales it to the book, about 120 µs per
-	// labelled observation and at least 15 s; a duration ("90s") sets it;
+	// labelled observation, at least 15 s, and on a small book the whole
+	// search where it costs at most a minute; a duration ("90s") sets it;
 	// "0" or "" turns tuning off. It is not a deadline: before any fit
 	// it is turned, through each family's cost model, into a number of
 	// candidate configurations and the rows they are fitted on, so the
@@ -330,7 +331,7 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		for fam, config := range t.configs {
 			cfg.FamilyConfig[fam] = config
 		}
-		tunedCV, tunings = t.cv, t.records
+		tunedCV, tunings, budget = t.cv, t.records, t.budget
 		// The stored configuration rebuilds these models: tuned, not to
 		// be tuned again.
 		cfg.TuneBudget, cfg.Tuning = "0", tunings

@@ -11,6 +11,7 @@ import (
 
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
+	"github.com/credence-risk/credence/models/logistic"
 )
 
 func TestParseTuneBudget(t *testing.T) {
@@ -98,6 +99,7 @@ func TestTune(t *testing.T) {
 	s, cfg := tuningSample(t, 1000)
 	families := []string{"logistic", "gbdt"}
 	budget := 2 * time.Second
+	cfg.TuneBudget = budget.String()
 	first, err := tune(context.Background(), s, cfg, families, budget, func(string) {})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +152,37 @@ func TestTune(t *testing.T) {
 		if sel.MeanAUC < configured.MeanAUC {
 			t.Errorf("%s: tuned CV AUC %.4f below the configured %.4f on the selection folds", fam, sel.MeanAUC, configured.MeanAUC)
 		}
+	}
+}
+
+// An automatic budget grows to the whole search where that costs at most
+// autoWholeSearchMax; a budget given as a duration does not.
+func TestTuneAutoWholeSearch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-validates candidates")
+	}
+	s, cfg := tuningSample(t, 1000)
+	families := []string{"logistic"}
+	small := 10 * time.Millisecond // not enough to compare two candidates
+	cfg.TuneBudget = "10ms"
+	given, err := tune(context.Background(), s, cfg, families, small, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := given.records[0]; len(r.Rungs) != 0 || given.budget != small {
+		t.Errorf("budget 10ms: %d candidates, budget %v; want no search within 10ms", r.Candidates, given.budget)
+	}
+	cfg.TuneBudget = TuneAuto
+	auto, err := tune(context.Background(), s, cfg, families, small, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	space := logistic.Family.Tuning.Space
+	if r := auto.records[0]; r.Candidates != space || len(r.Rungs) != 1 || r.Rungs[0].RowShare != 1 {
+		t.Errorf("auto: %d candidates (%s); want the whole space, %d on all rows", r.Candidates, r.RungText(), space)
+	}
+	if auto.budget <= small || auto.budget > autoWholeSearchMax {
+		t.Errorf("auto: budget %v; want the whole search's cost, above %v and at most %v", auto.budget, small, autoWholeSearchMax)
 	}
 }
 
