@@ -71,9 +71,7 @@ func NewFamily[C any](name string, defaults func() C, trainer func(c C, seed uin
 func DecodeConfig[C any](name string, defaults func() C, config json.RawMessage) (C, error) {
 	c := defaults()
 	if len(bytes.TrimSpace(config)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(config))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
+		if err := DecodeStrict(config, &c); err != nil {
 			return c, fmt.Errorf("%s configuration: %w", name, err)
 		}
 	}
