@@ -15,6 +15,8 @@
 #   DEV_KEEP=0.5 cmd/bench/quality/run.sh credit-card-approval   # keep half the development customers
 #   EXTRA=--portfolio cmd/bench/quality/run.sh uci-taiwan       # more flags for train and features
 #   TRAIN_EXTRA="--champion-rule one-se" cmd/bench/quality/run.sh german   # more flags for train only
+#   SEED=2 cmd/bench/quality/run.sh synth       # a generated receivables ledger (SYNTH_CUSTOMERS, default 10,000;
+#                                               # not run by default: the public books are the evidence)
 #
 # ibm-ar has no invoice paid 90 or more days late, so under the product's default rule (90 days
 # past due) it has no defaults; IBM_DPD (default 15) is the days-late threshold the run uses for it,
@@ -27,6 +29,7 @@ DATA=${DATA:-../shared/data}
 SEED=${SEED:-1}
 DEV_KEEP=${DEV_KEEP:-1}
 IBM_DPD=${IBM_DPD:-15}
+SYNTH_CUSTOMERS=${SYNTH_CUSTOMERS:-10000}
 EXTRA=${EXTRA:-}
 TRAIN_EXTRA=${TRAIN_EXTRA:-}
 # Threads of the peers (OpenMP and XGBoost). On the shared 2-core machine, under another job's load,
@@ -48,7 +51,12 @@ one() {
   mkdir -p "$dir"
   echo "== $name"
   machine
-  $BIN import "$name" --in "$in" --out "$dir/book"
+  if [ "$name" = synth ]; then
+    # A generated receivables ledger, its own book for each seed.
+    $BIN synth --customers "$SYNTH_CUSTOMERS" --months 24 --seed "$SEED" --out "$dir/book"
+  else
+    $BIN import "$name" --in "$in" --out "$dir/book"
+  fi
   $Q split -book "$dir/book" -dev "$dir/dev" -held "$dir/held" -seed "$SEED" -held-share 0.2 -dev-keep "$keep"
   echo "-- credence train (defaults) on the development book; $(uptime)"
   t $BIN train --book "$dir/dev" --registry "$dir/registry" $EXTRA $TRAIN_EXTRA "$@"
@@ -74,6 +82,7 @@ for ds in "$@"; do
   german) one german "$DATA/german/german.data" 1 ;;
   ibm-ar) one ibm-ar "$DATA/ibm-ar/WA_Fn-UseC_-Accounts-Receivable.csv" 1 --dpd-threshold "$IBM_DPD" ;;
   credit-card-approval) one credit-card-approval "$DATA/credit-card-approval" "$DEV_KEEP" ;;
+  synth) one synth - 1 --horizon 12mo ;;
   *) echo "unknown dataset $ds" >&2; exit 2 ;;
   esac
 done
