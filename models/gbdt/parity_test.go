@@ -2,7 +2,6 @@ package gbdt
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/eval"
+	"github.com/credence-risk/credence/models/internal/modeltest"
 )
 
 // parityFile is what testdata/make_parity.py records about XGBoost.
@@ -98,15 +98,7 @@ func TestParityWithXGBoost(t *testing.T) {
 // does: rows whose ID is a multiple of 5 are the test set.
 func readTaiwan(t testing.TB, path string) (train, test *models.Dataset) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
+	recs := modeltest.Records(t, path)
 	header := recs[0]
 	names := header[1 : len(header)-1] // ID first, the label last
 	var trainRows, testRows []int
@@ -115,6 +107,7 @@ func readTaiwan(t testing.TB, path string) (train, test *models.Dataset) {
 	for i, rec := range recs[1:] {
 		vals := make([]float64, len(rec))
 		for k, s := range rec {
+			var err error
 			if vals[k], err = strconv.ParseFloat(s, 64); err != nil {
 				t.Fatalf("%s: row %d: %v", path, i+2, err)
 			}

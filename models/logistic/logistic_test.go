@@ -3,7 +3,6 @@ package logistic
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,45 +10,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/internal/modeltest"
 )
-
-// readCSV reads a numeric CSV whose last column is the 0/1 label; empty
-// fields are missing values.
-func readCSV(t testing.TB, path string) *models.Dataset {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	head := recs[0]
-	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, head[:len(head)-1]), Y: make([]float64, len(recs)-1)}
-	for i, rec := range recs[1:] {
-		for j, s := range rec {
-			v := math.NaN()
-			if s != "" {
-				if v, err = strconv.ParseFloat(s, 64); err != nil {
-					t.Fatalf("%s: row %d: %v", path, i+2, err)
-				}
-			}
-			if j == len(rec)-1 {
-				d.Y[i] = v
-			} else {
-				d.X.Row(i)[j] = v
-			}
-		}
-	}
-	return d
-}
 
 type fitted struct {
 	Coef      []float64 `json:"coef"`
@@ -91,7 +56,7 @@ func fit(t testing.TB, cfg Config, d *models.Dataset) *Model {
 // (|dp/dz| <= 1/4 and standardised features are O(1)), under the same
 // bounds.
 func TestMatchesScikitLearn(t *testing.T) {
-	d := readCSV(t, "testdata/data.csv")
+	d := modeltest.ReadCSV(t, "testdata/data.csv")
 	b, err := os.ReadFile("testdata/reference.json")
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +122,7 @@ func close(a, b, rel float64) bool {
 }
 
 func TestMissingIsMean(t *testing.T) {
-	m := fit(t, Config{}, readCSV(t, "testdata/data.csv"))
+	m := fit(t, Config{}, modeltest.ReadCSV(t, "testdata/data.csv"))
 	x := []float64{20000, 40, 0.5, 1}
 	for j := range x {
 		missing := slices.Clone(x)
@@ -171,7 +136,7 @@ func TestMissingIsMean(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	d := readCSV(t, "testdata/data.csv")
+	d := modeltest.ReadCSV(t, "testdata/data.csv")
 	m := fit(t, DefaultConfig(), d)
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -250,7 +215,7 @@ func TestReasons(t *testing.T) {
 }
 
 func TestFitRejects(t *testing.T) {
-	good := readCSV(t, "testdata/data.csv")
+	good := modeltest.ReadCSV(t, "testdata/data.csv")
 	allZero := good.Subset([]int{0, 2, 3})
 	for _, tc := range []struct {
 		name string
@@ -275,7 +240,7 @@ func TestFitRejects(t *testing.T) {
 }
 
 func TestWeightsAreRepeats(t *testing.T) {
-	d := readCSV(t, "testdata/data.csv")
+	d := modeltest.ReadCSV(t, "testdata/data.csv")
 	// Weight 2 on the first 50 rows fits as those rows twice.
 	w := make([]float64, d.X.Rows)
 	idx := make([]int, 0, d.X.Rows+50)
@@ -313,7 +278,7 @@ func TestTaiwanCV(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	d := readCSV(f, "testdata/data.csv")
+	d := modeltest.ReadCSV(f, "testdata/data.csv")
 	m := fit(f, DefaultConfig(), d)
 	b, err := json.Marshal(m)
 	if err != nil {

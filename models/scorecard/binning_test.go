@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/credence-risk/credence/models"
+	"github.com/credence-risk/credence/models/internal/modeltest"
 )
 
 // approx compares floats to rel relative difference (absolute near 0).
@@ -91,7 +92,7 @@ func TestWoEByHand(t *testing.T) {
 // (testdata/make_reference.py). Counts are exact; WoE and IV are the same
 // few float64 operations in either language, so they agree to rounding.
 func TestWoEMatchesPandas(t *testing.T) {
-	d := readCSV(t, "testdata/woe_data.csv")
+	d := modeltest.ReadCSV(t, "testdata/woe_data.csv")
 	b, err := os.ReadFile("testdata/woe_reference.json")
 	if err != nil {
 		t.Fatal(err)

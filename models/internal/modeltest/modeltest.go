@@ -1,9 +1,11 @@
 // Package modeltest holds what the model families' tests share: the
-// uci-taiwan data as a dataset and k-fold cross-validation.
+// uci-taiwan data as a dataset, numeric CSV fixtures and k-fold
+// cross-validation.
 package modeltest
 
 import (
 	"encoding/csv"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -19,15 +21,7 @@ import (
 func Taiwan(t testing.TB) *models.Dataset {
 	t.Helper()
 	path := testenv.SharedData(t, "uci-taiwan/train.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
+	recs := Records(t, path)
 	head := recs[0]
 	names := head[1 : len(head)-1] // drop ID and the label
 	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, names), Y: make([]float64, len(recs)-1)}
@@ -69,4 +63,45 @@ func CrossValidate(t testing.TB, d *models.Dataset, k int, fitFold func(*models.
 		sum += eval.AUC(test.Y, pd, nil)
 	}
 	return sum / float64(k)
+}
+
+// ReadCSV reads a numeric CSV fixture whose last column is the 0/1 label;
+// empty fields are missing values.
+func ReadCSV(t testing.TB, path string) *models.Dataset {
+	t.Helper()
+	recs := Records(t, path)
+	head := recs[0]
+	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, head[:len(head)-1]), Y: make([]float64, len(recs)-1)}
+	for i, rec := range recs[1:] {
+		for j, s := range rec {
+			v := math.NaN()
+			if s != "" {
+				var err error
+				if v, err = strconv.ParseFloat(s, 64); err != nil {
+					t.Fatalf("%s: row %d: %v", path, i+2, err)
+				}
+			}
+			if j == len(rec)-1 {
+				d.Y[i] = v
+			} else {
+				d.X.Row(i)[j] = v
+			}
+		}
+	}
+	return d
+}
+
+// Records reads every record of the CSV file at path, its header first.
+func Records(t testing.TB, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return recs
 }
