@@ -258,7 +258,6 @@ func (s *Server) reload() {
 	}
 	if m != nil {
 		s.champion.Store(m)
-		s.setReady(true)
 		s.exportStoredValidation(m.version)
 		from := ""
 		if cur != nil {
@@ -298,6 +297,11 @@ func (s *Server) reload() {
 	if changed {
 		s.metrics.serving(s.champion.Load(), s.shadow.Load())
 		s.metrics.fallback(s.champion.Load(), s.fallbackFrom)
+	}
+	if m != nil {
+		// Ready last: whoever waits for it finds the log and the metrics
+		// already saying what is served and in place of what.
+		s.setReady(true)
 	}
 }
 
