@@ -104,6 +104,9 @@ func buildReport(src source, trainS, testS *backtest.Sample, trainPD []float64, 
 	}
 	if len(res.Tuning) > 0 {
 		r.TuningBudget = fmt.Sprintf("%s of the cost model's seconds", res.TuneBudget.Round(100*time.Millisecond))
+		if res.TuneWhole {
+			r.TuningBudget += " (every candidate: on a book this small the automatic budget pays for the whole search)"
+		}
 		r.Notes = append(r.Notes, "Tuning judged its candidates on the selection folds, which hold every observation, the test part included: the cross-validated and test AUC of a tuned family are slightly optimistic, by the best of several tries.")
 	}
 	for _, t := range res.Tuning {

@@ -200,9 +200,11 @@ type Result struct {
 	// did.
 	SelectionNote string
 	// Tuning is how each family's configuration was tuned; empty when
-	// tuning was off. TuneBudget is the budget it had.
+	// tuning was off. TuneBudget is the budget it had; TuneWhole says an
+	// automatic budget paid for every candidate (autoWholeSearchMax).
 	Tuning     []Tuning
 	TuneBudget time.Duration
+	TuneWhole  bool
 }
 
 // source is what a training run learns from: the observations of a book,
@@ -321,6 +323,7 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		}
 	}
 	budget, _ := ParseTuneBudget(cfg.TuneBudget, sample.X.Rows)
+	whole := false
 	var tunedCV map[string]*Selection
 	var tunings []Tuning
 	if budget > 0 {
@@ -331,6 +334,7 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		for fam, config := range t.configs {
 			cfg.FamilyConfig[fam] = config
 		}
+		whole = t.whole
 		tunedCV, tunings, budget = t.cv, t.records, t.budget
 		// The stored configuration rebuilds these models: tuned, not to
 		// be tuned again.
@@ -352,7 +356,7 @@ func fit(ctx context.Context, src source, cfg Config, families []string, progres
 		}
 		cands = append(cands, c)
 	}
-	res := &Result{Candidates: cands, Counts: src.counts, Split: split, Rows: sample.X.Rows, Tuning: tunings, TuneBudget: budget}
+	res := &Result{Candidates: cands, Counts: src.counts, Split: split, Rows: sample.X.Rows, Tuning: tunings, TuneBudget: budget, TuneWhole: whole}
 	model, calibrator, err := selectAndRefit(ctx, sample, cands, cfg, tunedCV, progress, res)
 	if err != nil {
 		return nil, err

@@ -204,9 +204,11 @@ type tuned struct {
 	configs map[string]json.RawMessage
 	records []Tuning
 	cv      map[string]*Selection
-	// budget is the budget tuning had: an automatic one may grow to the
-	// whole search (autoWholeSearchMax).
+	// budget is the budget tuning had: an automatic one grows to the whole
+	// search where that costs at most autoWholeSearchMax, and whole says
+	// it did (or needed not).
 	budget time.Duration
+	whole  bool
 }
 
 // tune searches the hyperparameters of every family that declares a
@@ -304,9 +306,9 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 				whole += sr.full
 			}
 		}
-		if w := time.Duration(whole * float64(time.Second)); w > budget && w <= autoWholeSearchMax {
-			budget = w
-			out.budget = w
+		if w := time.Duration(whole * float64(time.Second)); w <= autoWholeSearchMax {
+			budget = max(budget, w)
+			out.budget, out.whole = budget, true
 		}
 	}
 	// Share the budget: families that need least first, each taking an

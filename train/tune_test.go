@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,6 +182,9 @@ func TestTuneAutoWholeSearch(t *testing.T) {
 	if r := auto.records[0]; r.Candidates != space || len(r.Rungs) != 1 || r.Rungs[0].RowShare != 1 {
 		t.Errorf("auto: %d candidates (%s); want the whole space, %d on all rows", r.Candidates, r.RungText(), space)
 	}
+	if !auto.whole || given.whole {
+		t.Errorf("whole search: auto %v, 10ms %v; want true and false", auto.whole, given.whole)
+	}
 	if auto.budget <= small || auto.budget > autoWholeSearchMax {
 		t.Errorf("auto: budget %v; want the whole search's cost, above %v and at most %v", auto.budget, small, autoWholeSearchMax)
 	}
@@ -235,6 +239,20 @@ func TestRunTuneBudget(t *testing.T) {
 	m2, _ := json.Marshal(rebuilt.Artifact.Model)
 	if !bytes.Equal(m1, m2) || len(rebuilt.Tuning) != 0 {
 		t.Error("the stored configuration of a tuned run does not rebuild its model")
+	}
+	if on.TuneWhole {
+		t.Error("a budget given as a duration reported as grown to the whole search")
+	}
+
+	// The automatic budget on this small book pays for every candidate,
+	// and the report says so.
+	cfg.TuneBudget = TuneAuto
+	auto, err := Run(context.Background(), b, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !auto.TuneWhole || auto.Tuning[0].Candidates != logistic.Family.Tuning.Space || !strings.Contains(auto.Report.TuningBudget, "every candidate") {
+		t.Errorf("auto: whole %v, %d candidates, report %q; want the whole search, said", auto.TuneWhole, auto.Tuning[0].Candidates, auto.Report.TuningBudget)
 	}
 }
 

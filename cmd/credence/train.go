@@ -306,7 +306,11 @@ func printTuning(w io.Writer, res *train.Result) {
 	if len(res.Tuning) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "tuning within %s (seconds of the reference machine's cost model):\n", res.TuneBudget.Round(100*time.Millisecond))
+	whole := ""
+	if res.TuneWhole {
+		whole = "; every candidate, which the automatic budget pays for on a book this small"
+	}
+	fmt.Fprintf(w, "tuning within %s (seconds of the reference machine's cost model%s):\n", res.TuneBudget.Round(100*time.Millisecond), whole)
 	for _, t := range res.Tuning {
 		if len(t.Rungs) == 0 {
 			fmt.Fprintf(w, "  %-9s %s\n", t.Family, t.Note)
