@@ -54,6 +54,21 @@ func blendCandidate(members []*CandidateResult, cfg Config, validS, testS *backt
 	return c, nil
 }
 
+// crossValidateBlend is the cross-validation of the blend of the
+// blendFamilies among sels (blendSelection); nil, without an error, when
+// one of them is not there.
+func crossValidateBlend(sels []*Selection, y, w []float64) (*Selection, error) {
+	var members []*Selection
+	for _, fam := range blendFamilies {
+		i := slices.IndexFunc(sels, func(s *Selection) bool { return s != nil && s.Family == fam })
+		if i < 0 {
+			return nil, nil
+		}
+		members = append(members, sels[i])
+	}
+	return blendSelection(members, y, w)
+}
+
 // blendSelection is the cross-validation of the blend of members, which
 // were cross-validated on the same folds: each round's blend is the blend
 // of the members' models of that round, so its out-of-fold PDs come from

@@ -42,17 +42,11 @@ func CrossValidate(ctx context.Context, book *datasets.Book, cfg Config, k int) 
 		}
 		out = append(out, sel)
 	}
-	var members []*Selection
-	for _, fam := range blendFamilies {
-		if i := slices.IndexFunc(out, func(s *Selection) bool { return s.Family == fam }); i >= 0 {
-			members = append(members, out[i])
-		}
+	sel, err := crossValidateBlend(out, sample.Y, sample.W)
+	if err != nil {
+		return nil, counts, err
 	}
-	if len(members) == len(blendFamilies) {
-		sel, err := blendSelection(members, sample.Y, sample.W)
-		if err != nil {
-			return nil, counts, err
-		}
+	if sel != nil {
 		out = append(out, sel)
 	}
 	return out, counts, nil

@@ -664,11 +664,11 @@ func selectAndRefit(ctx context.Context, sample *backtest.Sample, cands []*Candi
 		c.CV = sel
 	}
 	if blended != nil {
-		var members []*Selection
-		for _, c := range blendMembers(cands) {
-			members = append(members, c.CV)
+		var sels []*Selection
+		for _, c := range cands {
+			sels = append(sels, c.CV)
 		}
-		sel, err := blendSelection(members, sample.Y, sample.W)
+		sel, err := crossValidateBlend(sels, sample.Y, sample.W)
 		if err != nil {
 			// Not a candidate without a cross-validation to judge it by.
 			cands = slices.DeleteFunc(slices.Clone(cands), func(c *CandidateResult) bool { return c == blended })

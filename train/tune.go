@@ -52,10 +52,10 @@ const (
 // observations: TuneAuto scales it to the book, "0" (or "") turns tuning
 // off, and a duration ("90s", "2m") sets it.
 func ParseTuneBudget(budget string, rows int) (time.Duration, error) {
-	switch b := strings.TrimSpace(budget); b {
-	case "", "0":
+	switch b := strings.TrimSpace(budget); {
+	case b == "" || b == "0":
 		return 0, nil
-	case TuneAuto:
+	case isAutoBudget(budget):
 		return max(autoBudgetMin, time.Duration(rows)*autoBudgetPerRow), nil
 	default:
 		d, err := time.ParseDuration(b)
@@ -65,6 +65,10 @@ func ParseTuneBudget(budget string, rows int) (time.Duration, error) {
 		return d, nil
 	}
 }
+
+// isAutoBudget reports whether budget asks for the automatic budget
+// (TuneAuto), which tune may grow to the whole search.
+func isAutoBudget(budget string) bool { return strings.TrimSpace(budget) == TuneAuto }
 
 // Tuning is how one family's configuration was tuned.
 type Tuning struct {
@@ -299,7 +303,7 @@ func tune(ctx context.Context, s *backtest.Sample, cfg Config, families []string
 		}
 		sr.full = float64(len(cands)) * sr.cost(1)
 	}
-	if strings.TrimSpace(cfg.TuneBudget) == TuneAuto {
+	if isAutoBudget(cfg.TuneBudget) {
 		var whole float64
 		for _, sr := range searches {
 			if len(sr.cands) >= 2 {
