@@ -12,7 +12,9 @@
 # FAMILY (gbdt), DURATION (20s), RATE (1000), CONCURRENCY (50),
 # CONNECTIONS (4), AS_OF (2023-10-01), MAX_REASONS (reasons asked per
 # request, 0: the server's default of three), PORT (50651), METRICS_PORT
-# (9651).
+# (9651), IDS (a file of the customer ids to score, one a line; default
+# the synthetic book's C00000000…). WORK may hold a book and a registry of
+# its own (WORK/book, WORK/reg), which are then served as they are.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -36,6 +38,15 @@ if [[ ! -x "$GHZ" ]]; then
 	exit 1
 fi
 
+mkdir -p "$WORK"
+if [[ -n "${IDS:-}" ]]; then
+	IDS=$(realpath "$IDS")
+else
+	IDS="$WORK/ids.txt"
+	awk -v n="$CUSTOMERS" 'BEGIN { for (i = 0; i < n; i++) printf "C%08d\n", i }' >"$IDS"
+fi
+FIRST=$(awk 'NF { print $1; exit }' "$IDS")
+
 cd "$ROOT"
 echo "== build"
 go build -o "$WORK/credence" ./cmd/credence
@@ -56,21 +67,21 @@ echo "== serve on $ADDR (metrics and pprof on $METRICS)"
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "${WORK:?}/ghz-"*' EXIT
 for _ in $(seq 100); do
-	if "$C" score --addr "$ADDR" --insecure --customer C00000000 --as-of "$AS_OF" >/dev/null 2>&1; then
+	if "$C" score --addr "$ADDR" --insecure --customer "$FIRST" --as-of "$AS_OF" >/dev/null 2>&1; then
 		break
 	fi
 	sleep 0.2
 done
-"$C" score --addr "$ADDR" --insecure --customer C00000000 --as-of "$AS_OF"
+"$C" score --addr "$ADDR" --insecure --customer "$FIRST" --as-of "$AS_OF"
 
-# One request per customer in turn (ids C00000000…), from a file: ghz's
-# per-request templating costs more CPU than the server's score.
-awk -v n="$CUSTOMERS" -v d="$AS_OF" -v r="$MAX_REASONS" 'BEGIN {
+# One request per customer in turn, from a file: ghz's per-request
+# templating costs more CPU than the server's score.
+awk -v d="$AS_OF" -v r="$MAX_REASONS" 'BEGIN {
 	split(d, ymd, "-") # as_of is a google.type.Date
 	printf "["
-	for (i = 0; i < n; i++) printf "%s{\"customer_id\":\"C%08d\",\"as_of\":{\"year\":%d,\"month\":%d,\"day\":%d},\"max_reasons\":%d}", (i ? "," : ""), i, ymd[1], ymd[2], ymd[3], r
-	print "]"
-}' >"$WORK/requests.json"
+}
+NF { printf "%s{\"customer_id\":\"%s\",\"as_of\":{\"year\":%d,\"month\":%d,\"day\":%d},\"max_reasons\":%d}", (n++ ? "," : ""), $1, ymd[1], ymd[2], ymd[3], r }
+END { print "]" }' "$IDS" >"$WORK/requests.json"
 
 # cpu prints the server's CPU seconds so far.
 cpu() { curl -s "http://$METRICS/metrics" | awk '/^process_cpu_seconds_total/ {print $2}'; }
