@@ -18,6 +18,9 @@
 #   SEED=2 cmd/bench/quality/run.sh synth       # a generated receivables ledger (SYNTH_CUSTOMERS, default 10,000;
 #                                               # not run by default: the public books are the evidence)
 #
+# later.sh judges a split this script made out of time as well: fitted on the early as-of dates,
+# judged on the held-out customers' later ones.
+#
 # ibm-ar has no invoice paid 90 or more days late, so under the product's default rule (90 days
 # past due) it has no defaults; IBM_DPD (default 15) is the days-late threshold the run uses for it,
 # on both sides.
