@@ -1,12 +1,12 @@
 package train
 
 import (
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/credence-risk/credence/datasets"
+	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/features"
 	"github.com/credence-risk/credence/models/backtest"
 )
@@ -28,15 +28,7 @@ func TestMatrixWriterCSV(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := testenv.CSVRecords(t, path)
 	want := [][]string{{"customer_id", "as_of", "label", "a", "b"}, {"C1", "2024-01-01", "1", "1.5", ""}, {"C2", "2024-02-01", "", "-2", "0"}}
 	for i := range want {
 		for j := range want[i] {

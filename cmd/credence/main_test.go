@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"math"
@@ -19,6 +18,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/serve/creditpb"
 )
 
@@ -341,15 +341,7 @@ func serveInProcess(t *testing.T, args ...string) (addr string, stop func()) {
 // recommended limit bit for bit, grade, score and reasons.
 func compareWithBatch(t *testing.T, addr, scoresCSV string) {
 	t.Helper()
-	f, err := os.Open(scoresCSV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	records, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	records := testenv.CSVRecords(t, scoresCSV)
 	col := map[string]int{}
 	for i, name := range records[0] {
 		col[name] = i

@@ -7,6 +7,7 @@
 package testenv
 
 import (
+	"encoding/csv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +72,20 @@ func SharedData(t testing.TB, rel string) string {
 		Missing(t, "shared data %s is absent: %v", rel, err)
 	}
 	return path
+}
+
+// CSVRecords reads every record of the CSV file at path, its header
+// first, or fails the test.
+func CSVRecords(t testing.TB, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return recs
 }

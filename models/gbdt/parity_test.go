@@ -13,7 +13,6 @@ import (
 	"github.com/credence-risk/credence/datasets/testenv"
 	"github.com/credence-risk/credence/models"
 	"github.com/credence-risk/credence/models/eval"
-	"github.com/credence-risk/credence/models/internal/modeltest"
 )
 
 // parityFile is what testdata/make_parity.py records about XGBoost.
@@ -98,7 +97,7 @@ func TestParityWithXGBoost(t *testing.T) {
 // does: rows whose ID is a multiple of 5 are the test set.
 func readTaiwan(t testing.TB, path string) (train, test *models.Dataset) {
 	t.Helper()
-	recs := modeltest.Records(t, path)
+	recs := testenv.CSVRecords(t, path)
 	header := recs[0]
 	names := header[1 : len(header)-1] // ID first, the label last
 	var trainRows, testRows []int

@@ -4,10 +4,8 @@
 package modeltest
 
 import (
-	"encoding/csv"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 
@@ -21,7 +19,7 @@ import (
 func Taiwan(t testing.TB) *models.Dataset {
 	t.Helper()
 	path := testenv.SharedData(t, "uci-taiwan/train.csv")
-	recs := Records(t, path)
+	recs := testenv.CSVRecords(t, path)
 	head := recs[0]
 	names := head[1 : len(head)-1] // drop ID and the label
 	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, names), Y: make([]float64, len(recs)-1)}
@@ -69,7 +67,7 @@ func CrossValidate(t testing.TB, d *models.Dataset, k int, fitFold func(*models.
 // empty fields are missing values.
 func ReadCSV(t testing.TB, path string) *models.Dataset {
 	t.Helper()
-	recs := Records(t, path)
+	recs := testenv.CSVRecords(t, path)
 	head := recs[0]
 	d := &models.Dataset{X: models.NewMatrix(len(recs)-1, head[:len(head)-1]), Y: make([]float64, len(recs)-1)}
 	for i, rec := range recs[1:] {
@@ -89,19 +87,4 @@ func ReadCSV(t testing.TB, path string) *models.Dataset {
 		}
 	}
 	return d
-}
-
-// Records reads every record of the CSV file at path, its header first.
-func Records(t testing.TB, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return recs
 }
