@@ -41,8 +41,8 @@ func selectionFolds(s *backtest.Sample, k int, seed uint64) ([]fold, string) {
 	group := customerFolds(s, k, seed)
 	stop := customerFolds(s, 8, seed+1)
 	dates := slices.Compact(slices.Sorted(slices.Values(s.AsOf)))
-	folds := make([]fold, k)
 	if len(dates) >= k+1 {
+		folds := make([]fold, k)
 		// Blocks of as-of dates with about as many rows each.
 		count := map[datasets.Date]int{}
 		for _, d := range s.AsOf {
@@ -71,6 +71,14 @@ func selectionFolds(s *backtest.Sample, k int, seed uint64) ([]fold, string) {
 		}
 		return folds, FoldsRollingOrigin
 	}
+	return customerGroupFolds(group, stop, k), FoldsByCustomer
+}
+
+// customerGroupFolds is k folds by customer, time aside: round f judges
+// the rows of group f and fits on the others, those of stop group 0
+// stopping the boosting.
+func customerGroupFolds(group, stop []int, k int) []fold {
+	folds := make([]fold, k)
 	for i, g := range group {
 		for f := range folds {
 			switch {
@@ -83,7 +91,7 @@ func selectionFolds(s *backtest.Sample, k int, seed uint64) ([]fold, string) {
 			}
 		}
 	}
-	return folds, FoldsByCustomer
+	return folds
 }
 
 // Selection is one family's cross-validated discrimination.
